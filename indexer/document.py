@@ -1,0 +1,78 @@
+"""The `Document` value that flows from extraction through enrichment to the index writer.
+
+Extraction fills what the file itself says (path, title, text by page, metadata, links, hash); enrichment
+then fills the facets (year, themes, type) and records which source decided each of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Link:
+    """An outgoing link of an HTML page.
+
+    `target` is the corpus-relative path of the linked file when it resolves to a file of the corpus
+    (for example a PDF dossier), otherwise None; `href` is the link as written.
+    """
+
+    href: str
+    text: str
+    target: str | None = None
+
+
+@dataclass
+class Document:
+    """One source file of the corpus, as extracted and then enriched.
+
+    `path` is the identity: the corpus-relative POSIX path exactly as the file is named on disk.
+    `pages` holds the text of each page (an HTML page has exactly one). `metadata` keeps what the file
+    declares, with these keys when present: ``date`` (ISO date or datetime from `<time datetime>` or
+    `article:published_time`), ``categories`` (list of WordPress category labels), ``keywords``
+    (list), ``description``, ``subject``, ``author``, ``creation_date`` (ISO, PDF /CreationDate),
+    ``canonical``, ``lang``, ``encoding`` (the charset the text was decoded with).
+    """
+
+    path: str
+    format: str  # "html" or "pdf"
+    title: str
+    pages: list[str]
+    headings: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    links: list[Link] = field(default_factory=list)
+    content_hash: str = ""
+    size: int = 0
+    mtime: float = 0.0
+    # Set by extraction when the file has no usable text (e.g. a scanned PDF): the reason, in French.
+    empty_reason: str | None = None
+    # Filled by enrichment.
+    year: int | None = None
+    date: str | None = None  # ISO date (YYYY-MM-DD, or YYYY-MM, or YYYY) used to sort by date
+    themes: list[str] = field(default_factory=list)
+    doc_type: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # facet name -> source that decided it
+    published_in: list[str] = field(default_factory=list)  # for a PDF: paths of the posts linking to it
+    publishes: list[str] = field(default_factory=list)  # for a post: paths of the corpus files it links to
+
+    @property
+    def text(self) -> str:
+        """The whole text, pages joined by blank lines."""
+        return "\n\n".join(self.pages)
+
+    @property
+    def page_count(self) -> int:
+        """Number of pages (1 for an HTML page)."""
+        return len(self.pages)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict (used by the extraction cache)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        """The inverse of `to_dict`."""
+        data = dict(data)
+        data["links"] = [Link(**link) for link in data.get("links", [])]
+        return cls(**data)
