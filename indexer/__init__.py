@@ -1,0 +1,10 @@
+"""Indexer of the centre's publications: HTML pages and PDF dossiers into a French Whoosh index.
+
+Public API: `build_index`, `update_index`, `index_status` (and `Settings` to configure them).
+"""
+
+from indexer.config import Settings
+from indexer.status import index_status
+from indexer.writer import RunReport, build_index, update_index
+
+__all__ = ["RunReport", "Settings", "build_index", "index_status", "update_index"]

@@ -1,0 +1,260 @@
+"""French analysis: one analyser chain for indexing and querying, and the acronym table.
+
+The chain (`french_analyzer`) is::
+
+    WORD_PATTERN tokenizer | lowercase | elisions | stop words (compared accent-folded)
+        | hyphenated compounds | stem + accent folding
+
+At index time the last two stages emit extra tokens at the same position: the parts of a compound and the
+joined word (« socio-économique » → socio, economique, socioeconomique), and for each word both
+``fold(stem(w))`` and ``stem(fold(w))`` so that accented and unaccented spellings meet whatever the
+stemmer makes of the accents (« mobilités » and « mobilite »). At query time each word gives exactly one
+token: the joined compound, ``fold(stem(w))``. Whoosh tells the filters which mode they run in.
+
+The classes live here, at module level, because Whoosh pickles the schema (and so the analyser) into the
+index: keep their names and import path stable, and keep them free of unpicklable attributes.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, Token
+from whoosh.lang import stopwords_for_language
+
+logger = logging.getLogger(__name__)
+
+# Words, keeping inner apostrophes (both ' and ’) and hyphens: « l’économie », « socio-économique ».
+WORD_PATTERN = r"\w+(?:['’\-‐]\w+)*"
+
+ELISIONS = frozenset(
+    ["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "quelqu"]
+)
+APOSTROPHES = "'’"
+HYPHENS = "-‐"
+
+# Whoosh's French list plus a few forms that carry no meaning for search.
+_EXTRA_STOPS = {"cet", "cette", "ceux", "celle", "celles", "ils", "elles", "aussi", "dont", "où", "ainsi"}
+
+
+def fold(text: str) -> str:
+    """Accent folding: « Économie » → « Economie », « cœur » → « coeur »."""
+    return _fold_cached(text)
+
+
+@lru_cache(maxsize=200_000)
+def _fold_cached(text: str) -> str:
+    if text.isascii():
+        return text
+    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """The French stop list, accent-folded, so that « etre » is stopped like « être »."""
+    words = set(stopwords_for_language("fr")) | _EXTRA_STOPS
+    return frozenset(fold(w) for w in words)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer  # PyStemmer: the Snowball French stemmer in C
+
+    return Stemmer.Stemmer("french")
+
+
+@lru_cache(maxsize=300_000)
+def stem(word: str) -> str:
+    """Snowball French stem of a lowercase word; acronyms of the vocabulary are left whole."""
+    if word in acronym_keys() or word.isdigit():
+        return word
+    return _stemmer().stemWord(word)
+
+
+def index_forms(word: str) -> tuple[str, ...]:
+    """The terms indexed for one lowercase word: fold(stem(w)) and, when different, stem(fold(w))."""
+    first = fold(stem(word))
+    second = stem(fold(word))
+    return (first,) if first == second else (first, second)
+
+
+def query_form(word: str) -> str:
+    """The term searched for one lowercase word (the primary form, used in phrases)."""
+    return fold(stem(word))
+
+
+class ElisionFilter(Filter):
+    """Removes French elisions (l’, d’, qu’, jusqu’…) written with ' or ’; other apostrophes are dropped."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            text = t.text
+            if "'" in text or "’" in text:
+                text = text.replace("’", "'")
+                head, _, rest = text.partition("'")
+                if head in ELISIONS and rest:
+                    if t.chars:
+                        t.startchar += len(head) + 1
+                    text = rest
+                text = text.replace("'", "")
+                t.text = text
+            yield t
+
+
+class FoldedStopFilter(Filter):
+    """Drops stop words, compared accent-folded, and renumbers positions (one token per position here)."""
+
+    def __init__(self, minsize: int = 2) -> None:
+        self.minsize = minsize
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FoldedStopFilter) and other.minsize == self.minsize
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        stops = stop_words()
+        pos = None
+        for t in tokens:
+            text = t.text
+            if len(text) < self.minsize and not text.isdigit():
+                continue
+            if fold(text) in stops:
+                continue
+            if t.positions:
+                pos = t.pos if pos is None else pos + 1
+                t.pos = pos
+            yield t
+
+
+class CompoundFilter(Filter):
+    """Hyphenated compounds: indexed by their parts and as one word; queried as one word."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        shift = 0
+        stops = stop_words()
+        for t in tokens:
+            if t.positions:
+                t.pos += shift
+            text = t.text
+            if "-" not in text and "‐" not in text:
+                yield t
+                continue
+            parts = [p for p in re.split(r"[-‐]+", text) if p]
+            joined = "".join(parts)
+            if t.mode == "query" or len(parts) < 2:
+                t.text = joined
+                yield t
+                continue
+            kept = [p for p in parts if len(p) >= 2 and fold(p) not in stops]
+            start, end = (t.startchar, t.endchar) if t.chars else (0, 0)
+            base = t.pos if t.positions else 0
+            t.text = joined
+            yield t
+            for i, part in enumerate(kept):
+                t.text = part
+                if t.positions:
+                    t.pos = base + i
+                yield t
+            if t.chars:
+                t.startchar, t.endchar = start, end
+            if kept:
+                shift += len(kept) - 1
+
+
+class StemFoldFilter(Filter):
+    """Stemming and accent folding; see `index_forms` and `query_form`."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if t.mode == "query":
+                t.text = query_form(t.text)
+                yield t
+                continue
+            for form in index_forms(t.text):
+                t.text = form
+                yield t
+
+
+class FoldFilter(Filter):
+    """Accent folding only (for the spelling field)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            t.text = fold(t.text)
+            yield t
+
+
+def french_analyzer():  # type: ignore[no-untyped-def]
+    """The French analyser chain, for indexing (mode "index") and querying (mode "query")."""
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | LowercaseFilter()
+        | ElisionFilter()
+        | FoldedStopFilter()
+        | CompoundFilter()
+        | StemFoldFilter()
+    )
+
+
+def spelling_analyzer():  # type: ignore[no-untyped-def]
+    """Unstemmed, folded words of at least three letters, for « Vouliez-vous dire ».
+
+    Compounds are split (no joined form) so that suggestions are real words.
+    """
+    return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter() | FoldedStopFilter(minsize=3) | FoldFilter()
+
+
+def analyse(text: str, mode: str = "query") -> list[str]:
+    """The terms the chain produces for `text` (a convenience for tests and the query builder)."""
+    return [t.text for t in _analyzer()(text, mode=mode)]
+
+
+@lru_cache(maxsize=1)
+def _analyzer():  # type: ignore[no-untyped-def]
+    return french_analyzer()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Acronyms
+
+
+@dataclass(frozen=True)
+class Acronym:
+    """An acronym and its expansion, as written in the vocabulary file."""
+
+    acronym: str
+    expansion: str
+
+
+@cache
+def acronyms() -> tuple[Acronym, ...]:
+    """The acronym vocabulary shipped in `indexer/data/acronyms.tsv`."""
+    text = resources.files("indexer").joinpath("data/acronyms.tsv").read_text(encoding="utf-8")
+    rows = csv.reader(text.splitlines()[1:], delimiter="\t")
+    return tuple(Acronym(r[0].strip(), r[1].strip()) for r in rows if len(r) >= 2 and r[0].strip())
+
+
+@cache
+def acronym_keys() -> frozenset[str]:
+    """Lowercase acronyms (never stemmed)."""
+    return frozenset(a.acronym.lower() for a in acronyms())
+
+
+@cache
+def acronym_expansions() -> dict[str, tuple[str, ...]]:
+    """Acronym (lowercase) → query terms of its expansion."""
+    return {a.acronym.lower(): tuple(analyse(a.expansion)) for a in acronyms()}
+
+
+@cache
+def expansion_acronyms() -> dict[tuple[str, ...], str]:
+    """Query terms of an expansion → the acronym (lowercase); the reverse of `acronym_expansions`."""
+    return {terms: key for key, terms in acronym_expansions().items() if len(terms) >= 2}

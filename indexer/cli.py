@@ -1,0 +1,123 @@
+"""Command line: ``python -m indexer build | update | status`` (a thin layer over the library).
+
+Errors that stop a run (corpus missing, index locked…) print one line in French and English and exit 1;
+files that fail are reported, and the run still exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+from indexer.config import Settings
+from indexer.enrich import NO_YEAR, NO_YEAR_LABEL
+from indexer.errors import IndexerError
+
+logger = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m indexer",
+        description="Indexation des publications du centre de ressources (pages HTML et dossiers PDF).",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé / verbose log")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+
+    def common(p: argparse.ArgumentParser, corpus: bool = True) -> None:
+        if corpus:
+            p.add_argument("--corpus", help="dossier du corpus (défaut : corpus, ou CRPV_CORPUS)")
+        p.add_argument("--index", help="dossier de l’index (défaut : index, ou CRPV_INDEX)")
+
+    build = sub.add_parser("build", help="reconstruit tout l’index / full rebuild, swapped in atomically")
+    common(build)
+    build.add_argument("--wait", type=float, default=0.0, metavar="S",
+                       help="attendre au plus S secondes qu’une autre exécution finisse / wait for the lock")
+    update = sub.add_parser("update", help="fichiers nouveaux, modifiés et supprimés seulement / incremental")
+    common(update)
+    update.add_argument("--wait", type=float, default=0.0, metavar="S",
+                        help="attendre au plus S secondes qu’une autre exécution finisse / wait for the lock")
+    status = sub.add_parser("status", help="état de l’index : comptes, échecs, dernière exécution / status")
+    common(status, corpus=False)
+    status.add_argument("--json", action="store_true", help="sortie JSON / JSON output")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    settings = Settings.load(corpus=getattr(args, "corpus", None), index=args.index)
+    try:
+        if args.command == "build":
+            from indexer.writer import build_index
+
+            _print_report(build_index(settings, wait=args.wait).summary())
+        elif args.command == "update":
+            from indexer.writer import update_index
+
+            _print_report(update_index(settings, wait=args.wait).summary())
+        else:
+            from indexer.status import index_status
+
+            status = index_status(settings.index)
+            if args.json:
+                print(json.dumps(status, ensure_ascii=False, indent=2))
+            else:
+                _print_status(status)
+    except IndexerError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrompu : l’index précédent reste en place. / Interrupted.", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"Erreur système : {exc.strerror or exc} ({getattr(exc, 'filename', '') or ''})", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_report(summary: dict[str, Any]) -> None:
+    verb = "Construction" if summary["mode"] == "build" else "Mise à jour"
+    print(
+        f"{verb} terminée en {summary['duration_s']:.2f} s : {summary['added']} ajouté(s), "
+        f"{summary['updated']} modifié(s), {summary['removed']} supprimé(s), "
+        f"{summary['failed']} en échec, {summary['unchanged']} inchangé(s)."
+    )
+    if summary.get("relinked"):
+        print(f"Relations mises à jour pour {summary['relinked']} document(s) lié(s).")
+    for failure in summary.get("failed_paths", []):
+        print(f"  échec : {failure['path']} — {failure['reason']}")
+
+
+def _print_status(status: dict[str, Any]) -> None:
+    fmt = status["by_format"]
+    print(f"Index : {status['index']}")
+    print(f"Documents : {status['documents']} ({fmt['html']} pages web, {fmt['pdf']} PDF ; {status['pages']} pages)")
+    years = ", ".join(
+        f"{NO_YEAR_LABEL if y == NO_YEAR else y} : {n}" for y, n in status["by_year"].items()
+    )
+    print(f"Par année : {years}")
+    print("Par thème : " + ", ".join(f"{k} : {v}" for k, v in status["by_theme"].items()))
+    print("Par type : " + ", ".join(f"{k} : {v}" for k, v in status["by_type_label"].items()))
+    last = status.get("last_run")
+    if last:
+        print(
+            f"Dernière exécution : {last['mode']} le {last['when']} — {last['added']} ajouté(s), "
+            f"{last['updated']} modifié(s), {last['removed']} supprimé(s), {last['failed']} en échec"
+        )
+    if status["failures"]:
+        print(f"Fichiers en échec ({len(status['failures'])}) :")
+        for f in status["failures"]:
+            print(f"  {f['path']} — {f['reason']}")
+    if status["empty"]:
+        print(f"Fichiers sans texte ({len(status['empty'])}) :")
+        for f in status["empty"]:
+            print(f"  {f['path']} — {f['reason']}")

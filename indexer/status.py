@@ -1,0 +1,57 @@
+"""What the index holds: counts by format, type, year and theme, failures and empty files, last run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from indexer.enrich import NO_YEAR, theme_labels, type_labels
+from indexer.schema import KIND_DOC, KIND_FAILURE
+from indexer.writer import open_index, read_last_run
+
+
+def index_status(index_root: Path) -> dict[str, Any]:
+    """The status object of `python -m indexer status --json` (keys fixed by DESIGN.md)."""
+    ix = open_index(index_root)
+    by_format: Counter[str] = Counter()
+    by_type: Counter[str] = Counter()
+    by_year: Counter[str] = Counter()
+    by_theme: Counter[str] = Counter()
+    failures: list[dict[str, str]] = []
+    empty: list[dict[str, str]] = []
+    documents = pages = 0
+    labels = theme_labels()
+    try:
+        with ix.searcher() as searcher:
+            for fields in searcher.documents(kind=KIND_DOC):
+                documents += 1
+                pages += fields.get("page_count") or 0
+                by_format[fields.get("format") or "?"] += 1
+                for value in (fields.get("type") or "").split("\n"):
+                    if value and value not in ("html", "pdf"):
+                        by_type[value] += 1
+                by_year[fields.get("year_facet") or NO_YEAR] += 1
+                for slug in (fields.get("themes") or "").split("\n"):
+                    if slug:
+                        by_theme[labels.get(slug, slug)] += 1
+                if fields.get("empty_reason"):
+                    empty.append({"path": fields["path"], "reason": fields["empty_reason"]})
+            for fields in searcher.documents(kind=KIND_FAILURE):
+                failures.append({"path": fields["path"], "reason": fields.get("reason") or ""})
+    finally:
+        ix.close()
+    tlabels = type_labels()
+    return {
+        "documents": documents,
+        "pages": pages,
+        "by_format": {"html": by_format.get("html", 0), "pdf": by_format.get("pdf", 0)},
+        "by_type": dict(sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_type_label": {tlabels.get(k, k): v for k, v in sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))},
+        "by_year": dict(sorted(by_year.items(), key=lambda kv: kv[0], reverse=True)),
+        "by_theme": dict(sorted(by_theme.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "failures": sorted(failures, key=lambda f: f["path"]),
+        "empty": sorted(empty, key=lambda f: f["path"]),
+        "last_run": read_last_run(index_root),
+        "index": str(index_root),
+    }

@@ -1,0 +1,556 @@
+"""Writing the index: full build (into a fresh index swapped in atomically) and incremental update.
+
+Layout of the index folder::
+
+    index/
+      current -> gen-20261129T174501-1234   symbolic link, replaced atomically by a build
+      gen-…/                                 the Whoosh index of one build (updates commit into it)
+      cache/                                 extracted text by content hash (survives rebuilds)
+      last_run.json                          what the last run did
+      .lock                                  flock()ed by the running build or update
+
+The kernel releases a `flock` when its process dies, so a lock left by a killed process is never stale.
+Whoosh commits are atomic (a new table of contents is renamed into place), and a build only becomes visible
+by the final rename of `current`: a process killed at any moment leaves the previous index whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.query import Term
+
+from indexer import extract
+from indexer.batch import ExtractionCache, Failure, FileInfo, Skipped, extract_many, scan_corpus
+from indexer.config import Settings
+from indexer.document import Document
+from indexer.enrich import (
+    ParentInfo,
+    enrich,
+    load_catalogue,
+    parent_info,
+    parents_by_child,
+    resolve_links,
+    type_values,
+    year_facet_value,
+)
+from indexer.errors import IndexerError, IndexLockedError, IndexMissingError
+from indexer.schema import KIND_DOC, KIND_FAILURE, KIND_PAGE, SCHEMA_VERSION, build_schema
+
+logger = logging.getLogger(__name__)
+
+CURRENT = "current"
+LAST_RUN = "last_run.json"
+LOCK = ".lock"
+CACHE = "cache"
+META_KEYS = ("subject", "keywords", "categories", "description", "author", "encoding", "canonical")
+
+
+@dataclass
+class RunReport:
+    """What a build or update did."""
+
+    mode: str
+    started: str = ""
+    duration_s: float = 0.0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    relinked: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts and the first paths of each list (what `last_run.json` keeps)."""
+        out: dict[str, Any] = {"mode": self.mode, "when": self.started, "duration_s": round(self.duration_s, 3)}
+        for name in ("added", "updated", "removed", "relinked"):
+            values = getattr(self, name)
+            out[name] = len(values)
+            out[f"{name}_paths"] = values[:100]
+        out["failed"] = len(self.failed)
+        out["failed_paths"] = self.failed[:100]
+        out["unchanged"] = self.unchanged
+        out["timings"] = {k: round(v, 3) for k, v in self.timings.items()}
+        return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Locking and layout
+
+
+@contextlib.contextmanager
+def index_lock(index_root: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the index lock for a build or update; wait up to `wait` seconds for it, else refuse."""
+    index_root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        "Une autre construction ou mise à jour de l’index est en cours ; réessayez plus tard "
+                        "(ou utilisez --wait). / Another build or update is running."
+                    ) from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def current_dir(index_root: Path) -> Path:
+    """The folder of the live Whoosh index (the target of `current`)."""
+    return index_root / CURRENT
+
+
+def open_index(index_root: Path) -> whoosh_index.Index:
+    """Open the live index, with a clear error when there is none."""
+    path = current_dir(index_root)
+    if not path.exists() or not whoosh_index.exists_in(str(path)):
+        raise IndexMissingError(
+            f"Aucun index dans {index_root} : lancez d’abord « python -m indexer build ». / No index found."
+        )
+    try:
+        return whoosh_index.open_dir(str(path))
+    except Exception as exc:
+        raise IndexMissingError(f"Index illisible dans {index_root} ({type(exc).__name__} : {exc}).") from exc
+
+
+def _swap_current(index_root: Path, new_gen: Path) -> None:
+    tmp = index_root / f".{CURRENT}.{os.getpid()}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    os.symlink(new_gen.name, tmp)
+    os.replace(tmp, index_root / CURRENT)
+    _fsync_dir(index_root)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _remove_stale_generations(index_root: Path) -> None:
+    """Remove generation folders other than the live one (left by a finished or killed build)."""
+    live = os.readlink(index_root / CURRENT) if (index_root / CURRENT).is_symlink() else None
+    for child in index_root.iterdir():
+        if child.name.startswith("gen-") and child.name != live:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def _write_last_run(index_root: Path, report: RunReport) -> None:
+    tmp = index_root / f".{LAST_RUN}.tmp"
+    tmp.write_text(json.dumps(report.summary(), ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, index_root / LAST_RUN)
+
+
+def read_last_run(index_root: Path) -> dict[str, Any] | None:
+    """What the last build or update did, or None."""
+    try:
+        return json.loads((index_root / LAST_RUN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Records
+
+
+def link_keys(doc: Document) -> list[str]:
+    """What a post's links may point to: resolved paths, raw relative targets, and « name:<file> » keys.
+
+    Stored with the post so that `update` finds the posts that publish a PDF added later.
+    """
+    keys: list[str] = []
+    for link in doc.links:
+        for key in (link.target, _name_key(link.href)):
+            if key and key not in keys:
+                keys.append(key)
+    for target in doc.publishes:
+        if target not in keys:
+            keys.append(target)
+    return keys
+
+
+def _name_key(href: str) -> str | None:
+    from posixpath import basename
+    from urllib.parse import unquote, urlsplit
+
+    name = basename(unquote(urlsplit(href).path)).lower()
+    return f"name:{name}" if name.endswith(".pdf") else None
+
+
+def doc_records(doc: Document) -> Iterator[dict[str, Any]]:
+    """The Whoosh records of one enriched document: its doc record, then one record per page."""
+    meta_text = []
+    for key in ("subject", "description"):
+        if doc.metadata.get(key):
+            meta_text.append(str(doc.metadata[key]))
+    for key in ("keywords", "categories"):
+        meta_text.extend(str(v) for v in doc.metadata.get(key) or [])
+    record: dict[str, Any] = {
+        "uid": doc.path,
+        "kind": KIND_DOC,
+        "path": doc.path,
+        "format": doc.format,
+        "title": doc.title,
+        "headings": "\n".join(doc.headings),
+        "body": doc.text,
+        "meta": "\n".join(meta_text),
+        "spell": doc.title + "\n" + doc.text[:300_000],
+        "year_facet": year_facet_value(doc.year),
+        "date": doc.date or "",
+        "themes": "\n".join(doc.themes),
+        "type": "\n".join(type_values(doc.format, doc.doc_type)),
+        "links": "\n".join(link_keys(doc)),
+        "content_hash": doc.content_hash,
+        "size": doc.size,
+        "mtime": doc.mtime,
+        "page_count": doc.page_count,
+        "published_in": list(doc.published_in),
+        "sources": dict(doc.sources),
+        "metadata": {k: doc.metadata[k] for k in META_KEYS if doc.metadata.get(k)},
+        "empty_reason": doc.empty_reason,
+        "extractor": extract.EXTRACTOR_VERSION,
+    }
+    if doc.year:
+        record["year"] = doc.year
+    yield record
+    for number, text in enumerate(doc.pages, start=1):
+        yield {
+            "uid": f"{doc.path}#{number}",
+            "kind": KIND_PAGE,
+            "path": doc.path,
+            "page": number,
+            "format": doc.format,
+            "title": doc.title,
+            "body": text,
+            "text": text,
+        }
+
+
+def failure_record(failure: Failure) -> dict[str, Any]:
+    """The record of a file that could not be indexed."""
+    return {
+        "uid": f"failure:{failure.path}",
+        "kind": KIND_FAILURE,
+        "path": failure.path,
+        "reason": failure.reason,
+        "content_hash": failure.content_hash,
+        "size": failure.size,
+        "mtime": failure.mtime,
+        "extractor": extract.EXTRACTOR_VERSION,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Progress
+
+
+def _progress(total: int, label: str) -> Callable[[Any], None]:
+    """A tqdm bar on a terminal, plain log lines otherwise."""
+    if total and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, desc=label, unit="fichier", leave=False)
+        return lambda _result: bar.update(1)
+    state = {"n": 0, "next": time.monotonic() + 5}
+
+    def log_line(_result: Any) -> None:
+        state["n"] += 1
+        if state["n"] == total or time.monotonic() >= state["next"]:
+            logger.info("%s : %d / %d fichiers", label, state["n"], total)
+            state["next"] = time.monotonic() + 5
+
+    return log_line
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Build
+
+
+def _extract(
+    settings: Settings, files: Iterable[FileInfo], label: str
+) -> tuple[dict[str, Document], dict[str, Failure]]:
+    files = list(files)
+    docs: dict[str, Document] = {}
+    failures: dict[str, Failure] = {}
+    on_done = _progress(len(files), label)
+    cache_dir = settings.index / CACHE
+    for result in extract_many(settings.corpus, files, settings, cache_dir, on_done=on_done):
+        if isinstance(result, Failure):
+            logger.warning("Échec : %s — %s", result.path, result.reason)
+            failures[result.path] = result
+        else:
+            docs[result.path] = result
+    return docs, failures
+
+
+def _enrich_all(docs: dict[str, Document], corpus_paths: Iterable[str], catalogue: dict) -> None:
+    """Enrich every document: posts first, then the files they publish with their parents' facets."""
+    resolve_links(docs.values(), corpus_paths)
+    parents = parents_by_child(docs.values())
+    infos: dict[str, ParentInfo] = {}
+    for doc in docs.values():
+        if doc.format == "html":
+            enrich(doc, (), catalogue)
+            infos[doc.path] = parent_info(doc)
+    for doc in docs.values():
+        if doc.format != "html":
+            enrich(doc, [infos[p] for p in parents.get(doc.path, []) if p in infos], catalogue)
+
+
+def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
+    """Full rebuild of the index from the corpus, into a fresh folder swapped in atomically."""
+    report = RunReport(mode="build", started=_now())
+    t0 = time.perf_counter()
+    index_root = settings.index
+    with index_lock(index_root, wait):
+        files, skipped = scan_corpus(settings.corpus)
+        report.skipped = [asdict(s) for s in skipped]
+        t1 = time.perf_counter()
+        docs, failures = _extract(settings, files.values(), "Extraction")
+        t2 = time.perf_counter()
+        _enrich_all(docs, files.keys(), load_catalogue(settings.corpus))
+        t3 = time.perf_counter()
+        _remove_stale_generations(index_root) if (index_root / CURRENT).exists() else None
+        gen = index_root / f"gen-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        gen.mkdir(parents=True)
+        try:
+            ix = whoosh_index.create_in(str(gen), build_schema())
+            writer = ix.writer(limitmb=256)
+            try:
+                for path in sorted(docs):
+                    for record in doc_records(docs[path]):
+                        writer.add_document(**record)
+                for path in sorted(failures):
+                    writer.add_document(**failure_record(failures[path]))
+                (gen / "schema_version").write_text(str(SCHEMA_VERSION))
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+            ix.close()
+        except BaseException:
+            shutil.rmtree(gen, ignore_errors=True)
+            raise
+        t4 = time.perf_counter()
+        _swap_current(index_root, gen)
+        _remove_stale_generations(index_root)
+        report.added = sorted(docs)
+        report.failed = [{"path": f.path, "reason": f.reason} for f in failures.values()]
+        report.timings = {"scan": t1 - t0, "extract": t2 - t1, "enrich": t3 - t2, "write": t4 - t3}
+        report.duration_s = time.perf_counter() - t0
+        _write_last_run(index_root, report)
+    logger.info(
+        "Index construit : %d documents, %d échecs en %.1f s", len(docs), len(failures), report.duration_s
+    )
+    return report
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Update
+
+
+@dataclass
+class _Indexed:
+    kind: str
+    content_hash: str
+    size: int
+    mtime: float
+    extractor: str
+    links: list[str]
+    fields: dict[str, Any]
+
+
+def _indexed_state(searcher: Any) -> dict[str, _Indexed]:
+    state: dict[str, _Indexed] = {}
+    for kind in (KIND_DOC, KIND_FAILURE):
+        for fields in searcher.documents(kind=kind):
+            state[fields["path"]] = _Indexed(
+                kind,
+                fields.get("content_hash") or "",
+                fields.get("size") or 0,
+                fields.get("mtime") or 0.0,
+                fields.get("extractor") or "",
+                [k for k in (fields.get("links") or "").split("\n") if k],
+                fields,
+            )
+    return state
+
+
+def update_index(settings: Settings, wait: float = 0.0) -> RunReport:
+    """Re-extract only new and changed files, remove deleted ones, keep post ↔ PDF relations right.
+
+    Builds from scratch when there is no index yet (or when its schema is older).
+    """
+    index_root = settings.index
+    live = current_dir(index_root)
+    if not live.exists() or not whoosh_index.exists_in(str(live)) or _schema_version(live) != SCHEMA_VERSION:
+        logger.info("Pas d’index à jour : construction complète.")
+        return build_index(settings, wait)
+    report = RunReport(mode="update", started=_now())
+    t0 = time.perf_counter()
+    with index_lock(index_root, wait):
+        ix = open_index(index_root)
+        try:
+            report = _update_locked(settings, ix, report)
+        finally:
+            ix.close()
+        report.duration_s = time.perf_counter() - t0
+        if report.added or report.updated or report.removed or report.failed or report.relinked:
+            _write_last_run(index_root, report)
+    return report
+
+
+def _schema_version(gen: Path) -> int:
+    try:
+        return int((gen / "schema_version").read_text().strip())
+    except (OSError, ValueError):
+        return 0
+
+
+def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
+    t0 = time.perf_counter()
+    files, skipped = scan_corpus(settings.corpus)
+    report.skipped = [asdict(s) for s in skipped]
+    with ix.searcher() as searcher:
+        indexed = _indexed_state(searcher)
+    removed = sorted(p for p in indexed if p not in files)
+    candidates = [
+        info
+        for path, info in files.items()
+        if path not in indexed
+        or indexed[path].size != info.size
+        or indexed[path].mtime != info.mtime
+        or indexed[path].extractor != extract.EXTRACTOR_VERSION
+    ]
+    t1 = time.perf_counter()
+    docs, failures = _extract(settings, candidates, "Mise à jour")
+    t2 = time.perf_counter()
+    # Same content, new mtime: rewritten (to store the new mtime) but not reported as changed.
+    touched = {
+        path
+        for path, doc in docs.items()
+        if path in indexed and indexed[path].kind == KIND_DOC and indexed[path].content_hash == doc.content_hash
+        and indexed[path].extractor == extract.EXTRACTOR_VERSION
+    }
+    for path in list(failures):
+        old = indexed.get(path)
+        if old and old.kind == KIND_FAILURE and old.content_hash == failures[path].content_hash:
+            if old.mtime == failures[path].mtime:
+                failures.pop(path)
+    changed_posts = {p for p, d in docs.items() if d.format == "html" and p not in touched} | {
+        p for p in removed if indexed[p].fields.get("format") == "html"
+    }
+    # PDFs whose parents may have changed: linked by a changed, new or removed post (old or new links),
+    # and new PDFs (an unchanged post may already link to them).
+    catalogue = load_catalogue(settings.corpus)
+    resolve_links(docs.values(), files.keys())
+    affected_keys: set[str] = set()
+    for path in changed_posts:
+        if path in indexed:
+            affected_keys.update(indexed[path].links)
+        if path in docs:
+            affected_keys.update(link_keys(docs[path]))
+    affected_children = {
+        p for p, old in indexed.items() if old.kind == KIND_DOC and old.fields.get("format") != "html"
+        and p not in removed and p not in docs and (p in affected_keys or _name_key(p) in affected_keys)
+    }
+    # Re-enrich: changed posts first, then changed and affected PDFs with all their current parents.
+    for doc in docs.values():
+        if doc.format == "html":
+            enrich(doc, (), catalogue)
+    relinked: dict[str, Document] = {}
+    cache = ExtractionCache(settings.index / CACHE)
+    for path in sorted(affected_children):
+        cached = cache.get(indexed[path].content_hash)
+        if cached is None:
+            more, more_failures = _extract(settings, [files[path]], "Relations")
+            failures.update(more_failures)
+            cached = more.get(path)
+        if cached is not None:
+            cached.path, cached.size, cached.mtime = path, files[path].size, files[path].mtime
+            relinked[path] = cached
+    with ix.searcher() as searcher:
+        for doc in list(docs.values()) + list(relinked.values()):
+            if doc.format == "html":
+                continue
+            enrich(doc, _parents_of(doc.path, searcher, docs, removed, catalogue), catalogue)
+    t3 = time.perf_counter()
+    writer = ix.writer(timeout=30.0)
+    try:
+        for path in removed:
+            writer.delete_by_term("path", path)
+        for path, doc in {**docs, **relinked}.items():
+            writer.delete_by_term("path", path)
+            for record in doc_records(doc):
+                writer.add_document(**record)
+        for path, failure in failures.items():
+            writer.delete_by_term("path", path)
+            writer.add_document(**failure_record(failure))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    t4 = time.perf_counter()
+    report.added = sorted(p for p in docs if p not in indexed)
+    report.updated = sorted(p for p in docs if p in indexed and p not in touched)
+    report.removed = removed
+    report.relinked = sorted(relinked)
+    report.failed = [{"path": f.path, "reason": f.reason} for f in failures.values()]
+    report.unchanged = len(files) - len(docs) - len(failures)
+    report.timings = {"scan": t1 - t0, "extract": t2 - t1, "enrich": t3 - t2, "write": t4 - t3}
+    return report
+
+
+def _parents_of(
+    child: str, searcher: Any, fresh: dict[str, Document], removed: list[str], catalogue: dict
+) -> list[ParentInfo]:
+    """The posts that publish `child`: freshly extracted ones, and unchanged ones from the index."""
+    parents: dict[str, ParentInfo] = {}
+    for doc in fresh.values():
+        if doc.format == "html" and child in doc.publishes:
+            parents[doc.path] = parent_info(doc)
+    keys = [child]
+    name_key = _name_key(child)
+    if name_key:
+        keys.append(name_key)
+    for key in keys:
+        for fields in searcher.documents(links=key):
+            path = fields["path"]
+            if fields.get("kind") != KIND_DOC or path in parents or path in fresh or path in removed:
+                continue
+            themes = tuple(t for t in (fields.get("themes") or "").split("\n") if t)
+            parents[path] = ParentInfo(path, fields.get("title") or "", fields.get("year"), fields.get("date"), themes)
+    return list(parents.values())
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
