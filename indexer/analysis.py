@@ -41,7 +41,10 @@ APOSTROPHES = "'’"
 HYPHENS = "-‐"
 
 # Whoosh's French list plus a few forms that carry no meaning for search.
-_EXTRA_STOPS = {"cet", "cette", "ceux", "celle", "celles", "ils", "elles", "aussi", "dont", "où", "ainsi"}
+_EXTRA_STOPS = {
+    "les", "leurs", "être", "avoir", "cet", "cette", "ceux", "celle", "celles", "celui", "ils", "elles",
+    "aussi", "dont", "où", "ainsi", "très", "lors",
+}  # fmt: skip
 
 
 def fold(text: str) -> str:

@@ -153,9 +153,7 @@ def extract_one(corpus: Path, info: FileInfo, settings: Settings, cache_dir: Pat
     try:
         doc = extract.extract_data(data, info.path, settings)
     except TimeoutError:
-        err = ExtractionTimeoutError(
-            info.path, f"extraction trop longue (plus de {settings.extraction_timeout:g} s)"
-        )
+        err = ExtractionTimeoutError(info.path, f"extraction trop longue (plus de {settings.extraction_timeout:g} s)")
         return Failure(info.path, err.reason, content_hash, info.size, info.mtime)
     except ExtractionError as exc:
         return Failure(info.path, exc.reason, content_hash, info.size, info.mtime)
@@ -166,7 +164,11 @@ def extract_one(corpus: Path, info: FileInfo, settings: Settings, cache_dir: Pat
     except Exception as exc:  # an extractor bug must not stop the batch: report it with its cause
         logger.exception("Erreur inattendue sur %s", info.path)
         return Failure(
-            info.path, f"erreur inattendue à l’extraction ({type(exc).__name__})", content_hash, info.size, info.mtime
+            info.path,
+            f"erreur inattendue à l’extraction ({type(exc).__name__})",
+            content_hash,
+            info.size,
+            info.mtime,
         )
     finally:
         if use_alarm:

@@ -34,12 +34,22 @@ def _parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="reconstruit tout l’index / full rebuild, swapped in atomically")
     common(build)
-    build.add_argument("--wait", type=float, default=0.0, metavar="S",
-                       help="attendre au plus S secondes qu’une autre exécution finisse / wait for the lock")
+    build.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="attendre au plus S secondes qu’une autre exécution finisse / wait for the lock",
+    )
     update = sub.add_parser("update", help="fichiers nouveaux, modifiés et supprimés seulement / incremental")
     common(update)
-    update.add_argument("--wait", type=float, default=0.0, metavar="S",
-                        help="attendre au plus S secondes qu’une autre exécution finisse / wait for the lock")
+    update.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="attendre au plus S secondes qu’une autre exécution finisse / wait for the lock",
+    )
     status = sub.add_parser("status", help="état de l’index : comptes, échecs, dernière exécution / status")
     common(status, corpus=False)
     status.add_argument("--json", action="store_true", help="sortie JSON / JSON output")
@@ -101,9 +111,7 @@ def _print_status(status: dict[str, Any]) -> None:
     fmt = status["by_format"]
     print(f"Index : {status['index']}")
     print(f"Documents : {status['documents']} ({fmt['html']} pages web, {fmt['pdf']} PDF ; {status['pages']} pages)")
-    years = ", ".join(
-        f"{NO_YEAR_LABEL if y == NO_YEAR else y} : {n}" for y, n in status["by_year"].items()
-    )
+    years = ", ".join(f"{NO_YEAR_LABEL if y == NO_YEAR else y} : {n}" for y, n in status["by_year"].items())
     print(f"Par année : {years}")
     print("Par thème : " + ", ".join(f"{k} : {v}" for k, v in status["by_theme"].items()))
     print("Par type : " + ", ".join(f"{k} : {v}" for k, v in status["by_type_label"].items()))

@@ -451,9 +451,7 @@ def _enrich_type(doc: Document, entry: CatalogueEntry | None) -> None:
     if entry and entry.doc_type:
         doc.doc_type = entry.doc_type
         return _set(doc, "type", SOURCE_CATALOGUE)
-    meta_text = " ; ".join(
-        [str(doc.metadata.get("subject") or "")] + list(doc.metadata.get("categories") or [])
-    )
+    meta_text = " ; ".join([str(doc.metadata.get("subject") or ""), *list(doc.metadata.get("categories") or [])])
     found = type_from_text(meta_text) if meta_text.strip(" ;") else None
     if found:
         doc.doc_type = found

@@ -26,15 +26,14 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.query import Term
 
 from indexer import extract
-from indexer.batch import ExtractionCache, Failure, FileInfo, Skipped, extract_many, scan_corpus
+from indexer.batch import ExtractionCache, Failure, FileInfo, extract_many, scan_corpus
 from indexer.config import Settings
 from indexer.document import Document
 from indexer.enrich import (
@@ -47,7 +46,7 @@ from indexer.enrich import (
     type_values,
     year_facet_value,
 )
-from indexer.errors import IndexerError, IndexLockedError, IndexMissingError
+from indexer.errors import IndexLockedError, IndexMissingError
 from indexer.schema import KIND_DOC, KIND_FAILURE, KIND_PAGE, SCHEMA_VERSION, build_schema
 
 logger = logging.getLogger(__name__)
@@ -77,7 +76,11 @@ class RunReport:
 
     def summary(self) -> dict[str, Any]:
         """Counts and the first paths of each list (what `last_run.json` keeps)."""
-        out: dict[str, Any] = {"mode": self.mode, "when": self.started, "duration_s": round(self.duration_s, 3)}
+        out: dict[str, Any] = {
+            "mode": self.mode,
+            "when": self.started,
+            "duration_s": round(self.duration_s, 3),
+        }
         for name in ("added", "updated", "removed", "relinked"):
             values = getattr(self, name)
             out[name] = len(values)
@@ -340,7 +343,7 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
         _enrich_all(docs, files.keys(), load_catalogue(settings.corpus))
         t3 = time.perf_counter()
         _remove_stale_generations(index_root) if (index_root / CURRENT).exists() else None
-        gen = index_root / f"gen-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        gen = index_root / f"gen-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
         gen.mkdir(parents=True)
         try:
             ix = whoosh_index.create_in(str(gen), build_schema())
@@ -368,9 +371,7 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
         report.timings = {"scan": t1 - t0, "extract": t2 - t1, "enrich": t3 - t2, "write": t4 - t3}
         report.duration_s = time.perf_counter() - t0
         _write_last_run(index_root, report)
-    logger.info(
-        "Index construit : %d documents, %d échecs en %.1f s", len(docs), len(failures), report.duration_s
-    )
+    logger.info("Index construit : %d documents, %d échecs en %.1f s", len(docs), len(failures), report.duration_s)
     return report
 
 
@@ -458,14 +459,11 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
     touched = {
         path
         for path, doc in docs.items()
-        if path in indexed and indexed[path].kind == KIND_DOC and indexed[path].content_hash == doc.content_hash
+        if path in indexed
+        and indexed[path].kind == KIND_DOC
+        and indexed[path].content_hash == doc.content_hash
         and indexed[path].extractor == extract.EXTRACTOR_VERSION
     }
-    for path in list(failures):
-        old = indexed.get(path)
-        if old and old.kind == KIND_FAILURE and old.content_hash == failures[path].content_hash:
-            if old.mtime == failures[path].mtime:
-                failures.pop(path)
     changed_posts = {p for p, d in docs.items() if d.format == "html" and p not in touched} | {
         p for p in removed if indexed[p].fields.get("format") == "html"
     }
@@ -480,8 +478,13 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
         if path in docs:
             affected_keys.update(link_keys(docs[path]))
     affected_children = {
-        p for p, old in indexed.items() if old.kind == KIND_DOC and old.fields.get("format") != "html"
-        and p not in removed and p not in docs and (p in affected_keys or _name_key(p) in affected_keys)
+        p
+        for p, old in indexed.items()
+        if old.kind == KIND_DOC
+        and old.fields.get("format") != "html"
+        and p not in removed
+        and p not in docs
+        and (p in affected_keys or _name_key(p) in affected_keys)
     }
     # Re-enrich: changed posts first, then changed and affected PDFs with all their current parents.
     for doc in docs.values():
@@ -553,4 +556,4 @@ def _parents_of(
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")

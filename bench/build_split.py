@@ -1,0 +1,108 @@
+"""Benchmark: where the time of a full build of a corpus goes.
+
+Splits a full build into HTML extraction, PDF extraction (single process, no cache, so pypdf and
+BeautifulSoup really run), enrichment, and analysis plus writing (the Whoosh writer, which runs the French
+analyser), then times the real `build_index` (worker processes, cold and warm cache). Reports peak memory.
+
+    python bench/build_split.py [--corpus corpus] [--json bench/out/build_split.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from whoosh import index as whoosh_index
+
+from indexer.batch import Failure, extract_one, scan_corpus
+from indexer.config import Settings
+from indexer.enrich import load_catalogue
+from indexer.schema import build_schema
+from indexer.writer import _enrich_all, build_index, doc_records, failure_record
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default="corpus")
+    parser.add_argument("--json", default="bench/out/build_split.json")
+    args = parser.parse_args()
+    corpus = Path(args.corpus)
+    settings = Settings.load(corpus=corpus, workers=1)
+    files, _ = scan_corpus(corpus)
+    html = [f for f in files.values() if not f.path.lower().endswith(".pdf")]
+    pdf = [f for f in files.values() if f.path.lower().endswith(".pdf")]
+
+    def run(batch):
+        t = time.perf_counter()
+        out = [extract_one(corpus, f, settings, None) for f in batch]
+        return out, time.perf_counter() - t
+
+    html_docs, t_html = run(html)
+    pdf_docs, t_pdf = run(pdf)
+    docs = {d.path: d for d in html_docs + pdf_docs if not isinstance(d, Failure)}
+    failures = [d for d in html_docs + pdf_docs if isinstance(d, Failure)]
+    t = time.perf_counter()
+    _enrich_all(docs, files.keys(), load_catalogue(corpus))
+    t_enrich = time.perf_counter() - t
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        ix = whoosh_index.create_in(tmp, build_schema())
+        writer = ix.writer(limitmb=256)
+        for path in sorted(docs):
+            for record in doc_records(docs[path]):
+                writer.add_document(**record)
+        for failure in failures:
+            writer.add_document(**failure_record(failure))
+        writer.commit()
+        ix.close()
+        t_write = time.perf_counter() - t
+    with tempfile.TemporaryDirectory() as tmp:
+        real = Settings.load(corpus=corpus, index=Path(tmp))
+        t = time.perf_counter()
+        build_index(real)
+        t_cold = time.perf_counter() - t
+        t = time.perf_counter()
+        build_index(real)
+        t_warm = time.perf_counter() - t
+    pages = sum(d.page_count for d in docs.values() if d.format == "pdf")
+    chars = sum(len(d.text) for d in docs.values())
+    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    report = {
+        "corpus": str(corpus),
+        "html_files": len(html),
+        "pdf_files": len(pdf),
+        "pdf_pages": pages,
+        "text_mb": round(chars / 1e6, 2),
+        "failures": len(failures),
+        "seconds": {
+            "html_extraction": round(t_html, 3),
+            "pdf_extraction": round(t_pdf, 3),
+            "enrichment": round(t_enrich, 3),
+            "analysis_and_writing": round(t_write, 3),
+            "build_index_cold": round(t_cold, 3),
+            "build_index_warm_cache": round(t_warm, 3),
+        },
+        "workers": Settings.load().workers,
+        "peak_rss_mb": {"main": round(peak_self, 1), "largest_worker": round(peak_children, 1)},
+    }
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(f"Corpus {corpus}: {len(html)} HTML, {len(pdf)} PDF ({pages} pages), {report['text_mb']} MB of text")
+    for name, value in report["seconds"].items():
+        print(f"  {name:<24} {value:8.3f} s")
+    print(f"  peak RSS: main {peak_self:.0f} MB, largest worker {peak_children:.0f} MB")
+    print(f"Report: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

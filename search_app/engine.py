@@ -1,0 +1,132 @@
+"""The open index of the search app: searchers kept open and refreshed, never opened per request.
+
+Each server thread keeps its own searcher (Whoosh readers are not meant to be shared between threads) and
+refreshes it when the index changes: a build swaps the `current` link (the index is reopened), an update
+commits a new generation (`searcher.refresh()`). Per-generation data shared by all threads (the documents
+of each facet value, as sets of document numbers) is computed once per generation.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.query import Term
+
+from indexer.errors import IndexMissingError
+from indexer.schema import KIND_DOC
+from indexer.writer import CURRENT, open_index
+
+logger = logging.getLogger(__name__)
+
+FACET_FIELDS = ("year_facet", "themes", "type")
+
+
+class IndexHandle:
+    """Access to the live index for one app: `searcher()` gives this thread's up-to-date searcher."""
+
+    def __init__(self, index_root: Path) -> None:
+        self.index_root = Path(index_root)
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._ix: Any = None
+        self._target: str | None = None
+        self._shared: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def _live_target(self) -> str | None:
+        try:
+            return os.readlink(self.index_root / CURRENT)
+        except OSError:
+            return None
+
+    def _index(self) -> tuple[Any, str | None]:
+        target = self._live_target()
+        with self._lock:
+            if self._ix is None or target != self._target:
+                old = self._ix
+                self._ix = open_index(self.index_root)
+                self._target = target
+                self._shared.clear()
+                if old is not None:
+                    old.close()
+            return self._ix, self._target
+
+    def searcher(self) -> Any:
+        """This thread's searcher, reopened or refreshed if the index changed since its last use."""
+        ix, target = self._index()
+        local = self._local
+        searcher = getattr(local, "searcher", None)
+        if searcher is None or local.target != target:
+            if searcher is not None:
+                searcher.close()
+            local.searcher = ix.searcher()
+            local.target = target
+        elif not local.searcher.up_to_date():
+            local.searcher = local.searcher.refresh()
+        return local.searcher
+
+    def healthy(self) -> tuple[bool, str]:
+        """Whether the index is open and searchable, with a French reason when not."""
+        try:
+            searcher = self.searcher()
+            searcher.doc_count()
+            return True, "ok"
+        except IndexMissingError as exc:
+            return False, str(exc)
+        except Exception as exc:  # a corrupt index must give a clear 503, not a traceback
+            logger.exception("Index inutilisable")
+            return False, f"index inutilisable ({type(exc).__name__})"
+
+    def shared(self, searcher: Any, name: str, compute: Callable[[Any], Any]) -> Any:
+        """A value computed once per index generation (e.g. facet postings), shared by all threads."""
+        key = (self._target or "", searcher.reader().generation())
+        with self._lock:
+            bucket = self._shared.get(key)
+            if bucket is None:
+                self._shared = {key: {}}
+                bucket = self._shared[key]
+            if name in bucket:
+                return bucket[name]
+        value = compute(searcher)
+        with self._lock:
+            self._shared.setdefault(key, {})[name] = value
+        return value
+
+    def close(self) -> None:
+        """Close this thread's searcher and the index."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
+        with self._lock:
+            if self._ix is not None:
+                self._ix.close()
+                self._ix = None
+
+
+def facet_postings(searcher: Any) -> dict[str, dict[str, frozenset[int]]]:
+    """For each facet field, value → the doc-record numbers that have it."""
+    doc_kind = set(searcher.docs_for_query(Term("kind", KIND_DOC)))
+    reader = searcher.reader()
+    out: dict[str, dict[str, frozenset[int]]] = {}
+    for fieldname in FACET_FIELDS:
+        values: dict[str, frozenset[int]] = {}
+        for raw in reader.lexicon(fieldname):
+            value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            docs = frozenset(d for d in searcher.docs_for_query(Term(fieldname, value)) if d in doc_kind)
+            if docs:
+                values[value] = docs
+        out[fieldname] = values
+    out["_docs"] = {"all": frozenset(doc_kind)}
+    return out
+
+
+def index_exists(index_root: Path) -> bool:
+    """Whether a live index exists at `index_root`."""
+    path = Path(index_root) / CURRENT
+    return path.exists() and whoosh_index.exists_in(str(path))

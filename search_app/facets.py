@@ -1,0 +1,126 @@
+"""Facets: definitions, filters and disjunctive counts, and the query strings that toggle each value.
+
+Several values of one facet are OR'ed, different facets are AND'ed, and each facet's counts apply the
+other facets' filters but not its own. Counts count documents (doc records only), computed as
+intersections of document-number sets, without materialising hits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from indexer.enrich import NO_YEAR, NO_YEAR_LABEL, theme_labels, type_labels
+
+
+@dataclass(frozen=True)
+class FacetDef:
+    """A facet: its name in URLs and in the result dict, its index field, its French title."""
+
+    name: str
+    field: str
+    title: str
+
+
+FACETS = (
+    FacetDef("year", "year_facet", "Année"),
+    FacetDef("theme", "themes", "Thème"),
+    FacetDef("type", "type", "Type de document"),
+)
+# Format-level types are listed before the finer ones.
+FORMAT_TYPE_ORDER = ("pdf", "html")
+
+
+def facet_label(facet: str, value: str) -> str:
+    """The French label of a facet value."""
+    if facet == "year":
+        return NO_YEAR_LABEL if value == NO_YEAR else value
+    if facet == "theme":
+        return theme_labels().get(value, value)
+    return type_labels().get(value, value)
+
+
+def union(sets: Iterable[frozenset[int]]) -> frozenset[int]:
+    """The union of several document sets."""
+    out: set[int] = set()
+    for s in sets:
+        out |= s
+    return frozenset(out)
+
+
+def compute_facets(
+    matched: frozenset[int],
+    postings: Mapping[str, Mapping[str, frozenset[int]]],
+    selected: Mapping[str, list[str]],
+    range_docs: frozenset[int] | None,
+    query_items: list[tuple[str, str]],
+) -> tuple[dict[str, list[dict]], frozenset[int]]:
+    """Disjunctive facet counts, and the documents that pass every filter.
+
+    `selected` maps a facet name to its selected values; `range_docs` is the year-range filter (or None);
+    `query_items` are the current query-string items, from which each value's toggle query is built.
+    """
+    allowed: dict[str, frozenset[int] | None] = {}
+    for facet in FACETS:
+        values = selected.get(facet.name) or []
+        allowed[facet.name] = union(postings[facet.field].get(v, frozenset()) for v in values) if values else None
+    base = matched if range_docs is None else matched & range_docs
+    final = base
+    for docs in allowed.values():
+        if docs is not None:
+            final = final & docs
+    facets: dict[str, list[dict]] = {}
+    for facet in FACETS:
+        scope = base
+        for other, docs in allowed.items():
+            if other != facet.name and docs is not None:
+                scope = scope & docs
+        chosen = set(selected.get(facet.name) or [])
+        entries = []
+        for value, docs in postings[facet.field].items():
+            count = len(scope & docs)
+            if count or value in chosen:
+                entries.append(_entry(facet.name, value, count, value in chosen, query_items))
+        for value in chosen - set(postings[facet.field]):
+            entries.append(_entry(facet.name, value, 0, True, query_items))
+        facets[facet.name] = _sorted(facet.name, entries)
+    return facets, final
+
+
+def _entry(facet: str, value: str, count: int, selected: bool, query_items: list[tuple[str, str]]) -> dict:
+    return {
+        "value": value,
+        "label": facet_label(facet, value),
+        "count": count,
+        "selected": selected,
+        "toggle_query": toggle_query(query_items, facet, value),
+    }
+
+
+def _sorted(facet: str, entries: list[dict]) -> list[dict]:
+    if facet == "year":
+        return sorted(entries, key=lambda e: (e["value"] == NO_YEAR, -int(e["value"]) if e["value"].isdigit() else 0))
+    if facet == "type":
+        return sorted(
+            entries,
+            key=lambda e: (
+                FORMAT_TYPE_ORDER.index(e["value"]) if e["value"] in FORMAT_TYPE_ORDER else len(FORMAT_TYPE_ORDER),
+                -e["count"],
+                e["label"],
+            ),
+        )
+    return sorted(entries, key=lambda e: (-e["count"], e["label"]))
+
+
+def toggle_query(items: list[tuple[str, str]], facet: str, value: str) -> str:
+    """The query string with `facet=value` added, or removed if present; back to page 1."""
+    pair = (facet, value)
+    kept = [(k, v) for k, v in items if k != "page"]
+    kept = [kv for kv in kept if kv != pair] if pair in kept else [*kept, pair]
+    return "?" + urlencode(kept)
+
+
+def without(items: list[tuple[str, str]], *keys: str) -> str:
+    """The query string without the given keys (and back to page 1)."""
+    return "?" + urlencode([(k, v) for k, v in items if k not in keys and k != "page"])

@@ -1,0 +1,253 @@
+"""From what users type to Whoosh queries.
+
+Syntax users already know: plain words (all required), « "expression exacte" » (or « … »), ``-exclu``,
+``OU``/``OR`` between two terms, ``préfix*``. Anything else is searched as plain words: parsing never fails.
+Acronyms expand both ways (QPV ↔ quartier prioritaire de la politique de la ville) with a lower weight
+for the form the user did not type, so documents using the typed form stay first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import query as wq
+
+from indexer.analysis import (
+    acronym_expansions,
+    analyse,
+    expansion_acronyms,
+    fold,
+    index_forms,
+    stem,
+)
+
+logger = logging.getLogger(__name__)
+
+# Field weights of the ranking (BM25F per field, summed); tuned by the relevance benchmark.
+FIELD_BOOSTS: dict[str, float] = {"title": 3.0, "headings": 1.6, "body": 1.0, "meta": 1.4}
+ACRONYM_WEIGHT = 0.7  # weight of the form (acronym or expansion) the user did not type
+ALT_FORM_WEIGHT = 0.9  # weight of the secondary stemming form of a word
+PHRASE_PROXIMITY_BOOST = 0.0  # extra weight for all words appearing as a phrase (0 = off)
+MAX_CLAUSES = 32  # words beyond this are ignored (a query is refused only by its length in characters)
+MAX_PREFIX_TERMS = 64  # a prefix expands to at most this many terms per field
+
+_TOKEN = re.compile(r'(-?)(?:"([^"]*)"|«\s*([^»]*?)\s*»|(\S+))')
+_OR_WORDS = {"OU", "OR", "|"}
+_AND_WORDS = {"ET", "AND", "&"}
+_NOT_WORDS = {"SAUF", "NOT"}
+
+
+@dataclass
+class Clause:
+    """One element of the user's query."""
+
+    kind: str  # "word", "phrase" or "prefix"
+    text: str
+    negated: bool = False
+
+
+@dataclass
+class ParsedQuery:
+    """The user's query: an AND of OR-groups of clauses, and clauses to exclude."""
+
+    groups: list[list[Clause]] = field(default_factory=list)
+    excluded: list[Clause] = field(default_factory=list)
+
+    @property
+    def positive(self) -> list[Clause]:
+        """All clauses that must or may match (not the excluded ones)."""
+        return [c for g in self.groups for c in g]
+
+    @property
+    def is_empty(self) -> bool:
+        """No positive clause (only exclusions, or nothing)."""
+        return not self.groups
+
+
+def parse(text: str) -> ParsedQuery:
+    """Parse the user syntax; never raises."""
+    parsed = ParsedQuery()
+    pending_or = False
+    negate_next = False
+    count = 0
+    for m in _TOKEN.finditer(text or ""):
+        minus, quoted, guillemets, bare = m.groups()
+        if bare is not None and not minus:
+            if bare in _OR_WORDS:
+                pending_or = bool(parsed.groups)
+                continue
+            if bare in _AND_WORDS:
+                continue
+            if bare in _NOT_WORDS:
+                negate_next = True
+                continue
+        phrase = quoted if quoted is not None else guillemets
+        if phrase is not None:
+            clause = Clause("phrase", phrase.strip())
+        else:
+            word = bare.strip('"«»()[]{},;:!?.')
+            if len(word) >= 3 and word.endswith("*") and word[:-1].strip("*"):
+                clause = Clause("prefix", word.rstrip("*"))
+            else:
+                clause = Clause("word", word.replace("*", " ").replace('"', " "))
+        if not clause.text.strip() or not analyse_text(clause.text):
+            pending_or = False
+            continue
+        count += 1
+        if count > MAX_CLAUSES:
+            break
+        clause.negated = bool(minus) or negate_next
+        negate_next = False
+        if clause.negated:
+            parsed.excluded.append(clause)
+        elif pending_or and parsed.groups:
+            parsed.groups[-1].append(clause)
+        else:
+            parsed.groups.append([clause])
+        pending_or = False
+    return parsed
+
+
+def analyse_text(text: str) -> list[str]:
+    """Query terms of a piece of text (one per word, stop words removed)."""
+    return analyse(text, mode="query")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Building Whoosh queries
+
+
+def _fields(boosts: dict[str, float] | None) -> dict[str, float]:
+    return boosts or FIELD_BOOSTS
+
+
+def _word_terms(word: str) -> list[str]:
+    """Alternative index terms for one typed word: the query form first, then the other stemming forms."""
+    primary = analyse_text(word)
+    if len(primary) != 1:
+        return primary
+    lowered = word.lower().replace("’", "'").split("'")[-1]
+    forms = [primary[0]]
+    if "-" not in lowered and lowered.isalpha():
+        for form in (*index_forms(lowered), stem(fold(lowered))):
+            if form not in forms:
+                forms.append(form)
+    return forms
+
+
+def _term_query(term_forms: list[str], boosts: dict[str, float]) -> wq.Query:
+    subs: list[wq.Query] = []
+    for fieldname, boost in boosts.items():
+        for i, form in enumerate(term_forms):
+            subs.append(wq.Term(fieldname, form, boost=boost * (1.0 if i == 0 else ALT_FORM_WEIGHT)))
+    return wq.Or(subs)
+
+
+def _phrase_query(terms: list[str], boosts: dict[str, float], weight: float = 1.0) -> wq.Query:
+    if len(terms) == 1:
+        return _term_query(terms, {f: b * weight for f, b in boosts.items()})
+    return wq.Or([wq.Phrase(f, terms, boost=b * weight) for f, b in boosts.items()])
+
+
+def _prefix_query(prefix: str, boosts: dict[str, float], reader: Any) -> wq.Query:
+    text = fold(prefix.lower())
+    subs: list[wq.Query] = []
+    for fieldname, boost in boosts.items():
+        terms = []
+        for term in reader.expand_prefix(fieldname, text):
+            terms.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+            if len(terms) >= MAX_PREFIX_TERMS:
+                break
+        subs.extend(wq.Term(fieldname, t, boost=boost) for t in terms)
+    return wq.Or(subs) if subs else wq.NullQuery
+
+
+def clause_query(clause: Clause, reader: Any, boosts: dict[str, float] | None = None) -> wq.Query:
+    """The Whoosh query of one clause, with acronym expansion for single words."""
+    boosts = _fields(boosts)
+    if clause.kind == "prefix":
+        return _prefix_query(clause.text, boosts, reader)
+    terms = analyse_text(clause.text)
+    if clause.kind == "phrase" or len(terms) != 1:
+        q = _phrase_query(terms, boosts)
+        acronym = expansion_acronyms().get(tuple(terms)) if clause.kind == "phrase" else None
+        if acronym:
+            q = wq.Or([q, _term_query([acronym], {f: b * ACRONYM_WEIGHT for f, b in boosts.items()})])
+        return q
+    q = _term_query(_word_terms(clause.text), boosts)
+    expansion = acronym_expansions().get(clause.text.lower())
+    if expansion:
+        q = wq.Or([q, _phrase_query(list(expansion), boosts, ACRONYM_WEIGHT)])
+    return q
+
+
+def _group_queries(parsed: ParsedQuery, reader: Any, boosts: dict[str, float] | None) -> list[wq.Query]:
+    """One query per AND-group; runs of single words that spell an acronym's expansion also match it."""
+    boosts = _fields(boosts)
+    groups = parsed.groups
+    singles = [len(g) == 1 and g[0].kind == "word" and len(analyse_text(g[0].text)) == 1 for g in groups]
+    terms = [analyse_text(g[0].text)[0] if ok else None for g, ok in zip(groups, singles, strict=True)]
+    out: list[wq.Query] = []
+    i = 0
+    expansions = expansion_acronyms()
+    longest = max((len(k) for k in expansions), default=0)
+    while i < len(groups):
+        matched = 0
+        for n in range(min(longest, len(groups) - i), 1, -1):
+            window = terms[i : i + n]
+            if all(window) and tuple(window) in expansions:
+                acronym = expansions[tuple(window)]
+                words = wq.And([clause_query(g[0], reader, boosts) for g in groups[i : i + n]])
+                alt = _term_query([acronym], {f: b * ACRONYM_WEIGHT * n for f, b in boosts.items()})
+                out.append(wq.Or([words, alt]))
+                matched = n
+                break
+        if matched:
+            i += matched
+            continue
+        group = groups[i]
+        subs = [clause_query(c, reader, boosts) for c in group]
+        out.append(subs[0] if len(subs) == 1 else wq.Or(subs))
+        i += 1
+    return out
+
+
+def build_query(
+    parsed: ParsedQuery, reader: Any, mode: str = "all", boosts: dict[str, float] | None = None
+) -> wq.Query:
+    """The document-level query: all groups required (`mode="all"`) or any of them (`"any"`)."""
+    groups = _group_queries(parsed, reader, boosts)
+    excluded = [clause_query(c, reader, boosts) for c in parsed.excluded]
+    if not groups:
+        positive: wq.Query = wq.Every()
+    elif len(groups) == 1:
+        positive = groups[0]
+    elif mode == "all":
+        positive = wq.And(groups)
+        if PHRASE_PROXIMITY_BOOST and all(len(g) == 1 and g[0].kind == "word" for g in parsed.groups):
+            words = [t for g in parsed.groups for t in analyse_text(g[0].text)]
+            positive = wq.AndMaybe(positive, _phrase_query(words, _fields(boosts), PHRASE_PROXIMITY_BOOST))
+    else:
+        positive = wq.Or(groups)
+    if excluded:
+        return wq.AndNot(positive, wq.Or(excluded))
+    return positive
+
+
+def build_page_query(parsed: ParsedQuery, reader: Any) -> wq.Query:
+    """The page-level query that finds the best pages of a document: any clause, in the page text."""
+    groups = _group_queries(parsed, reader, {"body": 1.0})
+    if not groups:
+        return wq.NullQuery
+    return groups[0] if len(groups) == 1 else wq.Or(groups)
+
+
+def highlight_terms(q: wq.Query) -> frozenset[str]:
+    """The index terms a query looks for (to mark them in snippets)."""
+    terms: set[str] = set()
+    for _fieldname, text in q.iter_all_terms():
+        terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return frozenset(terms)

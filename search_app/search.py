@@ -1,0 +1,401 @@
+"""`run_search(params) -> dict`: the one search function behind the HTML page and the JSON API (no Flask).
+
+The result dict follows the JSON contract of DESIGN.md (extended only by added fields): query, suggestion,
+total, page, per_page, took_ms, results (with snippet, best PDF pages, published_in) and facets.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from whoosh import highlight, sorting
+from whoosh import query as wq
+
+from indexer.analysis import analyse, fold, french_analyzer
+from indexer.config import Settings
+from indexer.enrich import NO_YEAR, SOURCE_LABELS, type_labels
+from indexer.schema import KIND_PAGE
+from search_app.engine import IndexHandle, facet_postings
+from search_app.facets import FACETS, compute_facets, facet_label, toggle_query, union, without
+from search_app.query import ParsedQuery, build_page_query, build_query, highlight_terms, parse
+
+logger = logging.getLogger(__name__)
+
+SORTS = ("relevance", "date_desc", "date_asc")
+SORT_LABELS = {"relevance": "Pertinence", "date_desc": "Plus récents", "date_asc": "Plus anciens"}
+MAX_PAGES_SHOWN = 3
+SNIPPET_CHARS = 240
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+class ParamError(ValueError):
+    """A parameter out of range: the API answers 400 with this message (French)."""
+
+
+@dataclass
+class SearchParams:
+    """Validated search parameters."""
+
+    q: str = ""
+    years: list[str] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    themes: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    sort: str = ""
+    page: int = 1
+    per_page: int = 10
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any], settings: Settings) -> SearchParams:
+        """From a query-string mapping (a Werkzeug MultiDict or a plain dict of lists or strings)."""
+
+        def getlist(key: str) -> list[str]:
+            if hasattr(args, "getlist"):
+                return [v for v in args.getlist(key)]
+            value = args.get(key)
+            if value is None:
+                return []
+            return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+
+        def getone(key: str) -> str | None:
+            values = getlist(key)
+            return values[-1].strip() if values else None
+
+        q = (getone("q") or "").replace("\x00", " ")
+        if len(q) > settings.max_query_chars:
+            raise ParamError(f"Requête trop longue ({len(q)} caractères, limite {settings.max_query_chars}).")
+        years = _unique(v.strip() for v in getlist("year") if v.strip())
+        for y in years:
+            if y != NO_YEAR and not (y.isdigit() and len(y) == 4):
+                raise ParamError(f"Année invalide : « {y[:20]} » (attendu : AAAA ou {NO_YEAR}).")
+        themes = _unique(v.strip() for v in getlist("theme") if v.strip())
+        types = _unique(v.strip() for v in getlist("type") if v.strip())
+        for name, values in (("thème", themes), ("type", types)):
+            for v in values:
+                if not _SLUG.match(v):
+                    raise ParamError(f"Valeur de {name} invalide : « {v[:40]} ».")
+        if len(years) + len(themes) + len(types) > 60:
+            raise ParamError("Trop de filtres.")
+        year_from = _int_param(getone("year_from"), "year_from", 1900, 2100)
+        year_to = _int_param(getone("year_to"), "year_to", 1900, 2100)
+        if year_from and year_to and year_from > year_to:
+            raise ParamError("L’année de début est postérieure à l’année de fin.")
+        sort = getone("sort") or ""
+        if sort and sort not in SORTS:
+            raise ParamError("Tri inconnu (attendu : relevance, date_desc ou date_asc).")
+        page = _int_param(getone("page"), "page", 1, settings.max_page) or 1
+        per_page = _int_param(getone("per_page"), "per_page", 1, settings.max_per_page) or settings.per_page
+        return cls(q.strip(), years, year_from, year_to, themes, types, sort, page, per_page)
+
+    def query_items(self) -> list[tuple[str, str]]:
+        """The parameters as query-string items (for toggle and pagination links)."""
+        items: list[tuple[str, str]] = []
+        if self.q:
+            items.append(("q", self.q))
+        items += [("year", y) for y in self.years]
+        if self.year_from:
+            items.append(("year_from", str(self.year_from)))
+        if self.year_to:
+            items.append(("year_to", str(self.year_to)))
+        items += [("theme", t) for t in self.themes]
+        items += [("type", t) for t in self.types]
+        if self.sort:
+            items.append(("sort", self.sort))
+        if self.per_page != 10:
+            items.append(("per_page", str(self.per_page)))
+        return items
+
+
+def _unique(values: Any) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def _int_param(raw: str | None, name: str, low: int, high: int) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if not re.fullmatch(r"\d{1,9}", raw):
+        raise ParamError(f"Paramètre « {name} » invalide : un nombre entier est attendu.")
+    value = int(raw)
+    if not low <= value <= high:
+        raise ParamError(f"Paramètre « {name} » hors limites ({low} à {high}).")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Snippets
+
+
+class MarkFormatter(highlight.Formatter):
+    """HTML-escaped text with the matched words in <mark>."""
+
+    between = " … "
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return "<mark>" + html.escape(highlight.get_text(text, token, replace), quote=False) + "</mark>"
+
+    def _text(self, text: str) -> str:
+        return html.escape(text, quote=False)
+
+
+_FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
+_ANALYZER = french_analyzer()
+
+
+def make_snippet(text: str, terms: frozenset[str]) -> str:
+    """The passages of `text` around the query terms (escaped HTML with <mark>), or its opening."""
+    text = text.strip()
+    if terms:
+        try:
+            snippet = highlight.highlight(text, terms, _ANALYZER, _FRAGMENTER, MarkFormatter(), top=2, mode="index")
+        except Exception:  # highlighting must never break a results page
+            logger.exception("Surlignage impossible")
+            snippet = ""
+        if snippet and "<mark>" in snippet:
+            return snippet.strip()
+    return opening(text)
+
+
+def opening(text: str, chars: int = SNIPPET_CHARS) -> str:
+    """The first words of a text, escaped, cut on a word boundary."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= chars:
+        return html.escape(text, quote=False)
+    cut = text[:chars].rsplit(" ", 1)[0]
+    return html.escape(cut, quote=False) + " …"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Search
+
+
+def corpus_url(path: str, page: int | None = None) -> str:
+    """The URL that opens a corpus file (at a PDF page when given)."""
+    url = "/corpus/" + quote(path, safe="/")
+    return f"{url}#page={page}" if page else url
+
+
+def document_url(path: str) -> str:
+    """The URL of a document's detail page."""
+    return "/document/" + quote(path, safe="/")
+
+
+def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
+    """Search the index; returns the result dict rendered by both the page and the API."""
+    started = time.perf_counter()
+    searcher = handle.searcher()
+    reader = searcher.reader()
+    postings = handle.shared(searcher, "facets", facet_postings)
+    all_docs = postings["_docs"]["all"]
+    parsed = parse(params.q)
+    searching = not parsed.is_empty or bool(parsed.excluded)
+    sort = params.sort or ("relevance" if searching else "date_desc")
+    selected = {"year": params.years, "theme": params.themes, "type": params.types}
+    range_docs = _year_range_docs(postings, params.year_from, params.year_to)
+    items = params.query_items()
+
+    match = "all"
+    q = build_query(parsed, reader, "all") if searching else wq.Every()
+    matched = frozenset(searcher.docs_for_query(q)) & all_docs if searching else all_docs
+    facets, final = compute_facets(matched, postings, selected, range_docs, items)
+    if searching and not final and len(parsed.groups) > 1:
+        q_any = build_query(parsed, reader, "any")
+        matched_any = frozenset(searcher.docs_for_query(q_any)) & all_docs
+        facets_any, final_any = compute_facets(matched_any, postings, selected, range_docs, items)
+        if final_any:
+            q, matched, facets, final, match = q_any, matched_any, facets_any, final_any, "any"
+
+    total = len(final)
+    offset = (params.page - 1) * params.per_page
+    hits: list[dict[str, Any]] = []
+    if total and offset < total:
+        limit = offset + params.per_page
+        if sort == "relevance":
+            results = searcher.search(q, limit=limit, filter=set(final))
+        else:
+            facet = sorting.FieldFacet("date", reverse=(sort == "date_desc"))
+            results = searcher.search(q, limit=limit, filter=set(final), sortedby=facet)
+        hits = [dict(hit.fields()) for hit in results[offset:limit]]
+    results_out = _render_hits(searcher, hits, parsed if searching else None)
+    suggestion = _suggest(searcher, parsed, total) if searching and total < 3 else None
+    took = (time.perf_counter() - started) * 1000
+    return {
+        "query": params.q,
+        "suggestion": suggestion,
+        "total": total,
+        "page": params.page,
+        "per_page": params.per_page,
+        "took_ms": round(took, 2),
+        "results": results_out,
+        "facets": facets,
+        # Added fields (the contract allows additions).
+        "match": match if searching else "browse",
+        "sort": sort,
+        "page_count": max(1, -(-total // params.per_page)),
+        "active_filters": _active_filters(params, items),
+        "query_string": urlencode(items),
+        "suggestion_query": ("?" + urlencode([("q", suggestion)])) if suggestion else None,
+    }
+
+
+def _year_range_docs(postings: Mapping, year_from: int | None, year_to: int | None) -> frozenset[int] | None:
+    if not year_from and not year_to:
+        return None
+    low, high = year_from or 0, year_to or 9999
+    return union(
+        docs for value, docs in postings["year_facet"].items() if value.isdigit() and low <= int(value) <= high
+    )
+
+
+def _render_hits(searcher: Any, hits: list[dict[str, Any]], parsed: ParsedQuery | None) -> list[dict[str, Any]]:
+    if not hits:
+        return []
+    paths = [h["path"] for h in hits]
+    best_pages: dict[str, list[tuple[int, str]]] = {p: [] for p in paths}
+    terms: frozenset[str] = frozenset()
+    if parsed is not None and not parsed.is_empty:
+        page_q = build_page_query(parsed, searcher.reader())
+        terms = highlight_terms(page_q)
+        scope = wq.And([wq.Term("kind", KIND_PAGE), wq.Or([wq.Term("path", p) for p in paths])])
+        for hit in searcher.search(wq.And([page_q, scope]), limit=len(paths) * 60):
+            pages = best_pages[hit["path"]]
+            if len(pages) < MAX_PAGES_SHOWN:
+                pages.append((hit["page"], hit.get("text") or ""))
+    out = []
+    labels = type_labels()
+    for fields in hits:
+        path = fields["path"]
+        is_pdf = fields.get("format") == "pdf"
+        pages = best_pages.get(path) or []
+        if pages:
+            snippet = make_snippet(pages[0][1], terms)
+        else:
+            first = searcher.document(uid=f"{path}#1")
+            snippet = make_snippet((first or {}).get("text") or "", terms)
+        page_list = [{"page": n, "snippet": make_snippet(t, terms), "url": corpus_url(path, n)} for n, t in pages]
+        best = pages[0][0] if (is_pdf and pages) else None
+        types = [t for t in (fields.get("type") or "").split("\n") if t]
+        doc_type = types[-1] if types else fields.get("format", "")
+        published = None
+        for parent in fields.get("published_in") or []:
+            parent_fields = searcher.document(uid=parent)
+            if parent_fields:
+                published = {
+                    "path": parent,
+                    "title": parent_fields.get("title") or parent,
+                    "url": document_url(parent),
+                }
+                break
+        year = fields.get("year")
+        out.append(
+            {
+                "path": path,
+                "url": corpus_url(path, best),
+                "title": fields.get("title") or path,
+                "year": int(year) if year else None,
+                "themes": [t for t in (fields.get("themes") or "").split("\n") if t],
+                "type": doc_type,
+                "snippet": snippet,
+                "page": best,
+                "pages": page_list if is_pdf else [],
+                "published_in": published,
+                # Added fields.
+                "format": fields.get("format"),
+                "type_label": labels.get(doc_type, doc_type),
+                "theme_labels": [facet_label("theme", t) for t in (fields.get("themes") or "").split("\n") if t],
+                "date": fields.get("date") or None,
+                "page_count": fields.get("page_count"),
+                "document_url": document_url(path),
+            }
+        )
+    return out
+
+
+def _active_filters(params: SearchParams, items: list[tuple[str, str]]) -> list[dict[str, str]]:
+    chips = []
+    for facet, values in (("year", params.years), ("theme", params.themes), ("type", params.types)):
+        title = next(f.title for f in FACETS if f.name == facet)
+        for v in values:
+            chips.append(
+                {
+                    "facet": facet,
+                    "label": f"{title} : {facet_label(facet, v)}",
+                    "remove_query": toggle_query(items, facet, v),
+                }
+            )
+    if params.year_from or params.year_to:
+        label = f"Années : {params.year_from or '…'} – {params.year_to or '…'}"
+        chips.append({"facet": "year_range", "label": label, "remove_query": without(items, "year_from", "year_to")})
+    return chips
+
+
+# ---------------------------------------------------------------------------------------------------------
+# « Vouliez-vous dire »
+
+
+def _suggest(searcher: Any, parsed: ParsedQuery, total: int) -> str | None:
+    """A corrected query from the corpus's own vocabulary, when some typed words are unknown."""
+    reader = searcher.reader()
+    changed = False
+    words: list[str] = []
+    for clause in [c for g in parsed.groups for c in g]:
+        if clause.kind != "word":
+            words.append(f'"{clause.text}"' if clause.kind == "phrase" else clause.text + "*")
+            continue
+        replacement = None
+        terms = analyse(clause.text, mode="query")
+        known = all(reader.doc_frequency("body", t) or reader.doc_frequency("title", t) for t in terms)
+        if not known and len(clause.text) >= 4:
+            replacement = _correct_word(searcher, clause.text)
+        if replacement:
+            changed = True
+            words.append(replacement)
+        else:
+            words.append(clause.text)
+    for clause in parsed.excluded:
+        words.append("-" + clause.text)
+    return " ".join(words) if changed else None
+
+
+def _correct_word(searcher: Any, word: str) -> str | None:
+    reader = searcher.reader()
+    folded = fold(word.lower())
+    maxdist = 1 if len(folded) <= 5 else 2
+    candidates = []
+    for term in reader.terms_within("spell", folded, maxdist, prefix=1):
+        text = term.decode("utf-8") if isinstance(term, bytes) else term
+        if text != folded:
+            candidates.append((reader.doc_frequency("spell", text), text))
+    if not candidates:
+        return None
+    _freq, best = max(candidates)
+    return _accented_form(searcher, best) or best
+
+
+def _accented_form(searcher: Any, folded_word: str) -> str | None:
+    """The spelling of a folded word as the corpus writes it (« cohesion » → « cohésion »)."""
+    terms = analyse(folded_word, mode="query")
+    if not terms:
+        return None
+    hits = searcher.search(wq.And([wq.Term("kind", KIND_PAGE), wq.Term("body", terms[0])]), limit=3)
+    for hit in hits:
+        for m in re.finditer(r"\w+", hit.get("text") or ""):
+            if fold(m.group(0).lower()) == folded_word:
+                return m.group(0).lower()
+    return None
+
+
+def source_label(source: str) -> str:
+    """French label of an enrichment source."""
+    return SOURCE_LABELS.get(source, source)

@@ -1,0 +1,179 @@
+"""HTML pages: the search page ``/``, document pages, corpus files and the OpenSearch description."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
+
+from indexer.enrich import NO_YEAR, SOURCE_LABELS, theme_labels, type_labels
+from indexer.schema import KIND_DOC
+from search_app.search import (
+    SORT_LABELS,
+    ParamError,
+    SearchParams,
+    corpus_url,
+    document_url,
+    opening,
+    run_search,
+)
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("views", __name__)
+
+
+def _handle() -> Any:
+    return current_app.extensions["crpv_index"]
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    """The search page: same query string as /api/search."""
+    settings = current_app.config["SETTINGS"]
+    try:
+        params = SearchParams.from_args(request.args, settings)
+    except ParamError as exc:
+        return render_template("error.html", title="Recherche impossible", message=str(exc)), 400
+    ok, reason = _handle().healthy()
+    if not ok:
+        return render_template("error.html", title="Recherche indisponible", message=reason), 503
+    result = run_search(params, _handle())
+    return render_template(
+        "index.html",
+        r=result,
+        params=params,
+        sort_labels=SORT_LABELS,
+        pagination=_pagination(result),
+        json_url=url_for("api.api_search") + ("?" + result["query_string"] if result["query_string"] else ""),
+    )
+
+
+def _pagination(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Page links around the current page (with the query string of the current search)."""
+    current, last = result["page"], result["page_count"]
+    base = result["query_string"]
+    numbers = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    out: list[dict[str, Any]] = []
+    previous = 0
+    for n in numbers:
+        if n - previous > 1:
+            out.append({"gap": True})
+        qs = (base + "&" if base else "") + f"page={n}"
+        out.append({"number": n, "query": "?" + qs, "current": n == current})
+        previous = n
+    return out
+
+
+def corpus_file(path: str) -> Path | None:
+    """The corpus file named by `path`, or None when it is not a file inside the corpus."""
+    root = Path(current_app.config["SETTINGS"].corpus).resolve()
+    if "\x00" in path or path.startswith("/") or "\\" in path:
+        return None
+    candidate = root / path
+    try:
+        real = Path(os.path.realpath(candidate))
+    except (OSError, ValueError):
+        return None
+    if not real.is_relative_to(root) or not real.is_file():
+        return None
+    parts = Path(path).parts
+    if any(p in ("..", ".") or p.startswith(".") for p in parts):
+        return None
+    return real
+
+
+@bp.get("/corpus/<path:path>")
+def corpus(path: str):  # type: ignore[no-untyped-def]
+    """Serve one corpus file (and nothing outside the corpus)."""
+    real = corpus_file(path)
+    if real is None:
+        abort(404)
+    suffix = real.suffix.lower()
+    mimetype = "application/pdf" if suffix == ".pdf" else "text/html" if suffix in (".html", ".htm") else None
+    response = send_file(real, mimetype=mimetype, conditional=True, max_age=300)
+    if suffix in (".html", ".htm"):
+        # A saved page is shown as it was, but none of its scripts may run here.
+        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+    else:
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
+    return response
+
+
+@bp.get("/document/<path:path>")
+def document(path: str):  # type: ignore[no-untyped-def]
+    """A document's metadata, the sources of its facets, an extract, its relations, similar documents."""
+    handle = _handle()
+    ok, reason = handle.healthy()
+    if not ok:
+        return render_template("error.html", title="Recherche indisponible", message=reason), 503
+    searcher = handle.searcher()
+    fields = searcher.document(uid=path)
+    if not fields or fields.get("kind") != KIND_DOC:
+        return render_template("error.html", title="Document introuvable", message=path), 404
+    pages = []
+    for n in range(1, min(fields.get("page_count") or 1, 3) + 1):
+        page = searcher.document(uid=f"{path}#{n}")
+        if page:
+            pages.append({"page": n, "extract": opening(page.get("text") or "", 700)})
+    parents = []
+    for parent in fields.get("published_in") or []:
+        pf = searcher.document(uid=parent)
+        if pf:
+            parents.append({"title": pf.get("title") or parent, "url": document_url(parent)})
+    children = []
+    for key in (fields.get("links") or "").split("\n"):
+        child = searcher.document(uid=key) if key else None
+        if child and child.get("kind") == KIND_DOC and key != path:
+            children.append({"title": child.get("title") or key, "url": document_url(key), "file_url": corpus_url(key)})
+    similar = []
+    try:
+        docnum = searcher.document_number(uid=path)
+        hits = searcher.more_like(docnum, "body", top=6, numterms=12, filter=None, normalize=True)
+        for hit in hits:
+            if hit.get("kind") == KIND_DOC and hit["path"] != path:
+                similar.append({"title": hit.get("title") or hit["path"], "url": document_url(hit["path"])})
+    except Exception:  # "more like this" needs stored vectors or re-analysis; never break the page
+        logger.exception("Documents similaires indisponibles pour %s", path)
+    sources = {k: SOURCE_LABELS.get(v, v) for k, v in (fields.get("sources") or {}).items()}
+    themes = [theme_labels().get(t, t) for t in (fields.get("themes") or "").split("\n") if t]
+    types = [type_labels().get(t, t) for t in (fields.get("type") or "").split("\n") if t]
+    return render_template(
+        "document.html",
+        doc=fields,
+        title=fields.get("title") or path,
+        year=fields.get("year") if fields.get("year_facet") != NO_YEAR else None,
+        themes=themes,
+        types=types,
+        sources=sources,
+        pages=pages,
+        parents=parents,
+        children=children,
+        similar=similar[:5],
+        file_url=corpus_url(path),
+    )
+
+
+@bp.get("/opensearch.xml")
+def opensearch():  # type: ignore[no-untyped-def]
+    """The OpenSearch description, so browsers offer the engine as a search provider."""
+    root = request.url_root.rstrip("/")
+    body = render_template("opensearch.xml", root=root)
+    return Response(body, mimetype="application/opensearchdescription+xml")
+
+
+@bp.app_errorhandler(404)
+def not_found(_error):  # type: ignore[no-untyped-def]
+    """A French 404 page (JSON under /api/)."""
+    if request.path.startswith("/api/"):
+        return {"error": "Ressource introuvable."}, 404
+    return render_template("error.html", title="Page introuvable", message=request.path), 404
+
+
+@bp.app_errorhandler(413)
+def too_large(_error):  # type: ignore[no-untyped-def]
+    """Request bodies are tiny here."""
+    return {"error": "Requête trop volumineuse."}, 413

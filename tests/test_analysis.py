@@ -1,0 +1,97 @@
+"""The French analyser: each pair of spellings finds the other, and the chain behaves at index and query time."""
+
+import pickle
+
+import pytest
+from whoosh.fields import TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
+from whoosh.query import Phrase, Term
+
+from indexer.analysis import acronym_expansions, analyse, expansion_acronyms, fold, french_analyzer
+
+PAIRS = [
+    ("cohésion", "cohesion"),
+    ("l’économie", "economie"),
+    ("l'économie", "économie"),
+    ("quartiers prioritaires", "quartier prioritaire"),
+    ("mobilités résidentielles", "mobilite residentielle"),
+    ("socio-économique", "socioéconomique"),
+    ("QPV", "qpv"),
+    ("État", "etat"),
+    ("cœur de ville", "coeur de ville"),
+    ("aujourd’hui", "aujourd'hui"),
+    ("jusqu’à la fin", "jusqu'a la fin"),
+]
+
+
+def _index_with(text: str):
+    schema = Schema(body=TEXT(analyzer=french_analyzer(), phrase=True))
+    ix = RamStorage().create_index(schema)
+    with ix.writer() as w:
+        w.add_document(body=text)
+    return ix
+
+
+@pytest.mark.parametrize(("indexed", "typed"), PAIRS + [(b, a) for a, b in PAIRS if a != "mobilités résidentielles"])
+def test_each_spelling_finds_the_other(indexed, typed):
+    ix = _index_with(indexed)
+    terms = analyse(typed, mode="query")
+    assert terms, typed
+    with ix.searcher() as s:
+        for term in terms:
+            assert s.doc_frequency("body", term) == 1, (indexed, typed, term)
+
+
+def test_unaccented_query_finds_accented_plural():
+    ix = _index_with("Les mobilités résidentielles des ménages")
+    with ix.searcher() as s:
+        for term in analyse("mobilite residentielle"):
+            assert s.doc_frequency("body", term) == 1
+
+
+def test_elisions_both_apostrophes_and_long_forms():
+    for text in ("l’emploi", "l'emploi", "d’emploi", "qu’emploi", "jusqu’emploi", "lorsqu'emploi"):
+        assert analyse(text) == analyse("emploi"), text
+
+
+def test_stop_words_removed_even_without_accents():
+    assert analyse("la politique de la ville") == analyse("politique ville")
+    assert analyse("être") == [] and analyse("etre") == []
+
+
+def test_numbers_years_and_acronyms_are_kept():
+    assert analyse("2016") == ["2016"]
+    assert analyse("ANRU PTCE CLSM") == ["anru", "ptce", "clsm"]
+    # Acronyms of the vocabulary are not stemmed (PLIE must not become « pli »).
+    assert analyse("PLIE") == ["plie"]
+
+
+def test_compound_parts_and_whole_at_index_time_one_token_at_query_time():
+    texts = [t.text for t in french_analyzer()("socio-économique", positions=True, mode="index")]
+    assert set(texts) == {"socioeconom", "socio", "econom"}
+    assert analyse("socio-économique", mode="query") == ["socioeconom"]
+
+
+def test_phrase_query_across_stop_words_and_compound_positions():
+    ix = _index_with("Le développement socio-économique des quartiers prioritaires de la politique de la ville")
+    with ix.searcher() as s:
+        for words in ("quartiers prioritaires", "politique de la ville", "socio économique des quartiers"):
+            q = Phrase("body", analyse(words))
+            assert len(s.search(q)) == 1, words
+
+
+def test_fold_and_accented_index_forms():
+    assert fold("Économie cœur Ça") == "Economie coeur Ca"
+    ix = _index_with("Une réflexion sur l’État")
+    with ix.searcher() as s:
+        assert len(s.search(Term("body", analyse("reflexion")[0]))) == 1
+
+
+def test_analyzer_pickles_for_the_schema():
+    analyzer = pickle.loads(pickle.dumps(french_analyzer()))
+    assert [t.text for t in analyzer("Les économies", mode="query")] == analyse("économies")
+
+
+def test_acronym_table_both_ways():
+    assert acronym_expansions()["qpv"] == tuple(analyse("quartier prioritaire de la politique de la ville"))
+    assert expansion_acronyms()[tuple(analyse("conseil local de santé mentale"))] == "clsm"

@@ -1,0 +1,117 @@
+"""Enrichment: dates, themes, types, relations, and the precedence of sources."""
+
+from pathlib import Path
+
+from indexer.document import Document, Link
+from indexer.enrich import (
+    ParentInfo,
+    enrich,
+    find_french_date,
+    load_catalogue,
+    parents_by_child,
+    resolve_links,
+    themes_from_labels,
+    themes_from_text,
+    type_from_text,
+)
+
+
+def _html(path="site/2016/a.html", **kw):
+    return Document(path=path, format="html", title=kw.pop("title", "Titre"), pages=[kw.pop("text", "")], **kw)
+
+
+def _pdf(path="dossiers/2016/a.pdf", pages=("Couverture",), **kw):
+    return Document(path=path, format="pdf", title=kw.pop("title", "Dossier"), pages=list(pages), **kw)
+
+
+def test_french_dates():
+    assert find_french_date("Journée de qualification du mardi 28 juin 2016 à Perpignan") == (
+        2016,
+        "2016-06-28",
+    )
+    assert find_french_date("Villes et Territoires LR, novembre 2016. 76 p.") == (2016, "2016-11")
+    assert find_french_date("Lire la suite (Localtis, 1er juillet 2021)") == (2021, "2021-07-01")
+    assert find_french_date("compte rendu du 20/10/2015") == (2015, "2015-10-20")
+    assert find_french_date("Décembre 2019") == (2019, "2019-12")
+    assert find_french_date("sans date, 312 participants") is None
+
+
+def test_html_year_metadata_then_text_then_none():
+    doc = enrich(_html(metadata={"date": "2016-11-21T10:00:00+01:00"}, text="le 4 novembre 2015"))
+    assert (doc.year, doc.date, doc.sources["year"]) == (2016, "2016-11-21", "metadata")
+    doc = enrich(_html(text="Journée de qualification du mardi 28 juin 2016 à Perpignan."))
+    assert (doc.year, doc.sources["year"]) == (2016, "text")
+    doc = enrich(_html(text="Une page de présentation."))
+    assert (doc.year, doc.sources["year"]) == (None, "none")
+
+
+def test_pdf_year_cover_and_post_come_before_creation_date():
+    meta = {"creation_date": "2017-01-12"}
+    doc = enrich(_pdf(pages=["Dossier thématique\nNovembre 2016", "texte"], metadata=meta))
+    assert (doc.year, doc.sources["year"]) == (2016, "cover")
+    parent = ParentInfo("site/2019/p.html", "Post", 2019, "2019-12-10", ("sante",))
+    doc = enrich(_pdf(pages=["Dossier de capitalisation", "texte"], metadata={"creation_date": "2020-01-14"}), [parent])
+    assert (doc.year, doc.sources["year"]) == (2019, "parent")
+    doc = enrich(_pdf(pages=["Document", "texte"], metadata={"creation_date": "2020-01-14"}))
+    assert (doc.year, doc.sources["year"]) == (2020, "creation_date")
+
+
+def test_catalogue_overrides_everything(tmp_path: Path):
+    (tmp_path / "catalogue.csv").write_text(
+        "path,title,year,themes,type\n"
+        "dossiers/2016/a.pdf,Titre corrigé,2015,Santé;participation,guide\n"
+        "site/x.html,,sans-date,,\n",
+        encoding="utf-8",
+    )
+    catalogue = load_catalogue(tmp_path)
+    doc = enrich(_pdf(pages=["Novembre 2016"], metadata={"keywords": ["emploi"]}), catalogue=catalogue)
+    assert doc.title == "Titre corrigé"
+    assert (doc.year, doc.themes, doc.doc_type) == (2015, ["sante", "participation"], "guide")
+    assert doc.sources == {"year": "catalogue", "themes": "catalogue", "type": "catalogue"}
+    doc = enrich(_html(path="site/x.html", metadata={"date": "2016-01-01"}), catalogue=catalogue)
+    assert (doc.year, doc.sources["year"]) == (None, "catalogue")
+
+
+def test_themes_from_categories_then_parent_then_text():
+    doc = enrich(_html(metadata={"categories": ["Nos actions", "Cadre de vie - Renouvellement urbain", "Santé"]}))
+    assert doc.themes == ["renouvellement-urbain", "sante"] and doc.sources["themes"] == "metadata"
+    parent = ParentInfo("site/p.html", "Post", 2016, None, ("participation",))
+    doc = enrich(_pdf(pages=["Un texte sans rapport"]), [parent])
+    assert doc.themes == ["participation"] and doc.sources["themes"] == "parent"
+    text = "Le conseil local de santé mentale (CLSM) et la santé des habitants. " * 3
+    assert themes_from_text("Santé mentale", text)[0] == "sante"
+
+
+def test_theme_labels_mapping():
+    assert themes_from_labels(["Développement économique", "Actus", "conseils citoyens"]) == [
+        "developpement-economique",
+        "participation",
+    ]
+
+
+def test_types():
+    assert type_from_text("Webinaire régional du 25 mars 2021") == "webinaire"
+    assert type_from_text("Les conseils citoyens. État des lieux. Document de capitalisation") == "etat-des-lieux"
+    assert type_from_text("Nos actions ; Webinaires") == "webinaire"
+    doc = enrich(_html(title="55 foncières", text="Une annonce. Lire la suite sur www.banquedesterritoires.fr"))
+    assert doc.doc_type == "veille"
+    doc = enrich(_pdf(pages=["Présentation"], title="x"))
+    assert (doc.doc_type, doc.sources["type"]) == ("pdf", "format")
+
+
+def test_links_resolve_relative_and_by_file_name():
+    post = _html(
+        links=[
+            Link("../../dossiers/2016/a.pdf", "Accéder au document", "dossiers/2016/a.pdf"),
+            Link("https://www.example.org/wp-content/uploads/2016/11/B.pdf", "Accès à la fiche"),
+            Link("https://www.example.org/autre/", "Site"),
+            Link("../../dossiers/2017/absent.pdf", "Plus tard", "dossiers/2017/absent.pdf"),
+        ]
+    )
+    resolve_links([post], ["dossiers/2016/a.pdf", "dossiers/2016/b.pdf", "site/2016/a.html"])
+    assert post.publishes == ["dossiers/2016/a.pdf", "dossiers/2016/b.pdf"]
+    assert post.links[3].target == "dossiers/2017/absent.pdf"  # kept for a later update
+    assert parents_by_child([post]) == {
+        "dossiers/2016/a.pdf": [post.path],
+        "dossiers/2016/b.pdf": [post.path],
+    }
