@@ -201,7 +201,7 @@ def _group_queries(parsed: ParsedQuery, reader: Any, boosts: dict[str, float] | 
             if all(window) and tuple(window) in expansions:
                 acronym = expansions[tuple(window)]
                 words = wq.And([clause_query(g[0], reader, boosts) for g in groups[i : i + n]])
-                alt = _term_query([acronym], {f: b * ACRONYM_WEIGHT * n for f, b in boosts.items()})
+                alt = _term_query([acronym], {f: b * ACRONYM_WEIGHT for f, b in boosts.items()})
                 out.append(wq.Or([words, alt]))
                 matched = n
                 break

@@ -346,7 +346,7 @@ def _share(post: Post, number: int) -> str:
 def _entry_footer(post: Post, site: SiteContext, number: int) -> str:
     avatar = hashlib.md5(post.author.encode("utf-8")).hexdigest()
     parts = [
-        f"<span class=\"byline\"><span class=\"author vcard\"><img alt='' src='https://secure.gravatar.com/avatar/"
+        f'<span class="byline"><span class="author vcard"><img alt=\'\' src=\'https://secure.gravatar.com/avatar/'
         f"{avatar}?s=49&#038;d=mm&#038;r=g' class='avatar avatar-49 photo' height='49' width='49' />"
         '<span class="screen-reader-text">Auteur </span> '
         f'<a class="url fn n" href="{SITE_URL}/author/{slugify(post.author)}/">{_e(post.author)}</a></span></span>'

@@ -51,9 +51,7 @@ def links_of(line: str) -> list[tuple[str, str]]:
     return found
 
 
-def _parse(
-    text: str, bold: bool, italic: bool, href: str | None, out: list[Run], problems: list[str]
-) -> None:
+def _parse(text: str, bold: bool, italic: bool, href: str | None, out: list[Run], problems: list[str]) -> None:
     """Recursive descent over `text`, appending runs to `out`."""
     buf: list[str] = []
 

@@ -248,9 +248,7 @@ class Typesetter:
 
     def piece_width(self, text: str, key: str, family: str, style: str, size: float) -> float:
         """Width of a piece of logical text once shaped (accent overlays do not advance)."""
-        return sum(
-            self.width(seg.text, family, style, size) for seg in self.fx.shape(text, key) if not seg.overlay
-        )
+        return sum(self.width(seg.text, family, style, size) for seg in self.fx.shape(text, key) if not seg.overlay)
 
     def word_width(self, word: Word, font: Font, hyphen: bool = False) -> float:
         total = sum(self.piece_width(p.text, word.key, font.family, p.style, font.size) for p in word.pieces)
@@ -277,9 +275,7 @@ class Typesetter:
                 self.pdf.link(x, y - font.size_mm * 0.8, advance, font.size_mm, piece.href)
             x += advance
 
-    def _draw_piece(
-        self, x: float, y: float, text: str, suffix: str, font: Font, style: str, key: str | None
-    ) -> float:
+    def _draw_piece(self, x: float, y: float, text: str, suffix: str, font: Font, style: str, key: str | None) -> float:
         """Draw a piece of logical text plus a literal suffix (hyphen, space); returns the advance."""
         self._set_font(font.family, style, font.size)
         segments = self.fx.shape(text, key)
@@ -343,9 +339,7 @@ class Typesetter:
             lines[-1].last = True
         return lines
 
-    def _split(
-        self, word: Word, font: Font, room: float, width: float, hyphenate: bool
-    ) -> tuple[Word, Word] | None:
+    def _split(self, word: Word, font: Font, room: float, width: float, hyphenate: bool) -> tuple[Word, Word] | None:
         """The longest hyphenated head of `word` that fits in `room`, and the rest."""
         if not hyphenate or len(word.pieces) != 1 or room < 8.0:
             return None
@@ -391,9 +385,7 @@ class Typesetter:
     def _baseline(top: float, line_h: float, font: Font) -> float:
         return top + (line_h - font.size_mm) / 2 + font.size_mm * 0.8
 
-    def draw_line(
-        self, line: Line, x: float, top: float, width: float, font: Font, line_h: float, align: str
-    ) -> None:
+    def draw_line(self, line: Line, x: float, top: float, width: float, font: Font, line_h: float, align: str) -> None:
         """Draw one line whose box starts at `top`; `align` is J (justified) or L."""
         baseline = self._baseline(top, line_h, font)
         space = self.width(" ", font.family, font.style, font.size)
@@ -738,9 +730,7 @@ class Typesetter:
                 count = int((PAGE_W - RIGHT - num_w - 2.0 - end_x) // dot_w)
                 if count > 0:
                     pdf.set_text_color(150, 150, 150)
-                    self.draw_text(
-                        PAGE_W - RIGHT - num_w - 2.0 - count * dot_w, baseline, " ." * count, dots_font
-                    )
+                    self.draw_text(PAGE_W - RIGHT - num_w - 2.0 - count * dot_w, baseline, " ." * count, dots_font)
                 pdf.set_text_color(*(self.palette.dark if level == 0 else TEXT_COLOUR))
                 self.draw_text(PAGE_W - RIGHT - num_w, baseline, number, font)
         pdf.set_text_color(*TEXT_COLOUR)

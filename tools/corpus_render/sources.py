@@ -377,8 +377,7 @@ def parse_body(lines: list[tuple[int, str]], dialect: str, report: _Reporter) ->
             elif len(cells) != len(table.rows[0]):
                 report.error(
                     number,
-                    f"table row has {len(cells)} cells, the header row (line {table.line}) has "
-                    f"{len(table.rows[0])}",
+                    f"table row has {len(cells)} cells, the header row (line {table.line}) has {len(table.rows[0])}",
                 )
             else:
                 table.rows.append(cells)
@@ -473,9 +472,7 @@ def _check_inline(blocks: list[Block], dialect: str, report: _Reporter) -> None:
                     continue
                 if target.startswith("pdf:"):
                     if dialect == "dossier":
-                        report.warning(
-                            block.line, f"link to {target} inside a dossier: only its text is kept"
-                        )
+                        report.warning(block.line, f"link to {target} inside a dossier: only its text is kept")
                     continue
                 report.error(block.line, f"link target {target!r} is neither pdf:<dossier-id> nor an URL")
 
@@ -495,9 +492,7 @@ def parse_post(path: Path, problems: list[Problem]) -> Post | None:
     header, body = split
     for key in ("title", "slug"):
         if not _value(header, key):
-            report.error(
-                _line(header, key) if key in header else 1, f"required key '{key}' is missing or empty"
-            )
+            report.error(_line(header, key) if key in header else 1, f"required key '{key}' is missing or empty")
     slug = _value(header, "slug")
     if slug and not _SLUG.match(slug):
         report.error(_line(header, "slug"), f"slug {slug!r} must be lowercase ASCII words joined by hyphens")
@@ -507,20 +502,16 @@ def parse_post(path: Path, problems: list[Problem]) -> Post | None:
     if _value(header, "date"):
         date = _parse_date(_value(header, "date"), _line(header, "date"), "date", report)
     date_in_meta = _parse_yes_no(header, "date_in_meta", True, report)
-    if date_in_meta and "date" in header and not _value(header, "date"):
+    if date_in_meta and "date_in_meta" in header and not _value(header, "date"):
         report.warning(_line(header, "date_in_meta"), "date_in_meta is yes but the post has no date")
     encoding = _value(header, "encoding", "utf-8").lower()
     if encoding not in ENCODINGS:
-        report.error(
-            _line(header, "encoding"), f"encoding {encoding!r} must be one of: {', '.join(ENCODINGS)}"
-        )
+        report.error(_line(header, "encoding"), f"encoding {encoding!r} must be one of: {', '.join(ENCODINGS)}")
     declared = _value(header, "declared_charset", encoding)
     try:
         codecs.lookup(declared)
     except LookupError:
-        report.warning(
-            _line(header, "declared_charset"), f"declared_charset {declared!r} is no known charset"
-        )
+        report.warning(_line(header, "declared_charset"), f"declared_charset {declared!r} is no known charset")
     comments: list[Comment] = []
     raw_comments = _value(header, "comments")
     if raw_comments:
@@ -528,9 +519,7 @@ def parse_post(path: Path, problems: list[Problem]) -> Post | None:
         for index, item in enumerate(raw_comments.split(";;"), start=1):
             parts = [part.strip() for part in item.split("|", 2)]
             if len(parts) != 3 or not all(parts):
-                report.error(
-                    line, f"comment {index} must be 'name | YYYY-MM-DD | text', not {item.strip()[:50]!r}"
-                )
+                report.error(line, f"comment {index} must be 'name | YYYY-MM-DD | text', not {item.strip()[:50]!r}")
                 continue
             when = _parse_date(parts[1], line, f"date of comment {index}", report)
             if when is None:
@@ -573,9 +562,7 @@ def parse_dossier(path: Path, problems: list[Problem]) -> Dossier | None:
     header, body = split
     for key in ("file", "title"):
         if not _value(header, key):
-            report.error(
-                _line(header, key) if key in header else 1, f"required key '{key}' is missing or empty"
-            )
+            report.error(_line(header, key) if key in header else 1, f"required key '{key}' is missing or empty")
     file = _value(header, "file")
     if file and not _FILE.match(file):
         report.error(
@@ -583,9 +570,7 @@ def parse_dossier(path: Path, problems: list[Problem]) -> Dossier | None:
             f"file {file!r} must be dossiers/<year or non-date>/<name>.pdf in lowercase ASCII",
         )
     if file.startswith("dossiers/exemples-defectueux/"):
-        report.error(
-            _line(header, "file"), "dossiers/exemples-defectueux/ is reserved for the defective examples"
-        )
+        report.error(_line(header, "file"), "dossiers/exemples-defectueux/ is reserved for the defective examples")
     metadata = _parse_yes_no(header, "metadata", True, report)
     creation = None
     if _value(header, "meta_creation_date"):
@@ -603,20 +588,14 @@ def parse_dossier(path: Path, problems: list[Problem]) -> Dossier | None:
             report.warning(_line(header, given[0]), f"metadata is no: {', '.join(given)} ignored")
     accents = _value(header, "accents", "normal").lower() or "normal"
     if accents not in ACCENT_MODES:
-        report.error(
-            _line(header, "accents"), f"accents must be one of {', '.join(ACCENT_MODES)}, not {accents!r}"
-        )
+        report.error(_line(header, "accents"), f"accents must be one of {', '.join(ACCENT_MODES)}, not {accents!r}")
     cover_date = _value(header, "cover_date")
     if cover_date and not _COVER_DATE.match(cover_date):
-        report.warning(
-            _line(header, "cover_date"), f"cover_date {cover_date!r} is not like « Novembre 2016 »"
-        )
+        report.warning(_line(header, "cover_date"), f"cover_date {cover_date!r} is not like « Novembre 2016 »")
     year_folder = file.split("/")[1] if file.count("/") >= 2 else ""
     years_on_cover = re.findall(r"\b(?:19|20)\d\d\b", cover_date)
     if year_folder.isdigit() and years_on_cover and year_folder not in years_on_cover:
-        report.warning(
-            _line(header, "file"), f"file is under {year_folder}/ but the cover date says {cover_date!r}"
-        )
+        report.warning(_line(header, "file"), f"file is under {year_folder}/ but the cover date says {cover_date!r}")
     blocks = parse_body(body, "dossier", report)
     if not any(block.kind == "h1" for block in blocks):
         report.warning(len(lines), "the dossier has no chapter ('# Chapter'): its « Sommaire » will be empty")
@@ -724,6 +703,21 @@ def _cross_check(corpus: Corpus, themes: dict[str, str]) -> None:
                 Problem(dossier.source, 0, f"file {dossier.file} is also the output of {other.source.name}")
             )
         by_file[dossier.file] = dossier
+    by_name: dict[str, Dossier] = {}
+    for dossier in sorted(corpus.dossiers.values(), key=lambda d: d.file):
+        name = dossier.file.rsplit("/", 1)[-1]
+        other = by_name.get(name)
+        if other is not None and other.file != dossier.file:
+            problems.append(
+                Problem(
+                    dossier.source,
+                    0,
+                    f"file name {name} is also used by {other.file}: a post linking by upload URL "
+                    "(resolved by file name) would be ambiguous",
+                    "warning",
+                )
+            )
+        by_name[name] = dossier
     seen: dict[str, Post] = {}
     kept: list[Post] = []
     linked: set[str] = set()
@@ -736,9 +730,7 @@ def _cross_check(corpus: Corpus, themes: dict[str, str]) -> None:
             ok = False
         seen[post.slug] = post
         for block in post.blocks:
-            pieces = (
-                ([block.text] if block.text else []) + block.items + [c for row in block.rows for c in row]
-            )
+            pieces = ([block.text] if block.text else []) + block.items + [c for row in block.rows for c in row]
             for piece in pieces:
                 for target in _LINK_TARGET.findall(piece):
                     if not target.startswith("pdf:"):

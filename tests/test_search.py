@@ -1,0 +1,168 @@
+"""`run_search` on the mini corpus: query syntax, facets and their disjunctive counts, pagination, snippets."""
+
+from __future__ import annotations
+
+import pytest
+
+from search_app.engine import IndexHandle
+from search_app.search import ParamError, SearchParams, run_search
+
+
+@pytest.fixture(scope="module")
+def search(mini_settings):
+    handle = IndexHandle(mini_settings.index)
+
+    def run(**args):
+        return run_search(SearchParams.from_args(args, mini_settings), handle)
+
+    yield run
+    handle.close()
+
+
+def paths(result):
+    return [r["path"] for r in result["results"]]
+
+
+def facet(result, name):
+    return {v["value"]: (v["count"], v["selected"]) for v in result["facets"][name]}
+
+
+def test_all_words_required_and_ranked(search):
+    result = search(q="clauses sociales")
+    assert result["match"] == "all"
+    assert paths(result)[0] == "site/2016/clauses-sociales.html"  # title match first
+    assert set(paths(result)) == {"site/2016/clauses-sociales.html", "dossiers/2016/achats.pdf", "site/non-date/hostile.html"}
+
+
+def test_unaccented_plural_and_elided_forms(search):
+    assert paths(search(q="sante mentale")) == ["site/2019/sante-mentale.html"]
+    assert paths(search(q="cohesion")) == ["site/2019/sante-mentale.html"]
+    assert "dossiers/2016/achats.pdf" in paths(search(q="l'insertion professionnelle"))
+
+
+def test_phrase_and_exclusion(search):
+    assert set(paths(search(q='"commande publique"'))) == {"site/2016/clauses-sociales.html", "dossiers/2016/achats.pdf"}
+    assert paths(search(q='"publique commande"')) == []
+    assert "site/non-date/hostile.html" not in paths(search(q="clauses -piégées"))
+    assert "site/non-date/hostile.html" in paths(search(q="clauses"))
+
+
+def test_or_and_prefix(search):
+    both = set(paths(search(q="psychiatrie OU Bédarieux")))
+    assert both == {"site/2019/sante-mentale.html", "site/2015/qpv-chiffres.html"}
+    assert search(q="psychiatrie Bédarieux")["match"] == "any"  # no document has both words
+    assert "dossiers/2016/achats.pdf" in paths(search(q="profession*"))
+
+
+def test_fallback_to_any_word_is_said(search):
+    result = search(q="clauses zzzzqx")
+    assert result["match"] == "any" and result["total"] >= 2
+    assert search(q="clauses")["match"] == "all"
+
+
+def test_acronym_expands_both_ways_and_typed_form_first(search):
+    result = search(q="QPV")
+    assert paths(result) == ["site/2015/qpv-chiffres.html", "site/2014/geographie.html"]
+    long_form = search(q="quartier prioritaire de la politique de la ville")
+    assert set(paths(long_form)) >= {"site/2014/geographie.html", "site/2015/qpv-chiffres.html"}
+    assert paths(long_form)[0] == "site/2014/geographie.html"
+
+
+def test_pdf_hit_lists_best_pages_with_links(search):
+    result = search(q='"commande publique"')
+    pdf = next(r for r in result["results"] if r["path"].endswith(".pdf"))
+    assert pdf["page"] == 4 and pdf["url"] == "/corpus/dossiers/2016/achats.pdf#page=4"
+    assert [p["page"] for p in pdf["pages"]] == [4]
+    assert "<mark>commande</mark>" in pdf["pages"][0]["snippet"]
+    assert pdf["published_in"]["path"] == "site/2016/clauses-sociales.html"
+    assert pdf["year"] == 2016 and pdf["type"] == "dossier-thematique"
+    html_hit = next(r for r in result["results"] if r["path"].endswith(".html"))
+    assert html_hit["page"] is None and html_hit["pages"] == []
+
+
+def test_snippets_and_titles_are_escaped(search):
+    hostile = next(r for r in search(q="piégées")["results"])
+    assert "<img" not in hostile["snippet"] and "&lt;img" in hostile["snippet"]
+    assert "<mark>piégées</mark>" in hostile["snippet"]
+    assert "<script" not in hostile["title"]
+
+
+def test_browse_is_newest_first_with_facets(search):
+    result = search()
+    years = [r["year"] for r in result["results"]]
+    dated = [y for y in years if y]
+    assert dated == sorted(dated, reverse=True) and years[-1] is None
+    assert result["total"] == 6 and result["match"] == "browse"
+    assert [v["value"] for v in result["facets"]["year"]] == ["2019", "2016", "2015", "2014", "sans-date"]
+
+
+def test_disjunctive_counts(search):
+    result = search(theme="participation")
+    assert result["total"] == 2
+    themes = facet(result, "theme")
+    # Its own facet ignores its selection: every theme keeps its count over all documents.
+    assert themes["participation"] == (2, True) and themes["sante"] == (1, False)
+    years = facet(result, "year")
+    assert years == {"2015": (1, False), "sans-date": (1, False)}
+    both = search(theme=["participation", "sante"])
+    assert both["total"] == 3  # OR within a facet
+    combined = search(theme=["participation", "sante"], year="2019")
+    assert paths(combined) == ["site/2019/sante-mentale.html"]  # AND across facets
+    assert facet(combined, "theme")["sante"] == (1, True)
+    assert facet(combined, "year")["2015"] == (1, False)
+
+
+def test_selected_value_stays_visible_at_zero(search):
+    result = search(theme="sante", year="2014")
+    assert result["total"] == 0
+    assert facet(result, "year")["2014"] == (0, True)
+    assert facet(result, "theme")["sante"] == (0, True)
+
+
+def test_year_range_and_type(search):
+    assert set(paths(search(year_from="2015", year_to="2016"))) == {
+        "site/2015/qpv-chiffres.html",
+        "site/2016/clauses-sociales.html",
+        "dossiers/2016/achats.pdf",
+    }
+    assert paths(search(type="pdf")) == ["dossiers/2016/achats.pdf"]
+    counts = facet(search(q="clauses"), "type")
+    assert counts["pdf"] == (1, False) and counts["html"] == (2, False)
+
+
+def test_pagination(search):
+    first = search(per_page="2")
+    second = search(per_page="2", page="2")
+    assert first["total"] == second["total"] == 6 and first["page_count"] == 3
+    assert not set(paths(first)) & set(paths(second))
+    assert search(per_page="2", page="9")["results"] == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"page": "0"},
+        {"page": "abc"},
+        {"per_page": "51"},
+        {"year": "20x6"},
+        {"year_from": "2020", "year_to": "2010"},
+        {"sort": "random"},
+        {"theme": "Santé publique"},
+        {"q": "x" * 501},
+    ],
+)
+def test_out_of_range_parameters_are_refused(mini_settings, args):
+    with pytest.raises(ParamError):
+        SearchParams.from_args(args, mini_settings)
+
+
+@pytest.mark.parametrize("q", ['"', "(", "OU", "-", "*", "a*", "« ", "))((", "-\"\"", "ET OU SAUF", "\x00\x01"])
+def test_syntax_fragments_never_fail(search, q):
+    result = search(q=q)
+    assert result["total"] >= 0
+
+
+def test_suggestion_from_corpus_vocabulary(search):
+    result = search(q="psychiatrei")
+    assert result["total"] == 0
+    assert result["suggestion"] == "psychiatrie"
