@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
+from whoosh.query import Term
 
 from indexer.enrich import NO_YEAR, SOURCE_LABELS, theme_labels, type_labels
 from indexer.schema import KIND_DOC
@@ -131,12 +132,13 @@ def document(path: str):  # type: ignore[no-untyped-def]
             children.append({"title": child.get("title") or key, "url": document_url(key), "file_url": corpus_url(key)})
     similar = []
     try:
+        sample = " ".join(p_text for p_text in _page_texts(searcher, path, fields.get("page_count") or 1))
         docnum = searcher.document_number(uid=path)
-        hits = searcher.more_like(docnum, "body", top=6, numterms=12, filter=None, normalize=True)
-        for hit in hits:
-            if hit.get("kind") == KIND_DOC and hit["path"] != path:
-                similar.append({"title": hit.get("title") or hit["path"], "url": document_url(hit["path"])})
-    except Exception:  # "more like this" needs stored vectors or re-analysis; never break the page
+        hits = searcher.more_like(
+            docnum, "body", text=sample[:30_000], top=6, numterms=15, filter=Term("kind", KIND_DOC)
+        )
+        similar = [{"title": h.get("title") or h["path"], "url": document_url(h["path"])} for h in hits]
+    except Exception:  # similar documents are a bonus: never break the page
         logger.exception("Documents similaires indisponibles pour %s", path)
     sources = {k: SOURCE_LABELS.get(v, v) for k, v in (fields.get("sources") or {}).items()}
     themes = [theme_labels().get(t, t) for t in (fields.get("themes") or "").split("\n") if t]
@@ -155,6 +157,16 @@ def document(path: str):  # type: ignore[no-untyped-def]
         similar=similar[:5],
         file_url=corpus_url(path),
     )
+
+
+def _page_texts(searcher: Any, path: str, count: int, limit: int = 40) -> list[str]:
+    """The stored text of a document's first pages."""
+    texts = []
+    for n in range(1, min(count, limit) + 1):
+        page = searcher.document(uid=f"{path}#{n}")
+        if page:
+            texts.append(page.get("text") or "")
+    return texts
 
 
 @bp.get("/opensearch.xml")

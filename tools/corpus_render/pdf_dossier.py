@@ -221,12 +221,7 @@ class Typesetter:
         self.pdf.set_auto_page_break(True, margin=PAGE_H - BOTTOM)
         self.pdf.set_lang("fr-FR")
         self.pdf.set_display_mode("fullpage", "continuous")
-        folder = font_dir()
-        for (family, style), name in FONT_FILES.items():
-            path = folder / name
-            if not path.is_file():
-                raise FileNotFoundError(f"DejaVu font missing: {path} (set CORPUS_FONT_DIR)")
-            self.pdf.add_font(family, style, str(path))
+        self._fonts: set[tuple[str, str]] = set()
         self.y = TOP
         self.fresh = True
         self._widths: dict[tuple[str, str, float, str], float] = {}
@@ -235,6 +230,13 @@ class Typesetter:
     # -- measuring and drawing text ------------------------------------------------------------------------
 
     def _set_font(self, family: str, style: str, size: float) -> None:
+        """Select a font, registering its TTF file on first use (unused faces are not embedded)."""
+        if (family, style) not in self._fonts:
+            path = font_dir() / FONT_FILES[(family, style)]
+            if not path.is_file():
+                raise FileNotFoundError(f"DejaVu font missing: {path} (set CORPUS_FONT_DIR)")
+            self.pdf.add_font(family, style, str(path))
+            self._fonts.add((family, style))
         self.pdf.set_font(family, style, size)
 
     def width(self, text: str, family: str, style: str, size: float) -> float:
@@ -567,7 +569,8 @@ class Typesetter:
         self.ensure(30.0)
         self.pdf.set_y(self.y + 1.0)
         self.pdf.set_x(LEFT)
-        self.pdf.set_font("sans", "", 9)
+        self._set_font("sans", "B", 9)  # the header row's face must be registered too
+        self._set_font("sans", "", 9)
         self.pdf.set_text_color(*TEXT_COLOUR)
         self.pdf.set_draw_color(180, 180, 180)
         self.pdf.set_fill_color(255, 255, 255)
@@ -741,6 +744,8 @@ class Typesetter:
         d = self.dossier
         self.cover()
         self.new_page()
+        for family, style in (("sans", "B"), ("serif", "")):
+            self._set_font(family, style, BODY_SIZE)  # faces of the « Sommaire », drawn at output time
         toc_pages = len(self._toc_plan(self._toc_entries()))
         self.pdf.insert_toc_placeholder(self._render_toc, pages=toc_pages)
         self.y, self.fresh = TOP, True

@@ -477,11 +477,28 @@ def _check_inline(blocks: list[Block], dialect: str, report: _Reporter) -> None:
                 report.error(block.line, f"link target {target!r} is neither pdf:<dossier-id> nor an URL")
 
 
+def _check_dossier_links(blocks: list[Block], dossier_ids: set[str], report: _Reporter) -> None:
+    """Report links to dossier ids that have no source file."""
+    for block in blocks:
+        for piece in ([block.text] if block.text else []) + block.items + [c for r in block.rows for c in r]:
+            for target in _LINK_TARGET.findall(piece):
+                ident = target[4:]
+                if target.startswith("pdf:") and ident not in dossier_ids:
+                    hint = difflib.get_close_matches(ident, sorted(dossier_ids), n=1)
+                    suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+                    report.error(
+                        block.line, f"link to unknown dossier id {ident!r}: no dossiers/{ident}.txt{suggestion}"
+                    )
+
+
 # --- Posts and dossiers
 
 
-def parse_post(path: Path, problems: list[Problem]) -> Post | None:
-    """Parse one post source; problems are appended to `problems`; None when it has errors."""
+def parse_post(path: Path, problems: list[Problem], dossier_ids: set[str] | None = None) -> Post | None:
+    """Parse one post source; problems are appended to `problems`; None when it has errors.
+
+    `dossier_ids` (the ids of all dossier sources) enables the check of `pdf:<id>` links.
+    """
     report = _Reporter(path, problems)
     lines = _read_lines(path, report)
     if lines is None:
@@ -531,6 +548,8 @@ def parse_post(path: Path, problems: list[Problem]) -> Post | None:
     if not blocks:
         report.warning(len(lines), "the post has an empty body")
     _check_inline(blocks, "post", report)
+    if dossier_ids is not None:
+        _check_dossier_links(blocks, dossier_ids, report)
     if report.failed:
         return None
     return Post(
@@ -677,12 +696,13 @@ def load_corpus(src: Path, themes_tsv: Path | None = None) -> Corpus:
     """Parse all sources under `src` (posts/ and dossiers/) and cross-check them."""
     corpus = Corpus(src=src)
     themes = load_theme_labels(themes_tsv)
+    all_ids = {path.stem for path in (src / "dossiers").glob("*.txt")}
     for path in sorted((src / "dossiers").glob("*.txt")):
         dossier = parse_dossier(path, corpus.problems)
         if dossier is not None:
             corpus.dossiers[dossier.id] = dossier
     for path in sorted((src / "posts").glob("*.txt")):
-        post = parse_post(path, corpus.problems)
+        post = parse_post(path, corpus.problems, all_ids)
         if post is not None:
             corpus.posts.append(post)
     _cross_check(corpus, themes)
@@ -737,15 +757,11 @@ def _cross_check(corpus: Corpus, themes: dict[str, str]) -> None:
                         continue
                     ident = target[4:]
                     linked.add(ident)
-                    if ident in known_ids:
-                        continue
-                    if ident in all_ids:
-                        message = f"link to dossier {ident!r}, whose source has errors"
-                    else:
-                        hint = difflib.get_close_matches(ident, sorted(all_ids), n=1)
-                        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-                        message = f"link to unknown dossier id {ident!r}: no dossiers/{ident}.txt{suggestion}"
-                    problems.append(Problem(post.source, block.line, message))
+                    if ident in known_ids or ident not in all_ids:
+                        continue  # unknown ids are reported by parse_post
+                    problems.append(
+                        Problem(post.source, block.line, f"link to dossier {ident!r}, whose source has errors")
+                    )
                     ok = False
         for label in post.categories:
             if themes and not is_known_category(label, themes):

@@ -1,0 +1,156 @@
+"""The HTML page and the JSON API (Flask's test client, HTML read with BeautifulSoup)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from bs4 import BeautifulSoup
+
+
+@pytest.fixture
+def web(mini_app):
+    return mini_app.test_client()
+
+
+def test_api_follows_the_contract(web):
+    response = web.get("/api/search?q=commande+publique")
+    assert response.status_code == 200 and response.is_json
+    data = response.get_json()
+    for key, kind in {"query": str, "total": int, "page": int, "per_page": int, "took_ms": float,
+                      "results": list, "facets": dict}.items():  # fmt: skip
+        assert isinstance(data[key], kind), key
+    assert "suggestion" in data
+    hit = next(r for r in data["results"] if r["path"].endswith(".pdf"))
+    for key in ("path", "url", "title", "year", "themes", "type", "snippet", "page", "pages", "published_in"):
+        assert key in hit, key
+    assert hit["pages"][0].keys() >= {"page", "snippet"}
+    assert hit["published_in"].keys() >= {"path", "title"}
+    for name in ("year", "theme", "type"):
+        for value in data["facets"][name]:
+            assert value.keys() >= {"value", "label", "count", "selected"}
+
+
+@pytest.mark.parametrize(
+    "qs", ["page=0", "page=x", "per_page=500", "year=abcd", "sort=x", "year_from=1800", "theme=%3Cscript%3E"]
+)
+def test_api_400_with_json_error(web, qs):
+    response = web.get("/api/search?" + qs)
+    assert response.status_code == 400
+    assert "error" in response.get_json()
+
+
+def test_healthz(web):
+    response = web.get("/healthz")
+    assert response.status_code == 200 and response.get_json()["status"] == "ok"
+
+
+def test_healthz_503_without_index(tmp_path):
+    from indexer.config import Settings
+    from search_app import create_app
+
+    app = create_app({"SETTINGS": Settings(index=tmp_path / "none", corpus=tmp_path)})
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 503
+    assert client.get("/api/search?q=x").status_code == 503
+    page = client.get("/")
+    assert page.status_code == 503 and "python -m indexer build" in page.get_data(as_text=True)
+
+
+def test_page_renders_results_facets_and_json_link(web):
+    response = web.get("/?q=clauses+sociales")
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.data, "html.parser")
+    assert soup.html["lang"] == "fr"
+    assert soup.find("label", attrs={"for": "q"})
+    status = soup.find(attrs={"role": "status"})
+    assert "3 documents" in status.get_text()
+    titles = [a.get_text(strip=True) for a in soup.select(".hit-title a")]
+    assert titles[0] == "Les clauses sociales dans les marchés publics"
+    assert soup.select_one(".snippet mark")
+    pdf_links = [a["href"] for a in soup.select(".pages a")]
+    assert "/corpus/dossiers/2016/achats.pdf#page=2" in pdf_links
+    assert soup.find("a", string="Ces résultats en JSON")["href"].startswith("/api/search?q=clauses")
+    facet_links = {a.select_one(".label").get_text(): a["href"] for a in soup.select(".facet-value")}
+    assert facet_links["Dossier PDF"] == "?q=clauses+sociales&type=pdf"
+    assert soup.select_one("a.skip-link")["href"] == "#contenu" and soup.find(id="contenu")
+    assert soup.find("header") and soup.find("main") and soup.find("footer")
+
+
+def test_page_chips_and_clear_filters(web):
+    soup = BeautifulSoup(web.get("/?q=clauses&type=pdf&year=2016").data, "html.parser")
+    chips = [a.get_text(" ", strip=True) for a in soup.select(".chips .chip")]
+    assert "Année : 2016 ×" in chips and "Type de document : Dossier PDF ×" in chips
+    assert soup.select_one(".chips .clear")["href"] == "?q=clauses"
+
+
+def test_empty_state_and_suggestion(web):
+    soup = BeautifulSoup(web.get("/?q=psychiatrei").data, "html.parser")
+    assert "Aucun document" in soup.find(attrs={"role": "status"}).get_text()
+    assert soup.select_one(".suggestion a").get_text() == "psychiatrie"
+    assert soup.select_one(".empty")
+
+
+def test_page_escapes_document_text(web):
+    html = web.get("/?q=pi%C3%A9g%C3%A9es").get_data(as_text=True)
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_page_400_for_bad_parameters(web):
+    response = web.get("/?page=-1")
+    assert response.status_code == 400
+    assert "invalide" in response.get_data(as_text=True)
+
+
+def test_security_headers(web):
+    headers = web.get("/").headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_corpus_files_served_and_nothing_else(web, mini_settings, tmp_path):
+    with web.get("/corpus/dossiers/2016/achats.pdf") as response:
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        assert response.data[:5] == b"%PDF-"
+    with web.get("/corpus/site/2016/clauses-sociales.html") as html:
+        assert html.status_code == 200 and "sandbox" in html.headers["Content-Security-Policy"]
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret")
+    link = mini_settings.corpus / "site" / "lien.pdf"
+    link.symlink_to(outside)
+    try:
+        for path in (
+            "../index/current",
+            "..%2f..%2fetc%2fpasswd",
+            "%2e%2e/%2e%2e/etc/passwd",
+            "site/../../index",
+            "site/lien.pdf",
+            quote(str(outside)),
+            "site/%00.html",
+            ".hidden",
+        ):
+            assert web.get("/corpus/" + path, follow_redirects=True).status_code == 404, path
+    finally:
+        link.unlink()
+
+
+def test_document_page_shows_sources_relations_and_extract(web):
+    soup = BeautifulSoup(web.get("/document/dossiers/2016/achats.pdf").data, "html.parser")
+    text = soup.get_text(" ", strip=True)
+    assert "Les achats socialement responsables" in soup.find("h1").get_text()
+    assert "date imprimée en couverture" in text  # the source that decided the year
+    assert "Publié dans" in text and "Les clauses sociales dans les marchés publics" in text
+    post = BeautifulSoup(web.get("/document/site/2016/clauses-sociales.html").data, "html.parser")
+    assert "Documents publiés par cette page" in post.get_text()
+    assert web.get("/document/absent.pdf").status_code == 404
+
+
+def test_opensearch_description(web):
+    response = web.get("/opensearch.xml")
+    assert response.status_code == 200
+    assert response.mimetype == "application/opensearchdescription+xml"
+    assert "{searchTerms}" in response.get_data(as_text=True)
+    page = BeautifulSoup(web.get("/").data, "html.parser")
+    assert page.find("link", rel="search")["href"] == "/opensearch.xml"
