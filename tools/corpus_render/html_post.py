@@ -98,6 +98,13 @@ def fill(name: str, **values: str) -> str:
     return _PLACEHOLDER.sub(replace, _template(name))
 
 
+def charset_label(name: str) -> str:
+    """How the charset is usually spelt in a page: UTF-8, ISO-8859-1, windows-1252; others as written."""
+    return {"utf-8": "UTF-8", "utf8": "UTF-8", "iso-8859-1": "ISO-8859-1", "latin-1": "ISO-8859-1"}.get(
+        name.lower(), "windows-1252" if name.lower() in ("windows-1252", "cp1252") else name
+    )
+
+
 def _e(text: str) -> str:
     """HTML-escape text for element content and attributes."""
     return html.escape(text, quote=True)
@@ -468,7 +475,7 @@ def _head(post: Post, number: int) -> str:
         "<!DOCTYPE html>",
         '<html lang="fr-FR" class="no-js">',
         "<head>",
-        f'<meta charset="{_e(post.declared_charset.upper())}">',
+        f'<meta charset="{_e(charset_label(post.declared_charset))}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<link rel="profile" href="http://gmpg.org/xfn/11">',
         f'<link rel="pingback" href="{SITE_URL}/xmlrpc.php">',

@@ -746,8 +746,9 @@ class Typesetter:
         self.new_page()
         for family, style in (("sans", "B"), ("serif", "")):
             self._set_font(family, style, BODY_SIZE)  # faces of the « Sommaire », drawn at output time
-        toc_pages = len(self._toc_plan(self._toc_entries()))
-        self.pdf.insert_toc_placeholder(self._render_toc, pages=toc_pages)
+        if self._toc_entries():  # no chapter, no « Sommaire »
+            toc_pages = len(self._toc_plan(self._toc_entries()))
+            self.pdf.insert_toc_placeholder(self._render_toc, pages=toc_pages)
         self.y, self.fresh = TOP, True
         for block in d.blocks:
             self.block(block)
