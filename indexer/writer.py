@@ -21,6 +21,7 @@ import fcntl
 import json
 import logging
 import os
+import secrets
 import shutil
 import sys
 import time
@@ -343,7 +344,8 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
         _enrich_all(docs, files.keys(), load_catalogue(settings.corpus))
         t3 = time.perf_counter()
         _remove_stale_generations(index_root) if (index_root / CURRENT).exists() else None
-        gen = index_root / f"gen-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        gen = index_root / f"gen-{stamp}-{os.getpid()}-{secrets.token_hex(3)}"
         gen.mkdir(parents=True)
         try:
             ix = whoosh_index.create_in(str(gen), build_schema())
@@ -507,6 +509,15 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
                 continue
             enrich(doc, _parents_of(doc.path, searcher, docs, removed, catalogue), catalogue)
     t3 = time.perf_counter()
+    report.added = sorted(p for p in docs if p not in indexed)
+    report.updated = sorted(p for p in docs if p in indexed and p not in touched)
+    report.removed = removed
+    report.relinked = sorted(relinked)
+    report.failed = [{"path": f.path, "reason": f.reason} for f in failures.values()]
+    report.unchanged = len(files) - len(docs) - len(failures) + len(touched)
+    if not (removed or docs or relinked or failures):
+        report.timings = {"scan": t1 - t0, "extract": t2 - t1, "enrich": t3 - t2, "write": 0.0}
+        return report
     writer = ix.writer(timeout=30.0)
     try:
         for path in removed:
@@ -523,12 +534,6 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
         writer.cancel()
         raise
     t4 = time.perf_counter()
-    report.added = sorted(p for p in docs if p not in indexed)
-    report.updated = sorted(p for p in docs if p in indexed and p not in touched)
-    report.removed = removed
-    report.relinked = sorted(relinked)
-    report.failed = [{"path": f.path, "reason": f.reason} for f in failures.values()]
-    report.unchanged = len(files) - len(docs) - len(failures)
     report.timings = {"scan": t1 - t0, "extract": t2 - t1, "enrich": t3 - t2, "write": t4 - t3}
     return report
 

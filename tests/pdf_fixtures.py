@@ -235,3 +235,16 @@ def truncated_pdf() -> bytes:
 def text_file_named_pdf() -> bytes:
     """A plain text file that carries a .pdf name."""
     return "Ceci n’est pas un PDF : c’est une note de la documentaliste.\n".encode()
+
+
+@cache
+def undated_pdf() -> bytes:
+    """Two pages with no date anywhere and no document information: its year and themes can only be inherited."""
+    pdf = _new_pdf()
+    for lines in (
+        ["Annexe technique", "Liste des structures rencontrées et des personnes interrogées."],
+        ["Questionnaire", "Les questions posées lors des entretiens individuels."],
+    ):
+        pdf.add_page()
+        _lines(pdf, lines)
+    return _without_info(bytes(pdf.output()))

@@ -339,6 +339,10 @@ class Typesetter:
             lines.append(Line(current, used))
         if lines:
             lines[-1].last = True
+        for line in lines:
+            if line.natural > width + 0.5:
+                text = " ".join("".join(p.text for p in w.pieces) for w in line.words)
+                log.warning("%s: overfull line (%.1f > %.1f mm): %s", self.dossier.source, line.natural, width, text)
         return lines
 
     def _split(self, word: Word, font: Font, room: float, width: float, hyphenate: bool) -> tuple[Word, Word] | None:
@@ -634,9 +638,9 @@ class Typesetter:
         pdf.set_fill_color(*pal.dark)
         pdf.rect(0, 0, PAGE_W, 92, style="F")
         pdf.set_draw_color(*pal.accent)
-        for radius, width in ((22.0, 1.6), (33.0, 0.8), (44.0, 0.4)):
+        for radius, width in ((20.0, 1.6), (30.0, 0.8), (40.0, 0.4)):
             pdf.set_line_width(width)
-            pdf.ellipse(180 - radius, 48 - radius, 2 * radius, 2 * radius, style="D")
+            pdf.ellipse(192 - radius, 50 - radius, 2 * radius, 2 * radius, style="D")
         pdf.set_text_color(255, 255, 255)
         self.draw_text(22, 30, ORG_NAME, Font("sans", 15, "B"))
         pdf.set_text_color(225, 232, 238)

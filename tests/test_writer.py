@@ -1,0 +1,155 @@
+"""Building and updating the index: atomic build, incremental update, relations, failures, locking."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pdf_fixtures
+import pytest
+from conftest import wp_page as post_html
+
+from indexer.errors import IndexLockedError
+from indexer.status import index_status
+from indexer.writer import build_index, index_lock, open_index, update_index
+
+
+def docs_by_path(settings):
+    ix = open_index(settings.index)
+    with ix.searcher() as s:
+        out = {f["path"]: f for f in s.documents(kind="doc")}
+    ix.close()
+    return out
+
+
+def test_build_reports_counts_failures_and_swaps_atomically(mini_copy):
+    status = index_status(mini_copy.index)
+    assert status["documents"] == 6
+    assert status["by_format"] == {"html": 5, "pdf": 1}
+    assert status["failures"] == [
+        {
+            "path": "dossiers/exemples-defectueux/tronque.pdf",
+            "reason": "PDF endommagé ou tronqué (PdfStreamError : Stream has ended unexpectedly)",
+        }
+    ]
+    first = os.readlink(mini_copy.index / "current")
+    build_index(mini_copy)
+    second = os.readlink(mini_copy.index / "current")
+    assert first != second
+    generations = sorted(p.name for p in mini_copy.index.iterdir() if p.name.startswith("gen-"))
+    assert generations == [second]
+
+
+def test_warm_rebuild_uses_the_extraction_cache(mini_copy, monkeypatch):
+    import indexer.extract as extract
+
+    def boom(*args, **kwargs):
+        raise AssertionError("extraction ran although the cache holds this content")
+
+    monkeypatch.setattr(extract, "extract_data", boom)
+    report = build_index(mini_copy)
+    assert len(report.added) == 6  # the truncated PDF is not cached: it fails again, as it should
+    assert report.failed and "inattendue" in report.failed[0]["reason"]
+
+
+def test_update_of_unchanged_corpus_writes_nothing(mini_copy):
+    before = sorted(p.name for p in (mini_copy.index / "current").iterdir())
+    report = update_index(mini_copy)
+    assert (report.added, report.updated, report.removed, report.failed) == ([], [], [], [])
+    assert report.unchanged == 7
+    assert sorted(p.name for p in (mini_copy.index / "current").iterdir()) == before
+
+
+def test_update_adds_modifies_deletes_and_renames(mini_copy):
+    corpus = mini_copy.corpus
+    (corpus / "site" / "2021").mkdir()
+    (corpus / "site" / "2021" / "nouveau.html").write_text(
+        post_html("Webinaire sur la médiation numérique", "<p>Les conseillers numériques des QPV.</p>", "2021-03-04"),
+        encoding="utf-8",
+    )
+    geo = corpus / "site" / "2014" / "geographie.html"
+    geo.write_text(geo.read_text(encoding="utf-8").replace("remplace", "succède aux"), encoding="utf-8")
+    (corpus / "site" / "2019" / "sante-mentale.html").unlink()
+    (corpus / "site" / "2015" / "qpv-chiffres.html").rename(corpus / "site" / "2015" / "qpv-en-chiffres.html")
+    report = update_index(mini_copy)
+    assert report.added == ["site/2015/qpv-en-chiffres.html", "site/2021/nouveau.html"]
+    assert report.updated == ["site/2014/geographie.html"]
+    assert report.removed == ["site/2015/qpv-chiffres.html", "site/2019/sante-mentale.html"]
+    docs = docs_by_path(mini_copy)
+    assert docs["site/2021/nouveau.html"]["year"] == 2021
+    assert "site/2019/sante-mentale.html" not in docs
+    # Pages of removed documents are gone too.
+    ix = open_index(mini_copy.index)
+    with ix.searcher() as s:
+        assert not list(s.documents(path="site/2019/sante-mentale.html"))
+    ix.close()
+
+
+def test_touching_a_file_is_not_a_change(mini_copy):
+    path = mini_copy.corpus / "site" / "2014" / "geographie.html"
+    os.utime(path, (1_600_000_000, 1_600_000_000))
+    report = update_index(mini_copy)
+    assert report.updated == [] and report.added == []
+    assert update_index(mini_copy).unchanged == 7  # the new mtime was stored
+
+
+def test_new_post_gives_its_year_and_themes_to_an_existing_pdf(mini_copy):
+    corpus = mini_copy.corpus
+    (corpus / "dossiers" / "non-date").mkdir()
+    (corpus / "dossiers" / "non-date" / "orphelin.pdf").write_bytes(pdf_fixtures.undated_pdf())
+    update_index(mini_copy)
+    orphan = docs_by_path(mini_copy)["dossiers/non-date/orphelin.pdf"]
+    assert orphan["published_in"] == [] and orphan.get("year") is None
+    (corpus / "site" / "2020").mkdir()
+    (corpus / "site" / "2020" / "publie.html").write_text(
+        post_html(
+            "Publication du dossier",
+            '<p>Le dossier sur la santé.</p><p><a href="../../dossiers/non-date/orphelin.pdf">Accéder au dossier</a></p>',
+            "2020-05-05",
+            categories=("Santé",),
+        ),
+        encoding="utf-8",
+    )
+    report = update_index(mini_copy)
+    assert report.relinked == ["dossiers/non-date/orphelin.pdf"]
+    orphan = docs_by_path(mini_copy)["dossiers/non-date/orphelin.pdf"]
+    assert orphan["published_in"] == ["site/2020/publie.html"]
+    assert orphan["themes"] == "sante" and orphan["year"] == 2020
+    assert orphan["sources"]["year"] == orphan["sources"]["themes"] == "parent"
+    # Deleting the post takes the relation away again.
+    (corpus / "site" / "2020" / "publie.html").unlink()
+    update_index(mini_copy)
+    orphan = docs_by_path(mini_copy)["dossiers/non-date/orphelin.pdf"]
+    assert orphan["published_in"] == [] and orphan.get("year") is None
+
+
+def test_pdf_added_after_the_post_that_links_it(mini_copy):
+    corpus = mini_copy.corpus
+    (corpus / "site" / "2018").mkdir()
+    (corpus / "site" / "2018" / "annonce.html").write_text(
+        post_html(
+            "Annonce",
+            '<p><a href="https://www.exemple.org/wp-content/uploads/2018/03/Plus-Tard.pdf">Lire</a></p>',
+            "2018-03-01",
+        ),
+        encoding="utf-8",
+    )
+    update_index(mini_copy)
+    (corpus / "dossiers" / "2018").mkdir()
+    shutil.copy(corpus / "dossiers" / "2016" / "achats.pdf", corpus / "dossiers" / "2018" / "plus-tard.pdf")
+    update_index(mini_copy)
+    assert docs_by_path(mini_copy)["dossiers/2018/plus-tard.pdf"]["published_in"] == ["site/2018/annonce.html"]
+
+
+def test_a_repaired_file_replaces_its_failure(mini_copy):
+    broken = mini_copy.corpus / "dossiers" / "exemples-defectueux" / "tronque.pdf"
+    shutil.copy(mini_copy.corpus / "dossiers" / "2016" / "achats.pdf", broken)
+    report = update_index(mini_copy)
+    assert report.updated == ["dossiers/exemples-defectueux/tronque.pdf"]
+    assert index_status(mini_copy.index)["failures"] == []
+
+
+def test_second_run_is_refused_while_one_holds_the_lock(mini_copy):
+    with index_lock(mini_copy.index), pytest.raises(IndexLockedError, match="en cours"):
+        update_index(mini_copy)
+    assert update_index(mini_copy).unchanged == 7  # the lock was released
