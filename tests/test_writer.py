@@ -104,7 +104,8 @@ def test_new_post_gives_its_year_and_themes_to_an_existing_pdf(mini_copy):
     (corpus / "site" / "2020" / "publie.html").write_text(
         post_html(
             "Publication du dossier",
-            '<p>Le dossier sur la santé.</p><p><a href="../../dossiers/non-date/orphelin.pdf">Accéder au dossier</a></p>',
+            "<p>Le dossier sur la santé.</p>"
+            '<p><a href="../../dossiers/non-date/orphelin.pdf">Accéder au dossier</a></p>',
             "2020-05-05",
             categories=("Santé",),
         ),
