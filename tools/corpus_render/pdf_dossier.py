@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from .inline import Run, parse_inline, plain_text
 from .sources import Block, Dossier
 from .textfx import Hyphenator, Segment, TextEffects
 
-__all__ = ["RenderedPdf", "font_dir", "render_dossier", "strip_info"]
+__all__ = ["RenderedPdf", "count_words", "font_dir", "render_dossier", "strip_info"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +47,7 @@ BODY_SIZE = 11.0
 SINGLE_LINE = 1.164
 BODY_LEADING = 1.45 * SINGLE_LINE
 PARAGRAPH_GAP = 3.0
+SHRINK = 0.2  # share of a space that justification may take away
 TEXT_COLOUR = (35, 35, 35)
 GREY = (95, 95, 95)
 CREATOR = "Microsoft® Word 2013"
@@ -138,11 +138,15 @@ class Font:
 
     @property
     def size_mm(self) -> float:
+        """The font size in mm."""
         return self.size * PT
 
 
 _SPACE = re.compile(r"[ \t\n]+")
-_GLUE_BEFORE = re.compile(r"^[:;!?»%]+[.,]?$|^»[.,;:!?)]*$")  # glued to the previous word by a no-break space
+# Glued to the previous word by a no-break space: high punctuation, closing guillemet, %, €, and the
+# thousands groups of a number (« 80 000 »).
+_GLUE_BEFORE = re.compile(r"^[:;!?»%€]+[.,;:)]?$|^»[.,;:!?)]*$")
+_THOUSANDS = re.compile(r"^\d{3}(?:[.,;:)%]|\s?€)?$")
 
 
 def _words_of(runs: list[Run], base_style: str) -> list[Word]:
@@ -164,7 +168,9 @@ def _words_of(runs: list[Run], base_style: str) -> list[Word]:
     pending_open: list[Piece] | None = None
     for pieces in words:
         text = "".join(p.text for p in pieces)
-        if glued and _GLUE_BEFORE.match(text):
+        previous = "".join(p.text for p in glued[-1]) if glued else ""
+        number_group = _THOUSANDS.match(text) and re.search(r"(?:^|\D)\d{1,3}(?:\u00a0\d{3})*$", previous)
+        if glued and (_GLUE_BEFORE.match(text) or number_group or previous in ("n°", "N°")):
             last = glued[-1][-1]
             glued[-1][-1] = Piece(last.text + "\u00a0" + pieces[0].text, last.style, last.href)
             glued[-1].extend(pieces[1:])
@@ -253,6 +259,7 @@ class Typesetter:
         return sum(self.width(seg.text, family, style, size) for seg in self.fx.shape(text, key) if not seg.overlay)
 
     def word_width(self, word: Word, font: Font, hyphen: bool = False) -> float:
+        """Width of a word once shaped, with its drawn hyphen if asked."""
         total = sum(self.piece_width(p.text, word.key, font.family, p.style, font.size) for p in word.pieces)
         if hyphen:
             style = word.pieces[-1].style
@@ -312,11 +319,12 @@ class Typesetter:
             word = queue.pop(0)
             word.width = self.word_width(word, font)
             needed = used + (space if current else 0.0) + word.width
-            if needed <= width + 1e-6:
+            shrink = len(current) * space * SHRINK  # the spaces may get a little narrower
+            if needed - shrink <= width + 1e-6:
                 current.append(word)
                 used = needed
                 continue
-            room = width - used - (space if current else 0.0)
+            room = width - used - (space if current else 0.0) + shrink
             split = self._split(word, font, room, width, hyphenate)
             if split is not None:
                 head, tail = split
@@ -340,14 +348,14 @@ class Typesetter:
         if lines:
             lines[-1].last = True
         for line in lines:
-            if line.natural > width + 0.5:
+            if line.natural - (len(line.words) - 1) * space * SHRINK > width + 0.5:
                 text = " ".join("".join(p.text for p in w.pieces) for w in line.words)
                 log.warning("%s: overfull line (%.1f > %.1f mm): %s", self.dossier.source, line.natural, width, text)
         return lines
 
     def _split(self, word: Word, font: Font, room: float, width: float, hyphenate: bool) -> tuple[Word, Word] | None:
         """The longest hyphenated head of `word` that fits in `room`, and the rest."""
-        if not hyphenate or len(word.pieces) != 1 or room < 8.0:
+        if not hyphenate or len(word.pieces) != 1 or room < 5.0:
             return None
         piece = word.pieces[0]
         for index, add_hyphen in reversed(self.hyphenator.points(piece.text)):
@@ -397,10 +405,10 @@ class Typesetter:
         space = self.width(" ", font.family, font.style, font.size)
         gaps = len(line.words) - 1
         extra = 0.0
-        if align == "J" and not line.last and gaps > 0:
-            extra = max(0.0, (width - line.natural) / gaps)
+        if gaps > 0 and ((align == "J" and not line.last) or line.natural > width):
+            extra = (width - line.natural) / gaps  # negative when the spaces shrink
         if align == "C":
-            x += (width - line.natural) / 2
+            x += max(0.0, (width - line.natural) / 2)
         for index, word in enumerate(line.words):
             last = index == gaps
             self.draw_word(word, x, baseline, font, trailing_space=not last)
@@ -445,6 +453,7 @@ class Typesetter:
     # -- blocks ---------------------------------------------------------------------------------------------
 
     def paragraph(self, markup: str) -> None:
+        """A justified, hyphenated body paragraph."""
         font = Font("serif", BODY_SIZE)
         line_h = BODY_SIZE * BODY_LEADING * PT
         self.flow(self.lay_out(markup, font, WIDTH), LEFT, WIDTH, font, line_h)
@@ -493,6 +502,7 @@ class Typesetter:
         self.y += 11.0
 
     def bullet_list(self, items: list[str], numbered: bool, start: int) -> None:
+        """Bulleted or numbered items with a hanging indent."""
         font = Font("serif", BODY_SIZE)
         line_h = BODY_SIZE * BODY_LEADING * PT
         indent = 7.0 if not numbered else 8.5
@@ -633,6 +643,7 @@ class Typesetter:
     # -- cover and « Sommaire » -----------------------------------------------------------------------------
 
     def cover(self) -> None:
+        """Page 1: organisation band, kind, big title, cover lines, date (no running header or footer)."""
         d, pdf, pal = self.dossier, self.pdf, self.palette
         pdf.add_page()
         pdf.set_fill_color(*pal.dark)
@@ -708,6 +719,7 @@ class Typesetter:
         return pages
 
     def _render_toc(self, pdf: FPDF, outline: list) -> None:  # type: ignore[type-arg]
+        """Draw the « Sommaire » (called by fpdf2 at output time, when page numbers are known)."""
         entries = self._toc_entries()
         numbers = [section.page_number for section in outline if section.level <= 1]
         plan = self._toc_plan(entries)
@@ -745,6 +757,7 @@ class Typesetter:
     # -- the whole document ---------------------------------------------------------------------------------
 
     def render(self) -> RenderedPdf:
+        """Cover, « Sommaire » placeholder, body blocks, metadata; the PDF bytes."""
         d = self.dossier
         self.cover()
         self.new_page()
@@ -764,6 +777,7 @@ class Typesetter:
         return RenderedPdf(data, self.pdf.pages_count, list(self.chapters))
 
     def block(self, block: Block) -> None:
+        """Render one body block."""
         kind = block.kind
         if kind == "h1":
             self.chapter(block.text)
@@ -847,16 +861,6 @@ def render_dossier(dossier: Dossier, hyphenator: Hyphenator | None = None) -> Re
     return Typesetter(dossier, hyphenator).render()
 
 
-def iter_pages_text(data: bytes) -> Iterator[str]:  # pragma: no cover - a debugging helper
-    """The pypdf text of each page (for checks by hand)."""
-    import io
-
-    from pypdf import PdfReader
-
-    for page in PdfReader(io.BytesIO(data)).pages:
-        yield page.extract_text()
-
-
 def count_words(dossier: Dossier) -> int:
     """Number of words of a dossier's body (to compare with its page count)."""
     total = 0
@@ -864,8 +868,3 @@ def count_words(dossier: Dossier) -> int:
         texts = [block.text, *block.items, *(c for row in block.rows for c in row)]
         total += sum(len(plain_text(t).split()) for t in texts if t)
     return total
-
-
-def pages_needed(words: int, words_per_page: int = 330) -> int:
-    """A rough page estimate from a word count (FORMAT.md's planning figure)."""
-    return math.ceil(words / words_per_page)

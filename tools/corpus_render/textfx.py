@@ -114,7 +114,7 @@ _APOSTROPHES = "'’"
 class Hyphenator:
     """Break points of French words (pyphen's fr_FR patterns), at least 3 letters on each side."""
 
-    def __init__(self, min_length: int = 7) -> None:
+    def __init__(self, min_length: int = 6) -> None:
         self._dic = pyphen.Pyphen(lang="fr_FR", left=3, right=3)
         self.min_length = min_length
         self._cache: dict[str, tuple[tuple[int, bool], ...]] = {}
