@@ -225,6 +225,16 @@ def _analyzer():  # type: ignore[no-untyped-def]
     return french_analyzer()
 
 
+@lru_cache(maxsize=1)
+def _word_analyzer():  # type: ignore[no-untyped-def]
+    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | ElisionFilter() | FoldedStopFilter()
+
+
+def surface_words(text: str) -> list[str]:
+    """The words of `text` as the chain sees them before compounds and stemming (lowercase, no elision)."""
+    return [t.text for t in _word_analyzer()(text)]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Acronyms
 

@@ -21,14 +21,14 @@ from indexer.analysis import (
     expansion_acronyms,
     fold,
     index_forms,
-    stem,
+    surface_words,
 )
 
 logger = logging.getLogger(__name__)
 
 # Field weights of the ranking (BM25F per field, summed); tuned by the relevance benchmark.
 FIELD_BOOSTS: dict[str, float] = {"title": 3.0, "headings": 1.6, "body": 1.0, "meta": 1.4}
-ACRONYM_WEIGHT = 0.7  # weight of the form (acronym or expansion) the user did not type
+ACRONYM_WEIGHT = 0.35  # weight of the form (acronym or expansion) the user did not type
 ALT_FORM_WEIGHT = 0.9  # weight of the secondary stemming form of a word
 PHRASE_PROXIMITY_BOOST = 0.0  # extra weight for all words appearing as a phrase (0 = off)
 MAX_CLAUSES = 32  # words beyond this are ignored (a query is refused only by its length in characters)
@@ -129,10 +129,10 @@ def _word_terms(word: str) -> list[str]:
     primary = analyse_text(word)
     if len(primary) != 1:
         return primary
-    lowered = word.lower().replace("’", "'").split("'")[-1]
+    words = surface_words(word)
     forms = [primary[0]]
-    if "-" not in lowered and lowered.isalpha():
-        for form in (*index_forms(lowered), stem(fold(lowered))):
+    if len(words) == 1 and words[0].isalpha():
+        for form in index_forms(words[0]):
             if form not in forms:
                 forms.append(form)
     return forms

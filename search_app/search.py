@@ -180,6 +180,16 @@ def opening(text: str, chars: int = SNIPPET_CHARS) -> str:
 # Search
 
 
+_LEADER_LINE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
+
+
+def is_contents_page(text: str) -> bool:
+    """Whether a page is a table of contents (« Sommaire »: lines of dot leaders ending in page numbers)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    leaders = sum(1 for line in lines if _LEADER_LINE.search(line))
+    return leaders >= 3 and leaders >= 0.3 * len(lines)
+
+
 def corpus_url(path: str, page: int | None = None) -> str:
     """The URL that opens a corpus file (at a PDF page when given)."""
     url = "/corpus/" + quote(path, safe="/")
@@ -228,7 +238,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
             results = searcher.search(q, limit=limit, filter=set(final), sortedby=facet)
         hits = [dict(hit.fields()) for hit in results[offset:limit]]
     results_out = _render_hits(searcher, hits, parsed if searching else None)
-    suggestion = _suggest(searcher, parsed, total) if searching and total < 3 else None
+    suggestion = _suggest(searcher, parsed) if searching else None
     took = (time.perf_counter() - started) * 1000
     return {
         "query": params.q,
@@ -268,10 +278,15 @@ def _render_hits(searcher: Any, hits: list[dict[str, Any]], parsed: ParsedQuery 
         page_q = build_page_query(parsed, searcher.reader())
         terms = highlight_terms(page_q)
         scope = wq.And([wq.Term("kind", KIND_PAGE), wq.Or([wq.Term("path", p) for p in paths])])
+        contents_pages: dict[str, list[tuple[int, str]]] = {p: [] for p in paths}
         for hit in searcher.search(wq.And([page_q, scope]), limit=len(paths) * 60):
             pages = best_pages[hit["path"]]
             if len(pages) < MAX_PAGES_SHOWN:
-                pages.append((hit["page"], hit.get("text") or ""))
+                text = hit.get("text") or ""
+                # A table of contents names every topic: show it only when no real page matches.
+                (contents_pages[hit["path"]] if is_contents_page(text) else pages).append((hit["page"], text))
+        for path, pages in best_pages.items():
+            pages.extend(contents_pages[path][: MAX_PAGES_SHOWN - len(pages)])
     out = []
     labels = type_labels()
     for fields in hits:
@@ -344,7 +359,7 @@ def _active_filters(params: SearchParams, items: list[tuple[str, str]]) -> list[
 # « Vouliez-vous dire »
 
 
-def _suggest(searcher: Any, parsed: ParsedQuery, total: int) -> str | None:
+def _suggest(searcher: Any, parsed: ParsedQuery) -> str | None:
     """A corrected query from the corpus's own vocabulary, when some typed words are unknown."""
     reader = searcher.reader()
     changed = False

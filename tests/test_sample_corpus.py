@@ -1,0 +1,76 @@
+"""The sample corpus shipped in `corpus/`: what the indexer makes of it, and the queries users type."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.status import index_status
+from search_app.engine import IndexHandle
+from search_app.search import SearchParams, run_search
+
+DEFECTIVE = "dossiers/exemples-defectueux/"
+
+
+@pytest.fixture(scope="module")
+def status(sample_settings):
+    return index_status(sample_settings.index)
+
+
+def test_sample_corpus_size_and_spread(status):
+    assert status["by_format"]["html"] >= 45
+    assert status["by_format"]["pdf"] >= 15
+    assert len([y for y in status["by_year"] if y != "sans-date"]) >= 6
+    assert len(status["by_theme"]) >= 10
+    assert status["pages"] >= 150
+
+
+def test_only_files_broken_on_purpose_fail(status):
+    assert status["failures"], "the truncated example must be reported"
+    for failure in status["failures"] + status["empty"]:
+        assert failure["path"].startswith(DEFECTIVE), failure
+    assert {e["reason"] for e in status["empty"]} == {"sans texte (OCR nécessaire)"}
+
+
+@pytest.fixture(scope="module")
+def search(sample_settings):
+    handle = IndexHandle(sample_settings.index)
+
+    def run(q, **args):
+        return run_search(SearchParams.from_args({"q": q, **args}, sample_settings), handle)
+
+    yield run
+    handle.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_first"),
+    [
+        ("clauses sociales", "dossiers/2016/achats-socialement-responsables-dossier-thematique.pdf"),
+        ("sante mentale", "dossiers/2016/clsm-synthese-journee-4-novembre-2016.pdf"),
+        ("conseil citoyen Bedarieux", "site/2016/conseil-citoyen-bedarieux.html"),
+        ("mobilites residentielles", "dossiers/2016/mobilites-residentielles-qpv.pdf"),
+        ("Troc’Logis", "dossiers/2016/mobilites-residentielles-qpv.pdf"),
+    ],
+)
+def test_queries_as_users_type_them(search, query, expected_first):
+    result = search(query)
+    assert result["results"][0]["path"] == expected_first
+    assert "<mark>" in result["results"][0]["snippet"]
+
+
+def test_economie_sociale_et_solidaire_finds_ess_documents(search):
+    top = [r["path"] for r in search("l'economie sociale et solidaire")["results"][:5]]
+    assert "dossiers/2016/achats-socialement-responsables-dossier-thematique.pdf" in top
+
+
+def test_qpv_finds_both_forms(search):
+    result = search("QPV")
+    assert result["total"] >= 10
+    snippets = " ".join(r["snippet"] for r in result["results"])
+    assert "<mark>QPV</mark>" in snippets or "<mark>qpv</mark>" in snippets.lower()
+
+
+def test_pdf_passage_opens_at_its_page(search):
+    hit = search("Troc’Logis")["results"][0]
+    assert hit["page"] == 7 and hit["url"].endswith("mobilites-residentielles-qpv.pdf#page=7")
+    assert hit["published_in"]["path"] == "site/2016/mobilites-residentielles-2016.html"
