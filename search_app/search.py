@@ -6,7 +6,6 @@ total, page, per_page, took_ms, results (with snippet, best PDF pages, published
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import time
@@ -15,23 +14,23 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from whoosh import highlight, sorting
 from whoosh import query as wq
+from whoosh import sorting
 
-from indexer.analysis import analyse, fold, french_analyzer
+from indexer.analysis import analyse, fold
 from indexer.config import Settings
 from indexer.enrich import NO_YEAR, SOURCE_LABELS, type_labels
 from indexer.schema import KIND_PAGE
 from search_app.engine import IndexHandle, facet_postings
 from search_app.facets import FACETS, compute_facets, facet_label, toggle_query, union, without
 from search_app.query import ParsedQuery, build_page_query, build_query, highlight_terms, parse
+from search_app.snippets import make_snippet
 
 logger = logging.getLogger(__name__)
 
 SORTS = ("relevance", "date_desc", "date_asc")
 SORT_LABELS = {"relevance": "Pertinence", "date_desc": "Plus récents", "date_asc": "Plus anciens"}
 MAX_PAGES_SHOWN = 3
-SNIPPET_CHARS = 240
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -131,49 +130,6 @@ def _int_param(raw: str | None, name: str, low: int, high: int) -> int | None:
     if not low <= value <= high:
         raise ParamError(f"Paramètre « {name} » hors limites ({low} à {high}).")
     return value
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Snippets
-
-
-class MarkFormatter(highlight.Formatter):
-    """HTML-escaped text with the matched words in <mark>."""
-
-    between = " … "
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return "<mark>" + html.escape(highlight.get_text(text, token, replace), quote=False) + "</mark>"
-
-    def _text(self, text: str) -> str:
-        return html.escape(text, quote=False)
-
-
-_FRAGMENTER = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
-_ANALYZER = french_analyzer()
-
-
-def make_snippet(text: str, terms: frozenset[str]) -> str:
-    """The passages of `text` around the query terms (escaped HTML with <mark>), or its opening."""
-    text = text.strip()
-    if terms:
-        try:
-            snippet = highlight.highlight(text, terms, _ANALYZER, _FRAGMENTER, MarkFormatter(), top=2, mode="index")
-        except Exception:  # highlighting must never break a results page
-            logger.exception("Surlignage impossible")
-            snippet = ""
-        if snippet and "<mark>" in snippet:
-            return snippet.strip()
-    return opening(text)
-
-
-def opening(text: str, chars: int = SNIPPET_CHARS) -> str:
-    """The first words of a text, escaped, cut on a word boundary."""
-    text = re.sub(r"\s+", " ", text).strip()
-    if len(text) <= chars:
-        return html.escape(text, quote=False)
-    cut = text[:chars].rsplit(" ", 1)[0]
-    return html.escape(cut, quote=False) + " …"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -293,12 +249,12 @@ def _render_hits(searcher: Any, hits: list[dict[str, Any]], parsed: ParsedQuery 
         path = fields["path"]
         is_pdf = fields.get("format") == "pdf"
         pages = best_pages.get(path) or []
-        if pages:
-            snippet = make_snippet(pages[0][1], terms)
+        page_list = [{"page": n, "snippet": make_snippet(t, terms), "url": corpus_url(path, n)} for n, t in pages]
+        if page_list:
+            snippet = page_list[0]["snippet"]
         else:
             first = searcher.document(uid=f"{path}#1")
             snippet = make_snippet((first or {}).get("text") or "", terms)
-        page_list = [{"page": n, "snippet": make_snippet(t, terms), "url": corpus_url(path, n)} for n, t in pages]
         best = pages[0][0] if (is_pdf and pages) else None
         types = [t for t in (fields.get("type") or "").split("\n") if t]
         doc_type = types[-1] if types else fields.get("format", "")

@@ -18,9 +18,9 @@ from search_app.search import (
     SearchParams,
     corpus_url,
     document_url,
-    opening,
     run_search,
 )
+from search_app.snippets import opening
 
 logger = logging.getLogger(__name__)
 
