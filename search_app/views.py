@@ -18,6 +18,7 @@ from search_app.search import (
     SearchParams,
     corpus_url,
     document_url,
+    is_contents_page,
     run_search,
 )
 from search_app.snippets import opening
@@ -116,10 +117,9 @@ def document(path: str):  # type: ignore[no-untyped-def]
     if not fields or fields.get("kind") != KIND_DOC:
         return render_template("error.html", title="Document introuvable", message=path), 404
     pages = []
-    for n in range(1, min(fields.get("page_count") or 1, 3) + 1):
-        page = searcher.document(uid=f"{path}#{n}")
-        if page:
-            pages.append({"page": n, "extract": opening(page.get("text") or "", 700)})
+    for n, text in enumerate(_page_texts(searcher, path, fields.get("page_count") or 1, limit=6), start=1):
+        if text.strip() and not is_contents_page(text) and len(pages) < 3:
+            pages.append({"page": n, "extract": opening(text, 700)})
     parents = []
     for parent in fields.get("published_in") or []:
         pf = searcher.document(uid=parent)
