@@ -194,6 +194,12 @@ def cover_date(doc: Document) -> tuple[int, str] | None:
     if not doc.pages:
         return None
     first = doc.pages[0]
+    # A date alone on its line is the publication date (« Janvier 2019 »), whatever else the cover mentions
+    # (« À la suite des Rencontres du 9 octobre 2018 »).
+    for line in first.splitlines():
+        found = find_french_date(line)
+        if found and len(line.strip()) <= 40 and len(re.sub(r"[\W\d_]", "", line)) <= 20:
+            return found
     found = find_french_date(first)
     if found:
         return found

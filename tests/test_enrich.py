@@ -115,3 +115,9 @@ def test_links_resolve_relative_and_by_file_name():
         "dossiers/2016/a.pdf": [post.path],
         "dossiers/2016/b.pdf": [post.path],
     }
+
+
+def test_cover_date_alone_on_its_line_wins_over_dates_in_the_text():
+    cover = "Guide\nÀ la suite des 2e Rencontres de Saint-Gilles, 9 octobre 2018\nJanvier 2019\nVilles et Territoires"
+    doc = enrich(_pdf(pages=[cover, "texte"]))
+    assert (doc.year, doc.date, doc.sources["year"]) == (2019, "2019-01", "cover")

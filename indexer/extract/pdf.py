@@ -16,6 +16,7 @@ import io
 import logging
 import math
 import re
+import unicodedata
 import warnings
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -269,6 +270,11 @@ def _cover_title_from_sizes(reader: PdfReader, author: str) -> str:
     for size, parts in runs:
         letters_by_size[size] = letters_by_size.get(size, 0) + sum(c.isalpha() for c in "".join(parts))
     body_size = max(letters_by_size, key=lambda size: letters_by_size[size])
+    largest = max(letters_by_size)
+    if body_size == largest and len(letters_by_size) > 1:
+        # A cover whose big title holds most of its letters: compare with the other type sizes instead.
+        others = {size: n for size, n in letters_by_size.items() if size != largest}
+        body_size = max(others, key=lambda size: others[size])
     for size in sorted(letters_by_size, reverse=True):
         if size < 1.25 * body_size:
             break
@@ -282,6 +288,24 @@ def _cover_title_from_sizes(reader: PdfReader, author: str) -> str:
 def _clean_title(text: str) -> str:
     text = unwrap_lines(dehyphenate(normalise_unicode(text)))
     return " ".join(normalise_spaces(text).split())
+
+
+def _skeleton(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+def _as_written_on_page(title: str, first_page: str) -> str:
+    """The title as the normalised page text writes it (one or two lines), e.g. with split accents joined
+    using the whole document's evidence; the title itself when no line matches."""
+    wanted = _skeleton(title)
+    lines = [line.strip() for line in first_page.split("\n") if line.strip()]
+    for size in (1, 2, 3):
+        for i in range(len(lines) - size + 1):
+            candidate = " ".join(lines[i : i + size])
+            if _skeleton(candidate) == wanted:
+                return " ".join(candidate.split())
+    return title
 
 
 def _title_from_lines(first_page: str, author: str) -> str:
@@ -309,8 +333,16 @@ def _page_texts(reader: PdfReader, rel_path: str) -> Iterator[str]:
         yield text
 
 
+_PAGE_SEPARATOR = "\ue000"
+
+
 def _clean_pages(raw_pages: list[str]) -> list[str]:
-    pages = [normalise_unicode(page) for page in raw_pages]
+    # Normalised as one text so that the evidence for split accents (which side, accent or apostrophe) is
+    # gathered over the whole document, not a sparse cover page.
+    joined = normalise_unicode(_PAGE_SEPARATOR.join(p.replace(_PAGE_SEPARATOR, " ") for p in raw_pages))
+    pages = joined.split(_PAGE_SEPARATOR)
+    if len(pages) != len(raw_pages):  # the separator did not survive: fall back to page by page
+        pages = [normalise_unicode(page) for page in raw_pages]
     pages = strip_running_lines(pages)
     document = "\n".join(pages)
     return [normalise_spaces(unwrap_lines(dehyphenate(page, document))) for page in pages]
@@ -397,7 +429,7 @@ def _choose_title(
         author = metadata.get("author", "")
         try:
             if title := _cover_title_from_sizes(reader, author):
-                return title
+                return _as_written_on_page(title, pages[0])
         except _FATAL:
             raise
         except Exception as error:  # font size analysis is best effort
