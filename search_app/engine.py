@@ -1,8 +1,8 @@
-"""The open index of the search app: searchers kept open and refreshed, never opened per request.
+"""The open index of the search app: searchers kept open and renewed on change, never opened per request.
 
 Each server thread keeps its own searcher (Whoosh readers are not meant to be shared between threads) and
-refreshes it when the index changes: a build swaps the `current` link (the index is reopened), an update
-commits a new generation (`searcher.refresh()`). Per-generation data shared by all threads (the documents
+reopens it when the index changes: a build swaps the `current` link (the index is reopened), an update
+commits a new generation (a new searcher is opened on it). Per-generation data shared by all threads (the documents
 of each facet value, as sets of document numbers) is computed once per generation.
 """
 
@@ -67,7 +67,10 @@ class IndexHandle:
             local.searcher = ix.searcher()
             local.target = target
         elif not local.searcher.up_to_date():
-            local.searcher = local.searcher.refresh()
+            # Not `searcher.refresh()`: it reuses the readers of unchanged segment names, and those keep their
+            # old deletion sets, so documents deleted by an update would still be found (see the smoke test).
+            local.searcher.close()
+            local.searcher = ix.searcher()
         return local.searcher
 
     def healthy(self) -> tuple[bool, str]:
