@@ -23,6 +23,7 @@ import logging
 import os
 import secrets
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -57,6 +58,15 @@ LAST_RUN = "last_run.json"
 LOCK = ".lock"
 CACHE = "cache"
 META_KEYS = ("subject", "keywords", "categories", "description", "author", "encoding", "canonical")
+
+
+FAULT_ENV = "CRPV_FAULT_AT"
+
+
+def _checkpoint(name: str) -> None:
+    """Fault injection for the crash tests: SIGKILL this process at the named point when asked to."""
+    if os.environ.get(FAULT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -340,6 +350,7 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
         report.skipped = [asdict(s) for s in skipped]
         t1 = time.perf_counter()
         docs, failures = _extract(settings, files.values(), "Extraction")
+        _checkpoint("build:extracted")
         t2 = time.perf_counter()
         _enrich_all(docs, files.keys(), load_catalogue(settings.corpus))
         t3 = time.perf_counter()
@@ -351,13 +362,16 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
             ix = whoosh_index.create_in(str(gen), build_schema())
             writer = ix.writer(limitmb=256)
             try:
-                for path in sorted(docs):
+                for number, path in enumerate(sorted(docs)):
                     for record in doc_records(docs[path]):
                         writer.add_document(**record)
+                    if number == len(docs) // 2:
+                        _checkpoint("build:writing")
                 for path in sorted(failures):
                     writer.add_document(**failure_record(failures[path]))
                 (gen / "schema_version").write_text(str(SCHEMA_VERSION))
                 writer.commit()
+                _checkpoint("build:committed")
             except BaseException:
                 writer.cancel()
                 raise
@@ -367,6 +381,7 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
             raise
         t4 = time.perf_counter()
         _swap_current(index_root, gen)
+        _checkpoint("build:swapped")
         _remove_stale_generations(index_root)
         report.added = sorted(docs)
         report.failed = [{"path": f.path, "reason": f.reason} for f in failures.values()]
@@ -421,6 +436,7 @@ def update_index(settings: Settings, wait: float = 0.0) -> RunReport:
     report = RunReport(mode="update", started=_now())
     t0 = time.perf_counter()
     with index_lock(index_root, wait):
+        _remove_stale_generations(index_root)  # left by a build that was killed before its swap
         ix = open_index(index_root)
         try:
             report = _update_locked(settings, ix, report)
@@ -518,18 +534,24 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
     if not (removed or docs or relinked or failures):
         report.timings = {"scan": t1 - t0, "extract": t2 - t1, "enrich": t3 - t2, "write": 0.0}
         return report
+    _checkpoint("update:extracted")
     writer = ix.writer(timeout=30.0)
     try:
         for path in removed:
             writer.delete_by_term("path", path)
-        for path, doc in {**docs, **relinked}.items():
+        changed = {**docs, **relinked}
+        for number, (path, doc) in enumerate(changed.items()):
             writer.delete_by_term("path", path)
             for record in doc_records(doc):
                 writer.add_document(**record)
+            if number == len(changed) // 2:
+                _checkpoint("update:writing")
         for path, failure in failures.items():
             writer.delete_by_term("path", path)
             writer.add_document(**failure_record(failure))
+        _checkpoint("update:before-commit")
         writer.commit()
+        _checkpoint("update:committed")
     except BaseException:
         writer.cancel()
         raise
