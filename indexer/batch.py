@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import stat
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -132,6 +133,23 @@ def _alarm(signum: int, frame: Any) -> None:
     raise TimeoutError
 
 
+def _worker_init() -> None:
+    """In each extraction worker: die with the parent (Linux), so that a killed run leaves no orphan.
+
+    Sibling workers hold each other's pipe ends, so an orphaned worker would otherwise wait forever.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() == 1:  # the parent died before the call above took effect
+            os._exit(1)
+    except (OSError, AttributeError):  # not Linux: the worker only outlives a parent killed with SIGKILL
+        pass
+
+
 def extract_one(corpus: Path, info: FileInfo, settings: Settings, cache_dir: Path | None) -> Document | Failure:
     """Extract one file (in a worker process): from the cache when possible, under a time limit."""
     full = corpus / info.path
@@ -146,7 +164,11 @@ def extract_one(corpus: Path, info: FileInfo, settings: Settings, cache_dir: Pat
         if cached is not None:
             cached.path, cached.size, cached.mtime = info.path, info.size, info.mtime
             return cached
-    use_alarm = settings.extraction_timeout > 0 and hasattr(signal, "setitimer")
+    use_alarm = (
+        settings.extraction_timeout > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()  # signals are for the main thread only
+    )
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, settings.extraction_timeout)
@@ -196,7 +218,7 @@ def extract_many(
                 on_done(result)
             yield result
         return
-    with ProcessPoolExecutor(max_workers=settings.workers) as pool:
+    with ProcessPoolExecutor(max_workers=settings.workers, initializer=_worker_init) as pool:
         pending: dict[Future[Document | Failure], FileInfo] = {}
         queue = iter(files)
         window = settings.workers * 4

@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from indexer.config import Settings
@@ -50,10 +51,42 @@ def _parser() -> argparse.ArgumentParser:
         metavar="S",
         help="attendre au plus S secondes qu’une autre exécution finisse / wait for the lock",
     )
+    update.add_argument(
+        "--watch",
+        action="store_true",
+        help="surveiller le corpus et mettre à jour après chaque changement / watch the corpus (Ctrl-C stops)",
+    )
+    update.add_argument(
+        "--interval",
+        type=_seconds(minimum=0.1),
+        default=2.0,
+        metavar="S",
+        help="avec --watch : examiner le corpus toutes les S secondes (défaut : 2) / polling interval",
+    )
+    update.add_argument(
+        "--debounce",
+        type=_seconds(minimum=0.0),
+        default=5.0,
+        metavar="S",
+        help="avec --watch : attendre S secondes sans changement avant la mise à jour (défaut : 5) / debounce",
+    )
     status = sub.add_parser("status", help="état de l’index : comptes, échecs, dernière exécution / status")
     common(status, corpus=False)
     status.add_argument("--json", action="store_true", help="sortie JSON / JSON output")
     return parser
+
+
+def _seconds(minimum: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"nombre de secondes attendu : « {raw} »") from None
+        if not minimum <= value < float("inf"):
+            raise argparse.ArgumentTypeError(f"au moins {minimum:g} s")
+        return value
+
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             from indexer.writer import build_index
 
             _print_report(build_index(settings, wait=args.wait).summary())
+        elif args.command == "update" and args.watch:
+            from indexer.watch import watch
+
+            watch(settings, interval=args.interval, debounce=args.debounce, wait=args.wait)
         elif args.command == "update":
             from indexer.writer import update_index
 

@@ -414,8 +414,8 @@ def _enrich_year(doc: Document, parents: list[ParentInfo], entry: CatalogueEntry
         return _set(doc, "year", SOURCE_CATALOGUE)
     candidates: list[tuple[str, tuple[int, str] | None]] = []
     if doc.format == "pdf":
-        dated_parents = sorted((p.date or str(p.year), p) for p in parents if p.year)
-        parent_date = (dated_parents[0][1].year, dated_parents[0][0]) if dated_parents else None
+        dated = sorted((p for p in parents if p.year), key=lambda p: (p.date or str(p.year), p.path))
+        parent_date = (dated[0].year, dated[0].date or str(dated[0].year)) if dated else None
         candidates = [
             (SOURCE_COVER, cover_date(doc)),
             (SOURCE_PARENT, parent_date),

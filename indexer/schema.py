@@ -8,8 +8,10 @@ One index holds three kinds of records, told apart by ``kind``:
   snippets, and are searched only to find the best pages of the documents shown.
 - ``failure``: one per file that could not be indexed, with its reason: failures are committed in the
   same transaction as the documents, so `status` and the next `update` always agree with the index.
+- ``meta``: bookkeeping, such as the catalogue the documents were enriched with (so that `update` sees
+  which catalogue entries changed).
 
-Every record has ``path`` (the corpus-relative path of its file): deleting a file is one
+Every document, page and failure record has ``path`` (the corpus-relative path of its file): deleting a file is one
 ``delete_by_term("path", …)``.
 """
 
@@ -23,6 +25,7 @@ from indexer.analysis import french_analyzer, spelling_analyzer
 KIND_DOC = "doc"
 KIND_PAGE = "page"
 KIND_FAILURE = "failure"
+KIND_META = "meta"
 
 # Schema version: bump when a change needs a full rebuild; `update` refuses an older index.
 SCHEMA_VERSION = 1

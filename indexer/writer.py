@@ -39,6 +39,7 @@ from indexer.batch import ExtractionCache, Failure, FileInfo, extract_many, scan
 from indexer.config import Settings
 from indexer.document import Document
 from indexer.enrich import (
+    CatalogueEntry,
     ParentInfo,
     enrich,
     load_catalogue,
@@ -49,7 +50,7 @@ from indexer.enrich import (
     year_facet_value,
 )
 from indexer.errors import IndexLockedError, IndexMissingError
-from indexer.schema import KIND_DOC, KIND_FAILURE, KIND_PAGE, SCHEMA_VERSION, build_schema
+from indexer.schema import KIND_DOC, KIND_FAILURE, KIND_META, KIND_PAGE, SCHEMA_VERSION, build_schema
 
 logger = logging.getLogger(__name__)
 
@@ -269,6 +270,18 @@ def doc_records(doc: Document) -> Iterator[dict[str, Any]]:
         }
 
 
+CATALOGUE_UID = "meta:catalogue"
+
+
+def catalogue_record(catalogue: dict[str, CatalogueEntry]) -> dict[str, Any]:
+    """The record that keeps the catalogue the index was enriched with (to see its changes on update)."""
+    return {
+        "uid": CATALOGUE_UID,
+        "kind": KIND_META,
+        "metadata": {path: asdict(entry) for path, entry in sorted(catalogue.items())},
+    }
+
+
 def failure_record(failure: Failure) -> dict[str, Any]:
     """The record of a file that could not be indexed."""
     return {
@@ -352,7 +365,8 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
         docs, failures = _extract(settings, files.values(), "Extraction")
         _checkpoint("build:extracted")
         t2 = time.perf_counter()
-        _enrich_all(docs, files.keys(), load_catalogue(settings.corpus))
+        catalogue = load_catalogue(settings.corpus)
+        _enrich_all(docs, files.keys(), catalogue)
         t3 = time.perf_counter()
         _remove_stale_generations(index_root) if (index_root / CURRENT).exists() else None
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -369,6 +383,7 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
                         _checkpoint("build:writing")
                 for path in sorted(failures):
                     writer.add_document(**failure_record(failures[path]))
+                writer.add_document(**catalogue_record(catalogue))
                 (gen / "schema_version").write_text(str(SCHEMA_VERSION))
                 writer.commit()
                 _checkpoint("build:committed")
@@ -394,6 +409,35 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
 
 # ---------------------------------------------------------------------------------------------------------
 # Update
+
+# Merge policy of incremental updates. Each commit writes a new segment; searching costs more with every
+# segment, so: segments of at most SMALL_SEGMENT records (cheap to rewrite) are merged into the new one at
+# every commit; larger ones are kept, and when more than MAX_LARGE_SEGMENTS of them exist, the two smallest are
+# merged. A segment with over a quarter of its records deleted is rewritten. The work per update stays bounded
+# whatever the size of the index, and a search never sees more than MAX_LARGE_SEGMENTS + 1 segments.
+SMALL_SEGMENT = 3000
+MAX_LARGE_SEGMENTS = 3
+
+
+def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
+    """Whoosh merge policy (see above): returns the segments kept as they are."""
+    from whoosh.reading import SegmentReader
+
+    def total(seg: Any) -> int:
+        return seg.doc_count_all()
+
+    merge = [s for s in segments if total(s) <= SMALL_SEGMENT or s.deleted_count() > total(s) / 4]
+    large = sorted((s for s in segments if s not in merge), key=total)
+    while len(large) > MAX_LARGE_SEGMENTS:
+        merge += large[:2]
+        large = large[2:]
+    if not merge:
+        return segments
+    for seg in merge:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s not in merge]
 
 
 @dataclass
@@ -482,13 +526,45 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
         and indexed[path].content_hash == doc.content_hash
         and indexed[path].extractor == extract.EXTRACTOR_VERSION
     }
-    changed_posts = {p for p, d in docs.items() if d.format == "html" and p not in touched} | {
+    changed_posts: set[str] = {p for p, d in docs.items() if d.format == "html" and p not in touched} | {
         p for p in removed if indexed[p].fields.get("format") == "html"
     }
     # PDFs whose parents may have changed: linked by a changed, new or removed post (old or new links),
     # and new PDFs (an unchanged post may already link to them).
     catalogue = load_catalogue(settings.corpus)
     resolve_links(docs.values(), files.keys())
+    cache = ExtractionCache(settings.index / CACHE)
+    relinked: dict[str, Document] = {}
+
+    def reload(path: str) -> Document | None:
+        """A document that did not change, from the extraction cache (or extracted again)."""
+        cached = cache.get(indexed[path].content_hash)
+        if cached is None:
+            more, more_failures = _extract(settings, [files[path]], "Relations")
+            failures.update(more_failures)
+            cached = more.get(path)
+        if cached is not None:
+            cached.path, cached.size, cached.mtime = path, files[path].size, files[path].mtime
+        return cached
+
+    # Documents whose catalogue entry changed are enriched again (posts now, files they publish below).
+    with ix.searcher() as searcher:
+        old_catalogue = (searcher.document(uid=CATALOGUE_UID) or {}).get("metadata") or {}
+    new_catalogue = {path: asdict(entry) for path, entry in catalogue.items()}
+    recatalogued = {
+        p
+        for p in set(old_catalogue) | set(new_catalogue)
+        if old_catalogue.get(p) != new_catalogue.get(p)
+        and p in indexed
+        and indexed[p].kind == KIND_DOC
+        and p not in docs
+        and p not in removed
+    }
+    for path in sorted(recatalogued):
+        if indexed[path].fields.get("format") == "html" and (doc := reload(path)) is not None:
+            resolve_links([doc], files.keys())
+            relinked[path] = doc
+            changed_posts.add(path)
     affected_keys: set[str] = set()
     for path in changed_posts:
         if path in indexed:
@@ -502,28 +578,20 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
         and old.fields.get("format") != "html"
         and p not in removed
         and p not in docs
-        and (p in affected_keys or _name_key(p) in affected_keys)
+        and (p in affected_keys or _name_key(p) in affected_keys or p in recatalogued)
     }
     # Re-enrich: changed posts first, then changed and affected PDFs with all their current parents.
-    for doc in docs.values():
-        if doc.format == "html":
-            enrich(doc, (), catalogue)
-    relinked: dict[str, Document] = {}
-    cache = ExtractionCache(settings.index / CACHE)
+    fresh_posts = {p: d for p, d in {**docs, **relinked}.items() if d.format == "html"}
+    for doc in fresh_posts.values():
+        enrich(doc, (), catalogue)
     for path in sorted(affected_children):
-        cached = cache.get(indexed[path].content_hash)
-        if cached is None:
-            more, more_failures = _extract(settings, [files[path]], "Relations")
-            failures.update(more_failures)
-            cached = more.get(path)
-        if cached is not None:
-            cached.path, cached.size, cached.mtime = path, files[path].size, files[path].mtime
-            relinked[path] = cached
+        if (doc := reload(path)) is not None:
+            relinked[path] = doc
     with ix.searcher() as searcher:
         for doc in list(docs.values()) + list(relinked.values()):
             if doc.format == "html":
                 continue
-            enrich(doc, _parents_of(doc.path, searcher, docs, removed, catalogue), catalogue)
+            enrich(doc, _parents_of(doc.path, searcher, fresh_posts, removed, catalogue), catalogue)
     t3 = time.perf_counter()
     report.added = sorted(p for p in docs if p not in indexed)
     report.updated = sorted(p for p in docs if p in indexed and p not in touched)
@@ -531,7 +599,8 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
     report.relinked = sorted(relinked)
     report.failed = [{"path": f.path, "reason": f.reason} for f in failures.values()]
     report.unchanged = len(files) - len(docs) - len(failures) + len(touched)
-    if not (removed or docs or relinked or failures):
+    catalogue_changed = old_catalogue != new_catalogue
+    if not (removed or docs or relinked or failures or catalogue_changed):
         report.timings = {"scan": t1 - t0, "extract": t2 - t1, "enrich": t3 - t2, "write": 0.0}
         return report
     _checkpoint("update:extracted")
@@ -549,8 +618,11 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
         for path, failure in failures.items():
             writer.delete_by_term("path", path)
             writer.add_document(**failure_record(failure))
+        if catalogue_changed:
+            writer.delete_by_term("uid", CATALOGUE_UID)
+            writer.add_document(**catalogue_record(catalogue))
         _checkpoint("update:before-commit")
-        writer.commit()
+        writer.commit(mergetype=merge_policy)
         _checkpoint("update:committed")
     except BaseException:
         writer.cancel()

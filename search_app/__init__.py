@@ -42,10 +42,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["crpv_index"] = IndexHandle(Path(settings.index))
 
-    from search_app import api, views
+    from search_app import admin, api, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, request
 
+from search_app import querylog
 from search_app.search import ParamError, SearchParams, run_search
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,9 @@ def api_search():  # type: ignore[no-untyped-def]
     ok, reason = handle.healthy()
     if not ok:
         return jsonify({"error": f"Recherche indisponible : {reason}"}), 503
-    return jsonify(run_search(params, handle))
+    result = run_search(params, handle)
+    querylog.note(params, result)
+    return jsonify(result)
 
 
 @bp.get("/healthz")

@@ -12,6 +12,7 @@ from whoosh.query import Term
 
 from indexer.enrich import NO_YEAR, SOURCE_LABELS, theme_labels, type_labels
 from indexer.schema import KIND_DOC
+from search_app import querylog
 from search_app.search import (
     SORT_LABELS,
     ParamError,
@@ -44,6 +45,7 @@ def index():  # type: ignore[no-untyped-def]
     if not ok:
         return render_template("error.html", title="Recherche indisponible", message=reason), 503
     result = run_search(params, _handle())
+    querylog.note(params, result)
     return render_template(
         "index.html",
         r=result,

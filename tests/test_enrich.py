@@ -121,3 +121,12 @@ def test_cover_date_alone_on_its_line_wins_over_dates_in_the_text():
     cover = "Guide\nÀ la suite des 2e Rencontres de Saint-Gilles, 9 octobre 2018\nJanvier 2019\nVilles et Territoires"
     doc = enrich(_pdf(pages=[cover, "texte"]))
     assert (doc.year, doc.date, doc.sources["year"]) == (2019, "2019-01", "cover")
+
+
+def test_pdf_published_by_two_posts_takes_the_earliest_date():
+    a = ParentInfo("site/b.html", "B", 2017, "2017-03-01", ("sante",))
+    b = ParentInfo("site/a.html", "A", 2016, "2016-11-22", ("participation",))
+    c = ParentInfo("site/c.html", "C", 2016, "2016-11-22", ())
+    doc = enrich(_pdf(pages=["Document sans date", "texte"]), [a, b, c])
+    assert (doc.year, doc.date, doc.published_in) == (2016, "2016-11-22", ["site/a.html", "site/b.html", "site/c.html"])
+    assert doc.themes == ["participation", "sante"]

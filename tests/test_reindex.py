@@ -131,10 +131,30 @@ def test_sigkill_at_random_moments(mini_copy):
         assert index_status(mini_copy.index)["documents"] in range(5, expected + 1)
     update_index(mini_copy)
     assert _snapshot(mini_copy)[0] == expected
+    assert _orphans(mini_copy) == []  # extraction workers die with their killed parent
     fresh = mini_copy.index.parent / "fresh"
     shutil.copytree(mini_copy.corpus, fresh / "corpus")
     build_index(Settings(corpus=fresh / "corpus", index=fresh / "index", workers=1))
     assert index_status(fresh / "index")["by_year"] == index_status(mini_copy.index)["by_year"]
+
+
+def _orphans(settings: Settings) -> list[int]:
+    """Processes still running on this test's index, after a short grace for the kernel to reap them."""
+    deadline = time.monotonic() + 5
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit():
+                try:
+                    cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+                    zombie = (proc / "stat").read_text().split()[2] == "Z"
+                except (OSError, IndexError):
+                    continue
+                if str(settings.index) in cmdline and not zombie:
+                    found.append(int(proc.name))
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def test_a_second_run_waits_for_the_lock_with_wait(mini_copy):

@@ -154,3 +154,22 @@ def test_second_run_is_refused_while_one_holds_the_lock(mini_copy):
     with index_lock(mini_copy.index), pytest.raises(IndexLockedError, match="en cours"):
         update_index(mini_copy)
     assert update_index(mini_copy).unchanged == 7  # the lock was released
+
+
+def test_catalogue_changes_are_applied_by_update(mini_copy):
+    catalogue = mini_copy.corpus / "catalogue.csv"
+    catalogue.write_text(
+        "path,title,year,themes,type\nsite/2016/clauses-sociales.html,Titre corrigé,2015,Santé,guide\n",
+        encoding="utf-8",
+    )
+    report = update_index(mini_copy)
+    assert "site/2016/clauses-sociales.html" in report.relinked
+    docs = docs_by_path(mini_copy)
+    post = docs["site/2016/clauses-sociales.html"]
+    assert (post["title"], post["year"], post["themes"]) == ("Titre corrigé", 2015, "sante")
+    # The PDF it publishes keeps its own metadata but sees its parent's new title.
+    assert docs["dossiers/2016/achats.pdf"]["published_in"] == ["site/2016/clauses-sociales.html"]
+    catalogue.unlink()
+    update_index(mini_copy)
+    assert docs_by_path(mini_copy)["site/2016/clauses-sociales.html"]["year"] == 2016
+    assert update_index(mini_copy).relinked == []
