@@ -207,6 +207,24 @@ def french_analyzer():  # type: ignore[no-untyped-def]
     )
 
 
+def exact_analyzer():  # type: ignore[no-untyped-def]
+    """Words as written, lowercase and accent-folded, elisions removed, nothing stopped or stemmed.
+
+    For quoted phrases: « "Habiter avec" » must not become the single stem « habit ».
+    """
+    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | ElisionFilter() | CompoundFilter() | FoldFilter()
+
+
+def exact_words(text: str) -> list[str]:
+    """The terms of `text` in the exact field, at query time."""
+    return [t.text for t in _exact()(text, mode="query")]
+
+
+@lru_cache(maxsize=1)
+def _exact():  # type: ignore[no-untyped-def]
+    return exact_analyzer()
+
+
 def spelling_analyzer():  # type: ignore[no-untyped-def]
     """Unstemmed, folded words of at least three letters, for « Vouliez-vous dire ».
 

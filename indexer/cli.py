@@ -7,6 +7,7 @@ files that fail are reported, and the run still exits 0.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import sys
@@ -97,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(message)s",
         stream=sys.stderr,
     )
-    settings = Settings.load(corpus=getattr(args, "corpus", None), index=args.index)
     try:
+        settings = Settings.load(corpus=getattr(args, "corpus", None), index=args.index)
         if args.command == "build":
             from indexer.writer import build_index
 
@@ -126,7 +127,23 @@ def main(argv: list[str] | None = None) -> int:
         print("Interrompu : l’index précédent reste en place. / Interrupted.", file=sys.stderr)
         return 130
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            print(
+                f"Erreur : disque plein, l’index n’a pas pu être écrit dans {settings.index} ; l’index précédent "
+                "reste en place. Libérez de la place puis relancez. / Disk full: the previous index is unchanged.",
+                file=sys.stderr,
+            )
+            return 1
         print(f"Erreur système : {exc.strerror or exc} ({getattr(exc, 'filename', '') or ''})", file=sys.stderr)
+        return 1
+    except Exception as exc:  # e.g. an index damaged on disk: one line here, the traceback with -v
+        logger.debug("Erreur inattendue", exc_info=True)
+        detail = " ".join(str(exc).split())[:200]
+        print(
+            f"Erreur inattendue ({type(exc).__name__} : {detail}) ; si l’index est endommagé, reconstruisez-le avec "
+            "« python -m indexer build » (détail avec -v). / Unexpected error.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -165,4 +182,8 @@ def _print_status(status: dict[str, Any]) -> None:
     if status["empty"]:
         print(f"Fichiers sans texte ({len(status['empty'])}) :")
         for f in status["empty"]:
+            print(f"  {f['path']} — {f['reason']}")
+    if status.get("skipped"):
+        print(f"Fichiers ignorés ({len(status['skipped'])}) :")
+        for f in status["skipped"]:
             print(f"  {f['path']} — {f['reason']}")

@@ -10,7 +10,13 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from indexer.errors import IndexerError
+
 ENV_PREFIX = "CRPV_"
+
+
+class ConfigError(IndexerError):
+    """A ``CRPV_*`` environment variable whose value cannot be read (message in French, one line)."""
 
 
 @dataclass(frozen=True)
@@ -19,18 +25,25 @@ class Settings:
 
     corpus: Path = Path("corpus")
     index: Path = Path("index")
-    # Extraction limits: one file can never hang a run or exhaust memory.
-    max_file_mb: float = 100.0
-    max_html_mb: float = 40.0
-    max_pdf_pages: int = 3000
-    extraction_timeout: float = 120.0
-    workers: int = max(1, min(4, os.cpu_count() or 1))
+    # Extraction limits: one file can never hang a run or exhaust memory (defaults fit 2 cores, a few GB).
+    max_file_mb: float = 100.0  # a PDF larger than this is refused before it is read
+    max_html_mb: float = 40.0  # same for a web page
+    max_pdf_pages: int = 3000  # a longer PDF is refused (its page count is read first, cheaply)
+    max_page_chars: int = 1_000_000  # text kept per page (an HTML page is one page); the rest is dropped
+    max_document_chars: int = 20_000_000  # text kept per document (later pages are kept empty)
+    extraction_timeout: float = 120.0  # seconds per file (SIGALRM in the worker); 0 = no limit
+    extraction_grace: float = 15.0  # then the worker is killed if it did not stop (a loop in C code)
+    max_worker_memory_mb: int = 1500  # address-space cap of each extraction process (RLIMIT_AS); 0 = none
+    workers: int = max(1, min(4, os.cpu_count() or 1))  # extraction processes; 0 = in the calling process
     # Search app.
     admin_token: str = ""
     per_page: int = 10
     max_per_page: int = 50
     max_page: int = 1000
     max_query_chars: int = 500
+    max_url_bytes: int = 4096  # longer query strings are refused (414) before any search
+    rate_limit: str = "120/minute"  # per client on / and /api/search (Flask-Limiter); "off" = no limit
+    rate_limit_storage: str = "memory://"  # e.g. redis://… to share the counts between server processes
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
@@ -40,13 +53,22 @@ class Settings:
             raw = os.environ.get(ENV_PREFIX + f.name.upper())
             if raw is None or raw == "":
                 continue
-            values[f.name] = _convert(f.type, raw)
+            try:
+                values[f.name] = _convert(f.type, raw)
+            except ValueError:
+                raise ConfigError(
+                    f"Valeur invalide pour {ENV_PREFIX + f.name.upper()} : « {raw[:40]} » "
+                    f"(attendu : {_EXPECTED.get(str(f.type), 'un texte')})."
+                ) from None
         settings = cls(**values)
         given = {k: v for k, v in overrides.items() if v is not None}
         for key in ("corpus", "index"):
             if key in given:
                 given[key] = Path(given[key])
         return replace(settings, **given)
+
+
+_EXPECTED = {"int": "un nombre entier", "float": "un nombre"}
 
 
 def _convert(type_name: Any, raw: str) -> Any:

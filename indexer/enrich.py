@@ -68,11 +68,17 @@ OPENING_CHARS = 600
 
 @dataclass(frozen=True)
 class Theme:
-    """A theme of the controlled vocabulary."""
+    """A theme of the controlled vocabulary.
+
+    `keywords` reveal the theme in labels and in running text; `label_keywords` (marked « ~ » in the file) are
+    too common in this field's writing to reveal it in running text, and only map categories, tags and PDF
+    keywords.
+    """
 
     slug: str
     label: str
     keywords: tuple[str, ...]
+    label_keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,10 +120,18 @@ def _read_tsv(name: str) -> list[list[str]]:
 @cache
 def themes() -> tuple[Theme, ...]:
     """The controlled theme vocabulary (`indexer/data/themes.tsv`)."""
-    return tuple(
-        Theme(r[0].strip(), r[1].strip(), tuple(k.strip() for k in r[2].split(",") if k.strip()))
-        for r in _read_tsv("themes.tsv")
-    )
+    out = []
+    for row in _read_tsv("themes.tsv"):
+        words = [k.strip() for k in row[2].split(",") if k.strip()]
+        out.append(
+            Theme(
+                row[0].strip(),
+                row[1].strip(),
+                tuple(k for k in words if not k.startswith("~")),
+                tuple(k[1:].strip() for k in words if k.startswith("~")),
+            )
+        )
+    return tuple(out)
 
 
 @cache
@@ -214,12 +228,18 @@ def cover_date(doc: Document) -> tuple[int, str] | None:
 
 
 @cache
-def _theme_keyword_terms() -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
-    """For each theme, the analysed term sequences of its label and keywords."""
+def _theme_keyword_terms(labels: bool = False) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+    """For each theme, the analysed term sequences of its label and keywords (and, to read labels, of its
+    label-only keywords)."""
     out = []
     for theme in themes():
-        seqs = {tuple(analyse(k)) for k in (*theme.keywords, theme.label)}
-        out.append((theme.slug, tuple(s for s in seqs if s)))
+        seqs = set()
+        for keyword in (*theme.keywords, theme.label, *(theme.label_keywords if labels else ())):
+            terms = tuple(analyse(keyword))
+            # A phrase whose analysis keeps a single word (« quartiers d’été » → quarti) says nothing of the theme.
+            if terms and (len(terms) > 1 or len(keyword.split()) == 1):
+                seqs.add(terms)
+        out.append((theme.slug, tuple(seqs)))
     return tuple(out)
 
 
@@ -234,7 +254,7 @@ def themes_from_labels(labels: Iterable[str]) -> list[str]:
             terms = tuple(analyse(label))
             if not terms:
                 continue
-            for theme_slug, seqs in _theme_keyword_terms():
+            for theme_slug, seqs in _theme_keyword_terms(labels=True):
                 if any(_contains(terms, seq) for seq in seqs if len(seq) >= 2 or len(terms) == 1):
                     slug = theme_slug
                     break

@@ -20,7 +20,7 @@ from __future__ import annotations
 from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
-from indexer.analysis import french_analyzer, spelling_analyzer
+from indexer.analysis import exact_analyzer, french_analyzer, spelling_analyzer
 
 KIND_DOC = "doc"
 KIND_PAGE = "page"
@@ -28,7 +28,7 @@ KIND_FAILURE = "failure"
 KIND_META = "meta"
 
 # Schema version: bump when a change needs a full rebuild; `update` refuses an older index.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _lines():  # type: ignore[no-untyped-def]
@@ -50,6 +50,8 @@ def build_schema() -> Schema:
         headings=TEXT(analyzer=fr, stored=True, phrase=True),
         body=TEXT(analyzer=fr, phrase=True),
         meta=TEXT(analyzer=fr, phrase=True),
+        # Title and text as written (folded, nothing stopped or stemmed), for quoted phrases.
+        exact=TEXT(analyzer=exact_analyzer(), phrase=True),
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False, spelling=True),
         # Page text, stored for snippets (page records only).
         text=STORED(),

@@ -1,4 +1,4 @@
-"""What the index holds: counts by format, type, year and theme, failures and empty files, last run."""
+"""What the index holds: counts by format, type, year and theme, failures, empty and skipped files, last run."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ def index_status(index_root: Path) -> dict[str, Any]:
     finally:
         ix.close()
     tlabels = type_labels()
+    last_run = read_last_run(index_root)
     return {
         "documents": documents,
         "pages": pages,
@@ -52,6 +53,19 @@ def index_status(index_root: Path) -> dict[str, Any]:
         "by_theme": dict(sorted(by_theme.items(), key=lambda kv: (-kv[1], kv[0]))),
         "failures": sorted(failures, key=lambda f: f["path"]),
         "empty": sorted(empty, key=lambda f: f["path"]),
-        "last_run": read_last_run(index_root),
+        "skipped": _skipped(last_run),
+        "last_run": last_run,
         "index": str(index_root),
     }
+
+
+def _skipped(last_run: dict[str, Any] | None) -> list[dict[str, str]]:
+    """Files of the corpus folder the last run did not index on purpose (unsupported format, link
+    leading outside…), with their reasons, as the scan of that run found them."""
+    if not last_run:
+        return []
+    items = last_run.get("skipped_paths") or []
+    return sorted(
+        ({"path": str(i.get("path", "")), "reason": str(i.get("reason", ""))} for i in items if isinstance(i, dict)),
+        key=lambda f: f["path"],
+    )

@@ -99,6 +99,8 @@ class RunReport:
             out[f"{name}_paths"] = values[:100]
         out["failed"] = len(self.failed)
         out["failed_paths"] = self.failed[:100]
+        out["skipped"] = len(self.skipped)  # files of the corpus folder not indexed on purpose, with reasons
+        out["skipped_paths"] = self.skipped[:1000]
         out["unchanged"] = self.unchanged
         out["timings"] = {k: round(v, 3) for k, v in self.timings.items()}
         return out
@@ -237,6 +239,7 @@ def doc_records(doc: Document) -> Iterator[dict[str, Any]]:
         "title": doc.title,
         "headings": "\n".join(doc.headings),
         "body": doc.text,
+        "exact": doc.title + "\n" + doc.text,
         "meta": "\n".join(meta_text),
         "spell": doc.title + "\n" + doc.text[:300_000],
         "year_facet": year_facet_value(doc.year),
@@ -266,6 +269,7 @@ def doc_records(doc: Document) -> Iterator[dict[str, Any]]:
             "format": doc.format,
             "title": doc.title,
             "body": text,
+            "exact": text,
             "text": text,
         }
 

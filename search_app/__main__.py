@@ -6,9 +6,9 @@ import argparse
 import logging
 import sys
 
-from indexer.config import Settings
+from indexer.config import ConfigError, Settings
 from search_app import create_app
-from search_app.engine import index_exists
+from search_app.engine import check_index
 
 logger = logging.getLogger(__name__)
 
@@ -26,18 +26,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8, help="fils de traitement (défaut : 8)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s", stream=sys.stderr)
-    settings = Settings.load(index=args.index, corpus=args.corpus)
-    if not index_exists(settings.index):
+    try:
+        settings = Settings.load(index=args.index, corpus=args.corpus)
+    except ConfigError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 2
+    ok, reason = check_index(settings.index)
+    if not ok:  # start anyway: the index may be built or repaired while the server runs
+        print(f"Attention : {reason}", file=sys.stderr)
         print(
-            f"Attention : aucun index dans {settings.index} ; lancez « python -m indexer build ». "
-            "/healthz répondra 503 en attendant.",
-            file=sys.stderr,
+            "Le serveur démarre quand même ; /healthz répondra 503 tant que l’index sera inutilisable.", file=sys.stderr
         )
     app = create_app({"SETTINGS": settings})
     from waitress import serve
 
     print(f"Recherche disponible sur http://{args.host}:{args.port}/", file=sys.stderr)
-    serve(app, host=args.host, port=args.port, threads=args.threads, ident="crpv-recherche")
+    serve(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="crpv-recherche",
+        max_request_header_size=64 * 1024,  # the app refuses URLs over CRPV_MAX_URL_BYTES anyway
+        max_request_body_size=1024 * 1024,  # only small admin forms are ever posted
+    )
     return 0
 
 

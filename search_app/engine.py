@@ -21,6 +21,7 @@ from whoosh.query import Term
 from indexer.errors import IndexMissingError
 from indexer.schema import KIND_DOC
 from indexer.writer import CURRENT, open_index
+from search_app.query import ranking_model
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class IndexHandle:
         self._ix: Any = None
         self._target: str | None = None
         self._shared: dict[tuple[str, int], dict[str, Any]] = {}
+        self._failed: tuple[tuple[Any, ...], str] | None = None
 
     def _live_target(self) -> str | None:
         try:
@@ -64,26 +66,47 @@ class IndexHandle:
         if searcher is None or local.target != target:
             if searcher is not None:
                 searcher.close()
-            local.searcher = ix.searcher()
+            local.searcher = ix.searcher(weighting=ranking_model())
             local.target = target
         elif not local.searcher.up_to_date():
             # Not `searcher.refresh()`: it reuses the readers of unchanged segment names, and those keep their
             # old deletion sets, so documents deleted by an update would still be found (see the smoke test).
             local.searcher.close()
-            local.searcher = ix.searcher()
+            local.searcher = ix.searcher(weighting=ranking_model())
         return local.searcher
 
     def healthy(self) -> tuple[bool, str]:
-        """Whether the index is open and searchable, with a French reason when not."""
+        """Whether the index is open and searchable, with a French reason when not.
+
+        Besides opening it, reads one document record once per index generation, so that a truncated
+        or missing segment file is found here (a 503 with the reason) rather than in the middle of a search.
+        """
+        failed = self._failed
+        if failed is not None and failed[0] == self._fingerprint():
+            return False, failed[1]  # same damaged files as last time: do not reopen them on every request
         try:
             searcher = self.searcher()
             searcher.doc_count()
+            self.shared(searcher, "checked", _read_one_record)
+            self._failed = None
             return True, "ok"
         except IndexMissingError as exc:
             return False, str(exc)
         except Exception as exc:  # a corrupt index must give a clear 503, not a traceback
-            logger.exception("Index inutilisable")
-            return False, f"index inutilisable ({type(exc).__name__})"
+            reason = damaged_reason(exc)
+            logger.error("Index inutilisable : %s", reason)
+            logger.debug("Index inutilisable", exc_info=True)
+            self._failed = (self._fingerprint(), reason)
+            return False, reason
+
+    def _fingerprint(self) -> tuple[Any, ...]:
+        """What the live index's files are (names, sizes, dates): a rebuild or a repair changes it."""
+        live = self.index_root / CURRENT
+        try:
+            entries = sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(live))
+        except OSError:
+            entries = []
+        return (self._live_target(), *entries)
 
     def shared(self, searcher: Any, name: str, compute: Callable[[Any], Any]) -> Any:
         """A value computed once per index generation (e.g. facet postings), shared by all threads."""
@@ -127,6 +150,37 @@ def facet_postings(searcher: Any) -> dict[str, dict[str, frozenset[int]]]:
         out[fieldname] = values
     out["_docs"] = {"all": frozenset(doc_kind)}
     return out
+
+
+REBUILD_HINT = "reconstruisez-le avec « python -m indexer build »"
+
+
+def damaged_reason(error: BaseException) -> str:
+    """« index endommagé ou incomplet (EOFError : Ran out of input) : reconstruisez-le avec … »."""
+    detail = " ".join(str(error).split())
+    if len(detail) > 160:
+        detail = detail[:157] + "…"
+    name = type(error).__name__
+    if name == "error":  # zlib.error, struct.error
+        name = f"{type(error).__module__}.error"
+    cause = f"{name} : {detail}" if detail else name
+    return f"index endommagé ou incomplet ({cause}) : {REBUILD_HINT}"
+
+
+def _read_one_record(searcher: Any) -> bool:
+    for docnum in searcher.docs_for_query(Term("kind", KIND_DOC)):
+        searcher.stored_fields(docnum)
+        break
+    return True
+
+
+def check_index(index_root: Path) -> tuple[bool, str]:
+    """Open the index at `index_root` as the server will, and say whether it is usable (French reason)."""
+    handle = IndexHandle(Path(index_root))
+    try:
+        return handle.healthy()
+    finally:
+        handle.close()
 
 
 def index_exists(index_root: Path) -> bool:

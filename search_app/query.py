@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import query as wq
+from whoosh import scoring
 
 from indexer.analysis import (
     acronym_expansions,
     analyse,
+    exact_words,
     expansion_acronyms,
     fold,
     index_forms,
@@ -28,11 +30,19 @@ logger = logging.getLogger(__name__)
 
 # Field weights of the ranking (BM25F per field, summed); tuned by the relevance benchmark.
 FIELD_BOOSTS: dict[str, float] = {"title": 3.0, "headings": 1.6, "body": 1.0, "meta": 1.4}
-ACRONYM_WEIGHT = 0.35  # weight of the form (acronym or expansion) the user did not type
+ACRONYM_WEIGHT = 0.5  # weight of the form (acronym or expansion) the user did not type
 ALT_FORM_WEIGHT = 0.9  # weight of the secondary stemming form of a word
-PHRASE_PROXIMITY_BOOST = 0.0  # extra weight for all words appearing as a phrase (0 = off)
+MINMATCH_FROM = 0  # with at least this many clauses, all but one suffice (0 = every clause is required)
+PROXIMITY_BOOST = 1.0  # extra weight when the typed words stand close together, in order (0 = off)
+PROXIMITY_SLOP = 1  # how far apart they may stand
+PAGE_ALL_WORDS_BOOST = 0.0  # extra weight, when choosing a PDF's best pages, for pages with every word
+# BM25F: term saturation and length normalisation (per field). Long dossiers must not lose to the short
+# posts that announce them only because of their length.
+BM25_K1 = 1.2
+BM25_B = {"title": 0.75, "headings": 0.75, "body": 0.5, "meta": 0.75}
 MAX_CLAUSES = 32  # words beyond this are ignored (a query is refused only by its length in characters)
 MAX_PREFIX_TERMS = 64  # a prefix expands to at most this many terms per field
+MAX_PREFIX_CLAUSES = 4  # prefixes beyond this many are searched as plain words (bounds a query's expansion)
 
 _TOKEN = re.compile(r'(-?)(?:"([^"]*)"|«\s*([^»]*?)\s*»|(\S+))')
 _OR_WORDS = {"OU", "OR", "|"}
@@ -67,12 +77,17 @@ class ParsedQuery:
         return not self.groups
 
 
+def ranking_model() -> scoring.WeightingModel:
+    """The BM25F model the searchers rank with (see BM25_K1 and BM25_B)."""
+    return scoring.BM25F(K1=BM25_K1, **{f"{name}_B": b for name, b in BM25_B.items()})
+
+
 def parse(text: str) -> ParsedQuery:
     """Parse the user syntax; never raises."""
     parsed = ParsedQuery()
     pending_or = False
     negate_next = False
-    count = 0
+    count = prefixes = 0
     for m in _TOKEN.finditer(text or ""):
         minus, quoted, guillemets, bare = m.groups()
         if bare is not None and not minus:
@@ -89,7 +104,7 @@ def parse(text: str) -> ParsedQuery:
             clause = Clause("phrase", phrase.strip())
         else:
             word = bare.strip('"«»()[]{},;:!?.')
-            if len(word) >= 3 and word.endswith("*") and word[:-1].strip("*"):
+            if len(word) >= 3 and word.endswith("*") and word[:-1].strip("*") and prefixes < MAX_PREFIX_CLAUSES:
                 clause = Clause("prefix", word.rstrip("*"))
             else:
                 clause = Clause("word", word.replace("*", " ").replace('"', " "))
@@ -99,6 +114,7 @@ def parse(text: str) -> ParsedQuery:
         count += 1
         if count > MAX_CLAUSES:
             break
+        prefixes += clause.kind == "prefix"
         clause.negated = bool(minus) or negate_next
         negate_next = False
         if clause.negated:
@@ -152,6 +168,19 @@ def _phrase_query(terms: list[str], boosts: dict[str, float], weight: float = 1.
     return wq.Or([wq.Phrase(f, terms, boost=b * weight) for f, b in boosts.items()])
 
 
+def _exact_phrase_query(text: str, boosts: dict[str, float]) -> wq.Query:
+    """A quoted phrase: the words as typed, in order, in the exact field (accents and case aside); the
+    analysed fields only add their weights (title first) to the documents that have it."""
+    words = exact_words(text)
+    if not words:
+        return wq.NullQuery
+    exact = wq.Term("exact", words[0]) if len(words) == 1 else wq.Phrase("exact", words)
+    terms = analyse_text(text)
+    if not terms:
+        return exact
+    return wq.AndMaybe(exact, _phrase_query(terms, boosts))
+
+
 def _prefix_query(prefix: str, boosts: dict[str, float], reader: Any) -> wq.Query:
     text = fold(prefix.lower())
     subs: list[wq.Query] = []
@@ -171,12 +200,14 @@ def clause_query(clause: Clause, reader: Any, boosts: dict[str, float] | None = 
     if clause.kind == "prefix":
         return _prefix_query(clause.text, boosts, reader)
     terms = analyse_text(clause.text)
-    if clause.kind == "phrase" or len(terms) != 1:
-        q = _phrase_query(terms, boosts)
-        acronym = expansion_acronyms().get(tuple(terms)) if clause.kind == "phrase" else None
+    if clause.kind == "phrase":
+        q = _exact_phrase_query(clause.text, boosts)
+        acronym = expansion_acronyms().get(tuple(terms))
         if acronym:
             q = wq.Or([q, _term_query([acronym], {f: b * ACRONYM_WEIGHT for f, b in boosts.items()})])
         return q
+    if len(terms) != 1:
+        return _phrase_query(terms, boosts)
     q = _term_query(_word_terms(clause.text), boosts)
     expansion = acronym_expansions().get(clause.text.lower())
     if expansion:
@@ -225,24 +256,47 @@ def build_query(
         positive: wq.Query = wq.Every()
     elif len(groups) == 1:
         positive = groups[0]
-    elif mode == "all":
-        positive = wq.And(groups)
-        if PHRASE_PROXIMITY_BOOST and all(len(g) == 1 and g[0].kind == "word" for g in parsed.groups):
-            words = [t for g in parsed.groups for t in analyse_text(g[0].text)]
-            positive = wq.AndMaybe(positive, _phrase_query(words, _fields(boosts), PHRASE_PROXIMITY_BOOST))
     else:
-        positive = wq.Or(groups)
+        if mode != "all":
+            positive = wq.Or(groups)
+        elif MINMATCH_FROM and len(groups) >= MINMATCH_FROM:
+            positive = wq.Or(groups, minmatch=len(groups) - 1)
+        else:
+            positive = wq.And(groups)
+        proximity = _proximity(parsed, _fields(boosts))
+        if proximity is not None:
+            positive = wq.AndMaybe(positive, proximity)
     if excluded:
         return wq.AndNot(positive, wq.Or(excluded))
     return positive
 
 
+def _proximity(parsed: ParsedQuery, boosts: dict[str, float]) -> wq.Query | None:
+    """A sloppy phrase of the typed words (plain words only), to reward them standing close together."""
+    if not PROXIMITY_BOOST or len(parsed.groups) < 2:
+        return None
+    if not all(len(g) == 1 and g[0].kind == "word" for g in parsed.groups):
+        return None
+    words = [t for g in parsed.groups for t in analyse_text(g[0].text)]
+    if len(words) < 2:
+        return None
+    return wq.Or([wq.Phrase(f, words, slop=PROXIMITY_SLOP, boost=b * PROXIMITY_BOOST) for f, b in boosts.items()])
+
+
 def build_page_query(parsed: ParsedQuery, reader: Any) -> wq.Query:
-    """The page-level query that finds the best pages of a document: any clause, in the page text."""
-    groups = _group_queries(parsed, reader, {"body": 1.0})
+    """The page-level query that finds the best pages of a document: any clause, in the page text, with
+    extra weight for pages that have every clause and where the words stand close together."""
+    boosts = {"body": 1.0}
+    groups = _group_queries(parsed, reader, boosts)
     if not groups:
         return wq.NullQuery
-    return groups[0] if len(groups) == 1 else wq.Or(groups)
+    if len(groups) == 1:
+        return groups[0]
+    q: wq.Query = wq.Or(groups)
+    if PAGE_ALL_WORDS_BOOST:
+        q = wq.Or([q, wq.And(groups, boost=PAGE_ALL_WORDS_BOOST)])
+    proximity = _proximity(parsed, boosts)
+    return wq.AndMaybe(q, proximity) if proximity is not None else q
 
 
 def highlight_terms(q: wq.Query) -> frozenset[str]:

@@ -315,10 +315,16 @@ def _active_filters(params: SearchParams, items: list[tuple[str, str]]) -> list[
 # « Vouliez-vous dire »
 
 
+MIN_FUZZY_CHARS = 4  # shorter unknown words get no correction
+MAX_FUZZY_CHARS = 30  # nor longer ones (the cost of a fuzzy lookup grows with the word's length)
+MAX_FUZZY_WORDS = 6  # words corrected per query at most
+
+
 def _suggest(searcher: Any, parsed: ParsedQuery) -> str | None:
     """A corrected query from the corpus's own vocabulary, when some typed words are unknown."""
     reader = searcher.reader()
     changed = False
+    attempts = 0
     words: list[str] = []
     for clause in [c for g in parsed.groups for c in g]:
         if clause.kind != "word":
@@ -327,7 +333,9 @@ def _suggest(searcher: Any, parsed: ParsedQuery) -> str | None:
         replacement = None
         terms = analyse(clause.text, mode="query")
         known = all(reader.doc_frequency("body", t) or reader.doc_frequency("title", t) for t in terms)
-        if not known and len(clause.text) >= 4:
+        # Fuzzy matching is the costly part: a few words per query, of a plausible length.
+        if not known and MIN_FUZZY_CHARS <= len(clause.text) <= MAX_FUZZY_CHARS and attempts < MAX_FUZZY_WORDS:
+            attempts += 1
             replacement = _correct_word(searcher, clause.text)
         if replacement:
             changed = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from itertools import takewhile
 
 from indexer.analysis import ELISIONS, WORD_PATTERN, fold, index_forms, stop_words
 
@@ -28,7 +29,7 @@ def word_terms(word: str) -> frozenset[str]:
         lowered = rest if head in ELISIONS and rest else lowered
         lowered = lowered.replace("'", "")
     if fold(lowered) in stop_words():
-        return frozenset()
+        return frozenset([fold(lowered)])  # a stop word is only found inside a quoted phrase
     parts = [p for p in re.split(r"[-‐]+", lowered) if p]
     terms: set[str] = set()
     if len(parts) > 1:
@@ -38,6 +39,7 @@ def word_terms(word: str) -> frozenset[str]:
                 terms.update(index_forms(part))
     elif parts:
         terms.update(index_forms(parts[0]))
+    terms.add(fold(lowered))  # the exact field's term (quoted phrases)
     return frozenset(terms)
 
 
@@ -85,7 +87,7 @@ def make_snippet(text: str, terms: frozenset[str]) -> str:
     candidates = []
     for i, (anchor, _, _) in enumerate(matches):
         start, end = _window(text, anchor)
-        inside = [m for m in matches[i:] if m[1] <= end]
+        inside = list(takewhile(lambda m, end=end: m[1] <= end, matches[i : i + SNIPPET_CHARS]))  # sorted spans
         distinct = frozenset().union(*(m[2] for m in inside))
         candidates.append((len(distinct), len(inside), -anchor, start, end))
     candidates.sort(reverse=True)

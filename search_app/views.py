@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from whoosh.query import Term
 
 from indexer.enrich import NO_YEAR, SOURCE_LABELS, theme_labels, type_labels
+from indexer.extract import format_of
 from indexer.schema import KIND_DOC
 from search_app import querylog
 from search_app.search import (
@@ -73,16 +74,20 @@ def _pagination(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def corpus_file(path: str) -> Path | None:
-    """The corpus file named by `path`, or None when it is not a file inside the corpus."""
+    """The corpus file named by `path`, or None when it is not a file inside the corpus.
+
+    Only the formats the index holds are served (a stray SVG or HTML-like file of another extension
+    could otherwise run scripts on this site's origin).
+    """
     root = Path(current_app.config["SETTINGS"].corpus).resolve()
-    if "\x00" in path or path.startswith("/") or "\\" in path:
+    if "\x00" in path or path.startswith("/") or "\\" in path or format_of(path) is None:
         return None
     candidate = root / path
     try:
         real = Path(os.path.realpath(candidate))
-    except (OSError, ValueError):
-        return None
-    if not real.is_relative_to(root) or not real.is_file():
+        if not real.is_relative_to(root) or not real.is_file():
+            return None
+    except (OSError, ValueError):  # a name too long for the file system, for one
         return None
     parts = Path(path).parts
     if any(p in ("..", ".") or p.startswith(".") for p in parts):

@@ -29,17 +29,21 @@ __all__ = [
     "EXTRACTOR_VERSION",
     "FORMAT_BY_SUFFIX",
     "SUPPORTED_SUFFIXES",
+    "cap_text",
     "extract_data",
     "extract_file",
     "extract_html",
     "extract_pdf",
     "format_of",
+    "size_limit",
+    "too_large_reason",
+    "unsupported_reason",
 ]
 
 logger = logging.getLogger(__name__)
 
 # Bump whenever the extracted output changes for the same bytes: cached extractions are then redone.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 FORMAT_BY_SUFFIX = {".html": "html", ".htm": "html", ".pdf": "pdf"}
 # Lowercase; compare with `Path(name).suffix.lower()` (also usable with `str.endswith`).
@@ -78,12 +82,55 @@ def _too_large_reason(size: int, limit_mb: float) -> str:
     return f"fichier trop volumineux ({shown} Mo, limite {limit} Mo)"
 
 
+def size_limit(rel_path: str, settings: Settings) -> int:
+    """The largest size in bytes accepted for this file (by format), 0 for an unsupported format."""
+    file_format = format_of(rel_path)
+    return int(_limit_mb(file_format, settings) * _MB) if file_format else 0
+
+
+def too_large_reason(size: int, rel_path: str, settings: Settings) -> str:
+    """The French reason given for a file of `size` bytes over its format's limit."""
+    return _too_large_reason(size, _limit_mb(format_of(rel_path) or "pdf", settings))
+
+
+def cap_text(document: Document, settings: Settings) -> bool:
+    """Keep at most `settings.max_page_chars` per page and `settings.max_document_chars` in all.
+
+    Text beyond the caps is dropped (cut at a space), pages beyond the total are kept empty so that page
+    numbers stay right. Bounds the time of indexing and of making snippets for a pathological file.
+    Returns whether anything was cut.
+    """
+    budget = max(0, settings.max_document_chars)
+    cut_any = False
+    for number, page in enumerate(document.pages):
+        limit = min(settings.max_page_chars, budget)
+        if len(page) > limit:
+            space = page.rfind(" ", 0, limit + 1)
+            end = space if space >= limit * 0.9 else limit
+            document.pages[number] = page[:end]
+            cut_any = True
+        budget -= len(document.pages[number])
+    if cut_any:
+        logger.warning(
+            "%s : texte tronqué (limites : %d caractères par page, %d par document)",
+            document.path,
+            settings.max_page_chars,
+            settings.max_document_chars,
+        )
+    return cut_any
+
+
+def unsupported_reason(rel_path: str) -> str:
+    """« format non pris en charge (« .docx ») »: why a file of another format is not indexed."""
+    suffix = posixpath.splitext(rel_path)[1]
+    shown = f"« {suffix} »" if suffix else "fichier sans extension"
+    return f"format non pris en charge ({shown})"
+
+
 def _check_format(rel_path: str) -> str:
     file_format = format_of(rel_path)
     if file_format is None:
-        suffix = posixpath.splitext(rel_path)[1]
-        shown = f"« {suffix} »" if suffix else "fichier sans extension"
-        raise UnsupportedFormatError(rel_path, f"format non pris en charge ({shown})")
+        raise UnsupportedFormatError(rel_path, unsupported_reason(rel_path))
     return file_format
 
 
@@ -105,6 +152,7 @@ def extract_data(data: bytes, rel_path: str, settings: Settings) -> Document:
     if not data:
         raise CorruptFileError(rel_path, "fichier vide")
     document = extract_html(data, rel_path) if file_format == "html" else extract_pdf(data, rel_path, settings)
+    cap_text(document, settings)
     document.path = rel_path
     document.format = file_format
     document.size = len(data)

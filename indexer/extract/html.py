@@ -94,9 +94,9 @@ def decode_html(data: bytes) -> tuple[str, str]:
     """Decode a page's bytes as a browser would; return the text and the charset used.
 
     A byte order mark wins; else bytes that decode as strict UTF-8 are UTF-8, whatever the page declares;
-    else the declared charset, ISO-8859-1, latin-1 and ASCII being read as windows-1252; else (no
-    declaration, a false UTF-8 declaration) windows-1252. Bytes that windows-1252 leaves undefined are
-    read as latin-1.
+    so are UTF-8 pages with binary junk in a few lines (the junk is dropped); else the declared charset,
+    ISO-8859-1, latin-1 and ASCII being read as windows-1252; else (no declaration, a false UTF-8
+    declaration) windows-1252. Bytes that windows-1252 leaves undefined are read as latin-1.
     """
     for bom, name in _BOMS:
         if data.startswith(bom):
@@ -109,6 +109,8 @@ def decode_html(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if _utf8_apart_from_junk(data):
+        return data.decode("utf-8", errors="replace").replace("\ufffd", ""), "utf-8"
     declared = _declared_charset(data)
     if declared and declared not in _READ_AS_WINDOWS_1252 and not declared.startswith("utf"):
         try:
@@ -116,6 +118,28 @@ def decode_html(data: bytes) -> tuple[str, str]:
         except (UnicodeDecodeError, LookupError):
             logger.debug("declared charset %s does not decode the page, reading windows-1252", declared)
     return data.decode("cp1252", errors=_LATIN1_FALLBACK), "windows-1252"
+
+
+def _utf8_apart_from_junk(data: bytes) -> bool:
+    """Whether a page that is not strict UTF-8 is UTF-8 text damaged by binary junk in some lines.
+
+    Lines with non-ASCII bytes are counted: valid UTF-8, binary junk (ignored), or other text. A page in
+    windows-1252 has no valid UTF-8 line (« é » alone is not a UTF-8 sequence); a UTF-8 page with a
+    corrupted block has many valid lines and only a few invalid text lines.
+    """
+    valid = invalid = 0  # non-ASCII bytes in valid UTF-8 lines, and in undecodable lines that look like text
+    for line in data.split(b"\n"):
+        if line.isascii():
+            continue
+        non_ascii = sum(1 for byte in line if byte > 0x7F)
+        try:
+            line.decode("utf-8")
+            valid += non_ascii
+        except UnicodeDecodeError:
+            # Junk: control bytes, or a density of non-ASCII bytes that no French text in a legacy charset has.
+            if not looks_binary(line) and non_ascii <= 0.3 * len(line):
+                invalid += non_ascii
+    return valid > 0 and valid >= 3 * invalid
 
 
 # --- Tree helpers --------------------------------------------------------------------------------------
