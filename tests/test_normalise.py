@@ -218,3 +218,15 @@ def test_describe_content(data: bytes, expected: str) -> None:
 def test_looks_binary_tolerates_a_few_stray_control_bytes() -> None:
     assert not looks_binary(b"<p>texte</p>\x00" + b"x" * 100)
     assert looks_binary(b"\x00\x01\x02\x03abc")
+
+
+def test_compounds_cut_at_a_line_end_keep_their_hyphen():
+    context = "Le parcours des habitants, les formations et les actions, les groupes ; eux aussi, les mêmes."
+    for cut, expected in [
+        ("l’évaluation à mi-\nparcours", "l’évaluation à mi-parcours"),
+        ("des formations-\nactions", "des formations-actions"),
+        ("des sous-\ngroupes", "des sous-groupes"),
+        ("eux-\nmêmes", "eux-mêmes"),
+        ("la politi-\nque", "la politique"),
+    ]:
+        assert dehyphenate(cut, context + " " + cut) == expected, cut

@@ -210,6 +210,12 @@ _HYPHEN_BREAK = re.compile(rf"(?<![^\W\d_])({_WORD})[-\u2010][ \t]*\n[ \t]*({_WO
 _COMPOUND = re.compile(rf"{_WORD}(?:[-\u2010]{_WORD})+")
 
 
+# Prefixes that French writes with a hyphen (« mi-parcours », « demi-journée », « sous-préfecture »).
+_HYPHEN_PREFIXES = frozenset(
+    ["mi", "demi", "semi", "sous", "non", "quasi", "vice", "ex", "anti", "post", "pré", "extra", "ultra", "après"]
+)
+
+
 def _hyphenated_forms(context: str) -> set[str]:
     """Every run of two or more consecutive parts of the hyphenated words written on one line."""
     forms: set[str] = set()
@@ -231,13 +237,28 @@ def dehyphenate(text: str, context: str | None = None) -> str:
     """
     if "\n" not in text:
         return text
-    forms = _hyphenated_forms(text if context is None else context)
+    whole = text if context is None else context
+    forms = _hyphenated_forms(whole)
+    words: set[str] | None = None
 
     def join(match: re.Match[str]) -> str:
+        nonlocal words
         left, right = match.group(1), match.group(2)
-        if right[0].islower() and f"{left}-{right}".casefold() not in forms:
-            return left + right
-        return f"{left}-{right}"
+        if not right[0].islower() or f"{left}-{right}".casefold() in forms:
+            return f"{left}-{right}"
+        if words is None:  # the document's words, leaving out the halves of the words cut at line ends
+            words = {w.casefold() for w in re.findall(_WORD, _HYPHEN_BREAK.sub(" ", whole))}
+        joined = (left + right).casefold()
+        if joined in words:
+            return left + right  # the document writes the word whole elsewhere
+        lowered = left.casefold()
+        if lowered in _HYPHEN_PREFIXES or (
+            len(left) >= 2 and len(right) >= 2 and lowered in words and right.casefold() in words
+        ):
+            # « mi-parcours », « sous-groupes », « formations-actions », « eux-mêmes »: a compound whose
+            # parts are words of their own, not a word cut by hyphenation.
+            return f"{left}-{right}"
+        return left + right
 
     return _HYPHEN_BREAK.sub(join, text)
 
