@@ -195,8 +195,8 @@ class FoldFilter(Filter):
             yield t
 
 
-def french_analyzer():  # type: ignore[no-untyped-def]
-    """The French analyser chain, for indexing (mode "index") and querying (mode "query")."""
+def french_chain():  # type: ignore[no-untyped-def]
+    """The French chain as its small stages (the reference that `FrenchFilter` must agree with)."""
     return (
         RegexTokenizer(WORD_PATTERN)
         | LowercaseFilter()
@@ -205,6 +205,86 @@ def french_analyzer():  # type: ignore[no-untyped-def]
         | CompoundFilter()
         | StemFoldFilter()
     )
+
+
+@lru_cache(maxsize=500_000)
+def word_analysis(raw: str) -> tuple[tuple[str, ...], ...]:
+    """What the chain makes of one token at index time: the terms at each position it occupies.
+
+    Empty for a stop word; one position for a plain word (its two stemming forms); for a compound, the
+    joined word's forms with the first part's, then one position per further part. The stages are those of
+    `french_chain` (lowercase, elision, stop words, compounds, stemming and folding), fused and cached per
+    token because a reindex analyses millions of tokens and words repeat.
+    """
+    word = raw.lower()
+    if "'" in word or "’" in word:
+        word = word.replace("’", "'")
+        head, _, rest = word.partition("'")
+        if head in ELISIONS and rest:
+            word = rest
+        word = word.replace("'", "")
+    if (len(word) < 2 and not word.isdigit()) or fold(word) in stop_words():
+        return ()
+    if "-" not in word and "‐" not in word:
+        return (index_forms(word),)
+    parts = [p for p in re.split(r"[-‐]+", word) if p]
+    joined = "".join(parts)
+    if len(parts) < 2:
+        return (index_forms(joined),)
+    kept = [p for p in parts if len(p) >= 2 and fold(p) not in stop_words()]
+    if not kept:
+        return (index_forms(joined),)
+    first = tuple(dict.fromkeys(index_forms(joined) + index_forms(kept[0])))
+    return (first, *(index_forms(p) for p in kept[1:]))
+
+
+@lru_cache(maxsize=500_000)
+def word_query_term(raw: str) -> str | None:
+    """What the chain makes of one token at query time: one term (the joined compound), or None."""
+    analysis = word_analysis(raw)
+    if not analysis:
+        return None
+    word = raw.lower().replace("’", "'")
+    head, _, rest = word.partition("'")
+    if "'" in word and head in ELISIONS and rest:
+        word = rest
+    parts = [p for p in re.split(r"[-‐]+", word.replace("'", "")) if p]
+    return query_form("".join(parts))
+
+
+class FrenchFilter(Filter):
+    """The French chain after the tokenizer, fused (see `word_analysis`); positions as the chain numbers them."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        pos: int | None = None  # as the chain numbers them: from the first kept token's own position
+        for t in tokens:
+            if t.mode == "query":
+                term = word_query_term(t.text)
+                if term is None:
+                    continue
+                pos = (t.pos if t.positions else 0) if pos is None else pos
+                t.text = term
+                if t.positions:
+                    t.pos = pos
+                pos += 1
+                yield t
+                continue
+            analysis = word_analysis(t.text)
+            if not analysis:
+                continue
+            pos = (t.pos if t.positions else 0) if pos is None else pos
+            for offset, forms in enumerate(analysis):
+                for form in forms:
+                    t.text = form
+                    if t.positions:
+                        t.pos = pos + offset
+                    yield t
+            pos += len(analysis)
+
+
+def french_analyzer():  # type: ignore[no-untyped-def]
+    """The French analyser, for indexing (mode "index") and querying (mode "query")."""
+    return RegexTokenizer(WORD_PATTERN) | FrenchFilter()
 
 
 def exact_analyzer():  # type: ignore[no-untyped-def]

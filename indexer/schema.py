@@ -28,7 +28,7 @@ KIND_FAILURE = "failure"
 KIND_META = "meta"
 
 # Schema version: bump when a change needs a full rebuild; `update` refuses an older index.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _lines():  # type: ignore[no-untyped-def]

@@ -171,11 +171,15 @@ def _phrase_query(terms: list[str], boosts: dict[str, float], weight: float = 1.
 def _exact_phrase_query(text: str, boosts: dict[str, float]) -> wq.Query:
     """A quoted phrase: the words as typed, in order, in the exact field (accents and case aside); the
     analysed fields only add their weights (title first) to the documents that have it."""
+    terms = analyse_text(text)
+    if set(boosts) == {"body"}:
+        # Pages have no exact field (it would double the cost of indexing them): the best pages of a
+        # document that has the exact phrase are those with its analysed form.
+        return _phrase_query(terms, boosts) if terms else wq.NullQuery
     words = exact_words(text)
     if not words:
         return wq.NullQuery
     exact = wq.Term("exact", words[0]) if len(words) == 1 else wq.Phrase("exact", words)
-    terms = analyse_text(text)
     if not terms:
         return exact
     return wq.AndMaybe(exact, _phrase_query(terms, boosts))

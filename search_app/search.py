@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 from whoosh import query as wq
 from whoosh import sorting
 
-from indexer.analysis import analyse, fold
+from indexer.analysis import analyse, exact_words, fold
 from indexer.config import Settings
 from indexer.enrich import NO_YEAR, SOURCE_LABELS, type_labels
 from indexer.schema import KIND_PAGE
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 SORTS = ("relevance", "date_desc", "date_asc")
 SORT_LABELS = {"relevance": "Pertinence", "date_desc": "Plus récents", "date_asc": "Plus anciens"}
 MAX_PAGES_SHOWN = 3
+MAX_PAGE_CANDIDATES = 12  # pages of one document considered when choosing the ones shown
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -139,6 +140,15 @@ def _int_param(raw: str | None, name: str, low: int, high: int) -> int | None:
 _LEADER_LINE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
 
 
+def _missing_phrases(text: str, phrases: list[list[str]]) -> int:
+    """How many of the quoted phrases (exact-field words) a page's text does not contain."""
+    if not phrases:
+        return 0
+    words = exact_words(text)
+    joined = " " + " ".join(words) + " "
+    return sum(1 for phrase in phrases if " " + " ".join(phrase) + " " not in joined)
+
+
 def is_contents_page(text: str) -> bool:
     """Whether a page is a table of contents (« Sommaire »: lines of dot leaders ending in page numbers)."""
     lines = [line for line in text.splitlines() if line.strip()]
@@ -234,15 +244,20 @@ def _render_hits(searcher: Any, hits: list[dict[str, Any]], parsed: ParsedQuery 
         page_q = build_page_query(parsed, searcher.reader())
         terms = highlight_terms(page_q)
         scope = wq.And([wq.Term("kind", KIND_PAGE), wq.Or([wq.Term("path", p) for p in paths])])
-        contents_pages: dict[str, list[tuple[int, str]]] = {p: [] for p in paths}
-        for hit in searcher.search(wq.And([page_q, scope]), limit=len(paths) * 60):
-            pages = best_pages[hit["path"]]
-            if len(pages) < MAX_PAGES_SHOWN:
+        phrases = [exact_words(c.text) for c in parsed.positive if c.kind == "phrase"]
+        phrases = [p for p in phrases if len(p) > 1]
+        terms = terms | {word for phrase in phrases for word in phrase}  # « avec » in « "Habiter avec" »
+        candidates: dict[str, list[tuple[tuple[int, int, int], int, str]]] = {p: [] for p in paths}
+        for rank, hit in enumerate(searcher.search(wq.And([page_q, scope]), limit=len(paths) * 60)):
+            found = candidates[hit["path"]]
+            if len(found) < MAX_PAGE_CANDIDATES:
                 text = hit.get("text") or ""
-                # A table of contents names every topic: show it only when no real page matches.
-                (contents_pages[hit["path"]] if is_contents_page(text) else pages).append((hit["page"], text))
-        for path, pages in best_pages.items():
-            pages.extend(contents_pages[path][: MAX_PAGES_SHOWN - len(pages)])
+                # A table of contents names every topic: show it only when no real page matches; a quoted
+                # phrase must be on the page as typed (pages have no exact field, see the query module).
+                key = (_missing_phrases(text, phrases), int(is_contents_page(text)), rank)
+                found.append((key, hit["page"], text))
+        for path, found in candidates.items():
+            best_pages[path] = [(page, text) for _key, page, text in sorted(found)[:MAX_PAGES_SHOWN]]
     out = []
     labels = type_labels()
     for fields in hits:

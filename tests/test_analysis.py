@@ -95,3 +95,23 @@ def test_analyzer_pickles_for_the_schema():
 def test_acronym_table_both_ways():
     assert acronym_expansions()["qpv"] == tuple(analyse("quartier prioritaire de la politique de la ville"))
     assert expansion_acronyms()[tuple(analyse("conseil local de santé mentale"))] == "clsm"
+
+
+def test_fused_filter_agrees_with_the_chain_of_stages():
+    from pathlib import Path
+
+    from indexer.analysis import french_chain
+
+    texts = [
+        "Le développement socio-économique de l’État et d'Occitanie, jusqu’à aujourd’hui.",
+        "l’ d’ a b c Le conseil vis-à-vis du vis-à-vis ; 2016-2020 ; PLIE, QPV et CLSM.",
+        "Les mobilités résidentielles : cœur de ville, co-construction, Saint-Gilles-du-Gard.",
+    ]
+    for page in sorted(Path("corpus/site").rglob("*.html"))[:8]:
+        texts.append(page.read_text(encoding="utf-8", errors="replace"))
+    fused, chain = french_analyzer(), french_chain()
+    for text in texts:
+        for mode in ("index", "query"):
+            got = [(t.text, t.pos) for t in fused(text, positions=True, mode=mode)]
+            expected = [(t.text, t.pos) for t in chain(text, positions=True, mode=mode)]
+            assert got == expected, text[:60]

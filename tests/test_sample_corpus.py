@@ -74,3 +74,13 @@ def test_pdf_passage_opens_at_its_page(search):
     hit = search("Troc’Logis")["results"][0]
     assert hit["page"] == 7 and hit["url"].endswith("mobilites-residentielles-qpv.pdf#page=7")
     assert hit["published_in"]["path"] == "site/2016/mobilites-residentielles-2016.html"
+
+
+def test_quoted_phrase_keeps_its_stop_words_and_opens_the_right_page(search):
+    result = search('"Habiter avec"')
+    first = result["results"][0]
+    assert first["path"] == "dossiers/2016/clsm-synthese-journee-4-novembre-2016.pdf"
+    assert first["page"] in (7, 8)
+    assert "<mark>Habiter</mark> <mark>avec</mark>" in first["snippet"]
+    # Without quotes the same words are stemmed: « habitants » matches too.
+    assert search("Habiter avec")["total"] > result["total"]
