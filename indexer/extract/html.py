@@ -330,8 +330,8 @@ def _date(soup: BeautifulSoup) -> str:
 def _author(soup: BeautifulSoup) -> str:
     if author := _meta(soup, "author", "article:author", "dc.creator"):
         return author
-    for link in soup.find_all("a"):
-        if "author" in _rel_tokens(link) and (text := _inline_text(link)):
+    for link in soup.find_all("a", rel="author"):  # bs4 matches one value of a multi-valued attribute
+        if text := _inline_text(link):
             return text
     for tag in soup.find_all(class_=["author", "post-author"]):
         if "post-author" in _classes(tag) or any(

@@ -15,6 +15,7 @@ The module also holds `describe_content`, which names what a file's bytes look l
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -216,6 +217,14 @@ _HYPHEN_PREFIXES = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=2)
+def _document_vocabulary(context: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The hyphenated forms and the words of a document (computed once, though asked for every page); the
+    halves of the words cut at line ends are left out of the words."""
+    words = frozenset(w.casefold() for w in re.findall(_WORD, _HYPHEN_BREAK.sub(" ", context)))
+    return frozenset(_hyphenated_forms(context)), words
+
+
 def _hyphenated_forms(context: str) -> set[str]:
     """Every run of two or more consecutive parts of the hyphenated words written on one line."""
     forms: set[str] = set()
@@ -237,17 +246,12 @@ def dehyphenate(text: str, context: str | None = None) -> str:
     """
     if "\n" not in text:
         return text
-    whole = text if context is None else context
-    forms = _hyphenated_forms(whole)
-    words: set[str] | None = None
+    forms, words = _document_vocabulary(text if context is None else context)
 
     def join(match: re.Match[str]) -> str:
-        nonlocal words
         left, right = match.group(1), match.group(2)
         if not right[0].islower() or f"{left}-{right}".casefold() in forms:
             return f"{left}-{right}"
-        if words is None:  # the document's words, leaving out the halves of the words cut at line ends
-            words = {w.casefold() for w in re.findall(_WORD, _HYPHEN_BREAK.sub(" ", whole))}
         joined = (left + right).casefold()
         if joined in words:
             return left + right  # the document writes the word whole elsewhere
