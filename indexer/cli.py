@@ -29,29 +29,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé / verbose log")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
 
-    def common(p: argparse.ArgumentParser, corpus: bool = True) -> None:
-        if corpus:
+    def common(p: argparse.ArgumentParser, writes: bool = True) -> None:
+        if writes:
             p.add_argument("--corpus", help="dossier du corpus (défaut : corpus, ou CRPV_CORPUS)")
         p.add_argument("--index", help="dossier de l’index (défaut : index, ou CRPV_INDEX)")
+        if writes:
+            p.add_argument(
+                "--wait",
+                type=float,
+                default=0.0,
+                metavar="S",
+                help="attendre au plus S secondes qu’une autre exécution finisse / wait for the lock",
+            )
 
     build = sub.add_parser("build", help="reconstruit tout l’index / full rebuild, swapped in atomically")
     common(build)
-    build.add_argument(
-        "--wait",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="attendre au plus S secondes qu’une autre exécution finisse / wait for the lock",
-    )
     update = sub.add_parser("update", help="fichiers nouveaux, modifiés et supprimés seulement / incremental")
     common(update)
-    update.add_argument(
-        "--wait",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="attendre au plus S secondes qu’une autre exécution finisse / wait for the lock",
-    )
     update.add_argument(
         "--watch",
         action="store_true",
@@ -72,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
         help="avec --watch : attendre S secondes sans changement avant la mise à jour (défaut : 5) / debounce",
     )
     status = sub.add_parser("status", help="état de l’index : comptes, échecs, dernière exécution / status")
-    common(status, corpus=False)
+    common(status, writes=False)
     status.add_argument("--json", action="store_true", help="sortie JSON / JSON output")
     return parser
 
