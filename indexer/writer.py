@@ -389,6 +389,10 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
                 for path in sorted(failures):
                     writer.add_document(**failure_record(failures[path]))
                 writer.add_document(**catalogue_record(catalogue))
+                state = {p: _doc_entry(d) for p, d in docs.items()} | {
+                    p: _failure_entry(f) for p, f in failures.items()
+                }
+                writer.add_document(**manifest_record(state))
                 (gen / "schema_version").write_text(str(SCHEMA_VERSION))
                 writer.commit()
                 _checkpoint("build:committed")
@@ -447,16 +451,46 @@ def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
 
 @dataclass
 class _Indexed:
+    """What the index knows of one file: enough to tell whether it changed and what it links to."""
+
     kind: str
     content_hash: str
     size: int
     mtime: float
     extractor: str
+    format: str
     links: list[str]
-    fields: dict[str, Any]
+
+    def entry(self) -> list[Any]:
+        """The manifest form (a list, compact when pickled)."""
+        return [self.kind, self.content_hash, self.size, self.mtime, self.extractor, self.format, self.links]
+
+
+MANIFEST_UID = "meta:manifest"
+
+
+def manifest_record(state: dict[str, _Indexed]) -> dict[str, Any]:
+    """One record that lists every indexed or failed file (read by `update` instead of every document)."""
+    return {"uid": MANIFEST_UID, "kind": KIND_META, "metadata": {p: e.entry() for p, e in state.items()}}
+
+
+def _doc_entry(doc: Document) -> _Indexed:
+    return _Indexed(
+        KIND_DOC, doc.content_hash, doc.size, doc.mtime, extract.EXTRACTOR_VERSION, doc.format, link_keys(doc)
+    )
+
+
+def _failure_entry(failure: Failure) -> _Indexed:
+    return _Indexed(
+        KIND_FAILURE, failure.content_hash, failure.size, failure.mtime, extract.EXTRACTOR_VERSION, "", []
+    )
 
 
 def _indexed_state(searcher: Any) -> dict[str, _Indexed]:
+    """The manifest of the index; rebuilt from the documents' stored fields when it is missing."""
+    manifest = searcher.document(uid=MANIFEST_UID)
+    if manifest is not None:
+        return {path: _Indexed(*entry) for path, entry in (manifest.get("metadata") or {}).items()}
     state: dict[str, _Indexed] = {}
     for kind in (KIND_DOC, KIND_FAILURE):
         for fields in searcher.documents(kind=kind):
@@ -466,8 +500,8 @@ def _indexed_state(searcher: Any) -> dict[str, _Indexed]:
                 fields.get("size") or 0,
                 fields.get("mtime") or 0.0,
                 fields.get("extractor") or "",
+                fields.get("format") or "",
                 [k for k in (fields.get("links") or "").split("\n") if k],
-                fields,
             )
     return state
 
@@ -532,7 +566,7 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
         and indexed[path].extractor == extract.EXTRACTOR_VERSION
     }
     changed_posts: set[str] = {p for p, d in docs.items() if d.format == "html" and p not in touched} | {
-        p for p in removed if indexed[p].fields.get("format") == "html"
+        p for p in removed if indexed[p].format == "html"
     }
     # PDFs whose parents may have changed: linked by a changed, new or removed post (old or new links),
     # and new PDFs (an unchanged post may already link to them).
@@ -566,7 +600,7 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
         and p not in removed
     }
     for path in sorted(recatalogued):
-        if indexed[path].fields.get("format") == "html" and (doc := reload(path)) is not None:
+        if indexed[path].format == "html" and (doc := reload(path)) is not None:
             resolve_links([doc], files.keys())
             relinked[path] = doc
             changed_posts.add(path)
@@ -580,7 +614,7 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
         p
         for p, old in indexed.items()
         if old.kind == KIND_DOC
-        and old.fields.get("format") != "html"
+        and old.format != "html"
         and p not in removed
         and p not in docs
         and (p in affected_keys or _name_key(p) in affected_keys or p in recatalogued)
@@ -626,6 +660,11 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
         if catalogue_changed:
             writer.delete_by_term("uid", CATALOGUE_UID)
             writer.add_document(**catalogue_record(catalogue))
+        state = {p: e for p, e in indexed.items() if p not in removed}
+        state.update({p: _doc_entry(d) for p, d in {**docs, **relinked}.items()})
+        state.update({p: _failure_entry(f) for p, f in failures.items()})
+        writer.delete_by_term("uid", MANIFEST_UID)
+        writer.add_document(**manifest_record(state))
         _checkpoint("update:before-commit")
         writer.commit(mergetype=merge_policy)
         _checkpoint("update:committed")

@@ -173,3 +173,24 @@ def test_catalogue_changes_are_applied_by_update(mini_copy):
     update_index(mini_copy)
     assert docs_by_path(mini_copy)["site/2016/clauses-sociales.html"]["year"] == 2016
     assert update_index(mini_copy).relinked == []
+
+
+def test_the_manifest_agrees_with_the_stored_documents(mini_copy):
+    from indexer.writer import MANIFEST_UID, _indexed_state
+
+    (mini_copy.corpus / "site" / "2015" / "qpv-chiffres.html").unlink()
+    geo = mini_copy.corpus / "site" / "2014" / "geographie.html"
+    geo.write_text(geo.read_text(encoding="utf-8").replace("remplace", "prolonge"), encoding="utf-8")
+    update_index(mini_copy)
+    ix = open_index(mini_copy.index)
+    with ix.searcher() as searcher:
+        from_manifest = _indexed_state(searcher)
+        manifest_fields = searcher.document(uid=MANIFEST_UID)
+    ix.close()
+    assert manifest_fields is not None
+    with ix.searcher() as searcher:
+        searcher.document = lambda **kw: None  # as for an index written before the manifest existed
+        from_documents = _indexed_state(searcher)
+    assert from_manifest == from_documents
+    assert "site/2015/qpv-chiffres.html" not in from_manifest
+    assert from_manifest["dossiers/exemples-defectueux/tronque.pdf"].kind == "failure"
