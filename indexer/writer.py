@@ -419,24 +419,29 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
 # ---------------------------------------------------------------------------------------------------------
 # Update
 
-# Merge policy of incremental updates. Each commit writes a new segment; searching costs more with every
-# segment, so: segments of at most SMALL_SEGMENT records (cheap to rewrite) are merged into the new one at
-# every commit; larger ones are kept, and when more than MAX_LARGE_SEGMENTS of them exist, the two smallest are
-# merged. A segment with over a quarter of its records deleted is rewritten. The work per update stays bounded
-# whatever the size of the index, and a search never sees more than MAX_LARGE_SEGMENTS + 1 segments.
+# Merge policy of incremental updates. Each commit writes a new segment, and searching costs more with every
+# segment; merging costs time at commit. Small segments (at most SMALL_SEGMENT records) accumulate until there are
+# MAX_SMALL_SEGMENTS of them, then are merged together; larger ones are kept, and when more than
+# MAX_LARGE_SEGMENTS of them exist, the two smallest are merged. A segment with over a quarter of its records
+# deleted is rewritten. The work per update stays bounded whatever the size of the index, and a search never
+# sees more than MAX_SMALL_SEGMENTS + MAX_LARGE_SEGMENTS + 1 segments.
 SMALL_SEGMENT = 3000
+MAX_SMALL_SEGMENTS = 4
 MAX_LARGE_SEGMENTS = 3
 
 
 def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
-    """Whoosh merge policy (see above): returns the segments kept as they are."""
+    """Whoosh merge policy (see above): merges some segments into the new one, returns those kept as they are."""
     from whoosh.reading import SegmentReader
 
     def total(seg: Any) -> int:
         return seg.doc_count_all()
 
-    merge = [s for s in segments if total(s) <= SMALL_SEGMENT or s.deleted_count() > total(s) / 4]
-    large = sorted((s for s in segments if s not in merge), key=total)
+    merge = [s for s in segments if s.deleted_count() > total(s) / 4]
+    small = [s for s in segments if total(s) <= SMALL_SEGMENT and s not in merge]
+    if len(small) >= MAX_SMALL_SEGMENTS:
+        merge += small
+    large = sorted((s for s in segments if total(s) > SMALL_SEGMENT and s not in merge), key=total)
     while len(large) > MAX_LARGE_SEGMENTS:
         merge += large[:2]
         large = large[2:]

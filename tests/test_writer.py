@@ -194,3 +194,20 @@ def test_the_manifest_agrees_with_the_stored_documents(mini_copy):
     assert from_manifest == from_documents
     assert "site/2015/qpv-chiffres.html" not in from_manifest
     assert from_manifest["dossiers/exemples-defectueux/tronque.pdf"].kind == "failure"
+
+
+def test_segments_stay_few_after_many_updates(mini_copy):
+    from indexer.writer import MAX_LARGE_SEGMENTS, MAX_SMALL_SEGMENTS
+
+    counts = []
+    for i in range(10):
+        (mini_copy.corpus / "site" / f"maj-{i}.html").write_text(
+            post_html(f"Mise à jour {i}", f"<p>Le mot mise{i}x.</p>", "2022-02-02"), encoding="utf-8"
+        )
+        update_index(mini_copy)
+        ix = open_index(mini_copy.index)
+        counts.append(len(ix._segments()))
+        ix.close()
+    assert max(counts) <= MAX_SMALL_SEGMENTS + MAX_LARGE_SEGMENTS + 1
+    assert min(counts) == 1  # small segments were merged back together
+    assert index_status(mini_copy.index)["documents"] == 16
