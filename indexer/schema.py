@@ -28,7 +28,7 @@ KIND_FAILURE = "failure"
 KIND_META = "meta"
 
 # Schema version: bump when a change needs a full rebuild; `update` refuses an older index.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _lines():  # type: ignore[no-untyped-def]
@@ -49,6 +49,9 @@ def build_schema() -> Schema:
         title=TEXT(analyzer=fr, stored=True, phrase=True),
         headings=TEXT(analyzer=fr, stored=True, phrase=True),
         body=TEXT(analyzer=fr, phrase=True),
+        # The text of one page (page records): its own field, so that document-level queries never walk
+        # the postings of pages, nor page-level queries those of whole documents.
+        page_body=TEXT(analyzer=fr, phrase=True),
         meta=TEXT(analyzer=fr, phrase=True),
         # Title and text as written (folded, nothing stopped or stemmed), for quoted phrases.
         exact=TEXT(analyzer=exact_analyzer(), phrase=True),

@@ -270,7 +270,7 @@ def doc_records(doc: Document) -> Iterator[dict[str, Any]]:
             "path": doc.path,
             "page": number,
             "format": doc.format,
-            "body": text,
+            "page_body": text,
             "text": text,
         }
 

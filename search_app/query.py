@@ -39,7 +39,8 @@ PAGE_ALL_WORDS_BOOST = 0.0  # extra weight, when choosing a PDF's best pages, fo
 # BM25F: term saturation and length normalisation (per field). Long dossiers must not lose to the short
 # posts that announce them only because of their length.
 BM25_K1 = 1.2
-BM25_B = {"title": 0.75, "headings": 0.75, "body": 0.5, "meta": 0.75}
+BM25_B = {"title": 0.75, "headings": 0.75, "body": 0.5, "meta": 0.75, "page_body": 0.5}
+PAGE_FIELD = "page_body"  # the field of page records, searched to choose a PDF's best pages
 MAX_CLAUSES = 32  # words beyond this are ignored (a query is refused only by its length in characters)
 MAX_PREFIX_TERMS = 64  # a prefix expands to at most this many terms per field
 MAX_PREFIX_CLAUSES = 4  # prefixes beyond this many are searched as plain words (bounds a query's expansion)
@@ -172,7 +173,7 @@ def _exact_phrase_query(text: str, boosts: dict[str, float]) -> wq.Query:
     """A quoted phrase: the words as typed, in order, in the exact field (accents and case aside); the
     analysed fields only add their weights (title first) to the documents that have it."""
     terms = analyse_text(text)
-    if set(boosts) == {"body"}:
+    if set(boosts) == {PAGE_FIELD}:
         # Pages have no exact field (it would double the cost of indexing them): the best pages of a
         # document that has the exact phrase are those with its analysed form.
         return _phrase_query(terms, boosts) if terms else wq.NullQuery
@@ -290,7 +291,7 @@ def _proximity(parsed: ParsedQuery, boosts: dict[str, float]) -> wq.Query | None
 def build_page_query(parsed: ParsedQuery, reader: Any) -> wq.Query:
     """The page-level query that finds the best pages of a document: any clause, in the page text, with
     extra weight for pages that have every clause and where the words stand close together."""
-    boosts = {"body": 1.0}
+    boosts = {PAGE_FIELD: 1.0}
     groups = _group_queries(parsed, reader, boosts)
     if not groups:
         return wq.NullQuery

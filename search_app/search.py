@@ -382,7 +382,7 @@ def _accented_form(searcher: Any, folded_word: str) -> str | None:
     terms = analyse(folded_word, mode="query")
     if not terms:
         return None
-    hits = searcher.search(wq.And([wq.Term("kind", KIND_PAGE), wq.Term("body", terms[0])]), limit=3)
+    hits = searcher.search(wq.And([wq.Term("kind", KIND_PAGE), wq.Term("page_body", terms[0])]), limit=3)
     for hit in hits:
         for m in re.finditer(r"\w+", hit.get("text") or ""):
             if fold(m.group(0).lower()) == folded_word:

@@ -22,7 +22,7 @@ def _docs():
         {"uid": "b", "kind": "doc", "path": "b", "title": "Santé mentale", "body": "le conseil local de santé mentale",
          "themes": "sante", "type": "pdf\nsynthese", "year": 2019, "year_facet": "2019", "date": "2019-01-02",
          "spell": "santé mentale conseil local"},
-        {"uid": "b#1", "kind": "page", "path": "b", "page": 1, "body": "santé mentale", "text": "santé mentale"},
+        {"uid": "b#1", "kind": "page", "path": "b", "page": 1, "page_body": "santé mentale", "text": "santé mentale"},
     ]  # fmt: skip
 
 
