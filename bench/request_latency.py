@@ -71,7 +71,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def start_server(index: Path, corpus: Path, port: int) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CRPV_RATE_LIMIT="off")  # one client address: no rate limit
     proc = subprocess.Popen(
         [sys.executable, "-m", "search_app", "--host", "127.0.0.1", "--port", str(port),
          "--index", str(index), "--corpus", str(corpus)],
