@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
 from whoosh.query import Term
 
 from indexer.errors import IndexMissingError
@@ -181,9 +180,3 @@ def check_index(index_root: Path) -> tuple[bool, str]:
         return handle.healthy()
     finally:
         handle.close()
-
-
-def index_exists(index_root: Path) -> bool:
-    """Whether a live index exists at `index_root`."""
-    path = Path(index_root) / CURRENT
-    return path.exists() and whoosh_index.exists_in(str(path))

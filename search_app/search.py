@@ -19,7 +19,7 @@ from whoosh import sorting
 
 from indexer.analysis import analyse, exact_words, fold
 from indexer.config import Settings
-from indexer.enrich import NO_YEAR, SOURCE_LABELS, type_labels
+from indexer.enrich import NO_YEAR, type_labels
 from indexer.schema import KIND_PAGE
 from search_app.engine import IndexHandle, facet_postings
 from search_app.facets import FACETS, compute_facets, facet_label, toggle_query, union, without
@@ -388,8 +388,3 @@ def _accented_form(searcher: Any, folded_word: str) -> str | None:
             if fold(m.group(0).lower()) == folded_word:
                 return m.group(0).lower()
     return None
-
-
-def source_label(source: str) -> str:
-    """French label of an enrichment source."""
-    return SOURCE_LABELS.get(source, source)
