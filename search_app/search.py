@@ -181,28 +181,43 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     range_docs = _year_range_docs(postings, params.year_from, params.year_to)
     items = params.query_items()
 
-    match = "all"
-    q = build_query(parsed, reader, "all") if searching else wq.Every()
-    matched = frozenset(searcher.docs_for_query(q)) & all_docs if searching else all_docs
-    facets, final = compute_facets(matched, postings, selected, range_docs, items)
-    if searching and not final and len(parsed.groups) > 1:
-        q_any = build_query(parsed, reader, "any")
-        matched_any = frozenset(searcher.docs_for_query(q_any)) & all_docs
-        facets_any, final_any = compute_facets(matched_any, postings, selected, range_docs, items)
-        if final_any:
-            q, matched, facets, final, match = q_any, matched_any, facets_any, final_any, "any"
+    date_order = sorting.FieldFacet("date", reverse=(sort == "date_desc")) if sort != "relevance" else None
 
-    total = len(final)
+    def ranked(query: wq.Query) -> tuple[list[int], frozenset[int]]:
+        """Every matching document in result order, and their set: one walk of the query serves both the
+        facet counts and the page of results."""
+        results = searcher.search(query, limit=None, sortedby=date_order)
+        order = [docnum for _key, docnum in results.top_n if docnum in all_docs]
+        if sort == "date_asc":  # undated documents last, whichever the direction
+            undated = {docnum for key, docnum in results.top_n if not key}
+            order = [d for d in order if d not in undated] + [d for d in order if d in undated]
+        return order, frozenset(order)
+
+    match = "all"
     offset = (params.page - 1) * params.per_page
-    hits: list[dict[str, Any]] = []
-    if total and offset < total:
-        limit = offset + params.per_page
-        if sort == "relevance":
-            results = searcher.search(q, limit=limit, filter=set(final))
-        else:
-            facet = sorting.FieldFacet("date", reverse=(sort == "date_desc"))
-            results = searcher.search(q, limit=limit, filter=set(final), sortedby=facet)
-        hits = [dict(hit.fields()) for hit in results[offset:limit]]
+    if searching:
+        q = build_query(parsed, reader, "all")
+        order, matched = ranked(q)
+        facets, final = compute_facets(matched, postings, selected, range_docs, items)
+        if not final and len(parsed.groups) > 1:
+            order_any, matched_any = ranked(build_query(parsed, reader, "any"))
+            facets_any, final_any = compute_facets(matched_any, postings, selected, range_docs, items)
+            if final_any:
+                order, matched, facets, final, match = order_any, matched_any, facets_any, final_any, "any"
+        page_docs = [d for d in order if d in final][offset : offset + params.per_page]
+    else:
+        facets, final = compute_facets(all_docs, postings, selected, range_docs, items)
+        page_docs = []
+        if final and offset < len(final):
+            if sort == "date_asc":
+                order, _ = ranked(wq.Every())
+                page_docs = [d for d in order if d in final][offset : offset + params.per_page]
+            else:
+                facet = sorting.FieldFacet("date", reverse=True)
+                results = searcher.search(wq.Every(), limit=offset + params.per_page, filter=set(final), sortedby=facet)
+                page_docs = [hit.docnum for hit in results[offset : offset + params.per_page]]
+    total = len(final)
+    hits: list[dict[str, Any]] = [dict(searcher.stored_fields(docnum)) for docnum in page_docs]
     results_out = _render_hits(searcher, hits, parsed if searching else None)
     suggestion = _suggest(searcher, parsed) if searching else None
     took = (time.perf_counter() - started) * 1000

@@ -173,3 +173,11 @@ def test_suggestion_from_corpus_vocabulary(search):
     result = search(q="psychiatrei")
     assert result["total"] == 0
     assert result["suggestion"] == "psychiatrie"
+
+
+def test_date_sorts_keep_undated_documents_last(search):
+    for args in ({"sort": "date_asc"}, {"sort": "date_desc"}, {"q": "clauses", "sort": "date_asc"}):
+        years = [r["year"] for r in search(**args)["results"]]
+        dated = [y for y in years if y]
+        assert years[len(dated) :] == [None] * (len(years) - len(dated)), args
+        assert dated == sorted(dated, reverse=args["sort"] == "date_desc"), args
