@@ -58,19 +58,22 @@ def summarise(raw_file: Path, top: int = 25) -> dict[str, Any]:
     """Per process role (the root process, its children), the top functions by inclusive and self share."""
     roles: dict[str, dict[str, Counter[str]]] = {}
     totals: Counter[str] = Counter()
-    root_pid = None
     for line in raw_file.read_text(encoding="utf-8", errors="replace").splitlines():
         m = _LINE.match(line)
         if not m:
             continue
         stack, count = m.group(1), int(m.group(2))
         frames = stack.split(";")
-        role = "process"
-        if frames and frames[0].startswith("process "):
-            pid = frames[0].split(":", 1)[0].split()[1]
-            root_pid = root_pid or pid
-            role = "main process" if pid == root_pid else "child processes"
-            frames = frames[1:]
+        markers = 0
+        while markers < len(frames) and frames[markers].startswith("process "):
+            markers += 1
+        # With --subprocesses, a child's stack starts with its parent's marker, then its own.
+        role = {0: "process", 1: "main process"}.get(markers, "child processes")
+        frames = frames[markers:]
+        if role == "child processes":
+            # A forked worker's stack still shows the parent's frames down to the fork: keep the worker's own.
+            starts = [i for i, f in enumerate(frames) if f.startswith(("BaseProcess.run ", "_process_worker "))]
+            frames = frames[starts[-1] + 1 :] if starts else frames
         names = [_frame(f) for f in frames if f]
         if not names:
             continue
