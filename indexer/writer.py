@@ -359,20 +359,20 @@ def _enrich_all(docs: dict[str, Document], corpus_paths: Iterable[str], catalogu
 
 
 def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
-    """Full rebuild of the index from the corpus, into a fresh folder swapped in atomically."""
+    """Full rebuild of the index from the corpus, into a fresh folder swapped in atomically.
+
+    Writing overlaps extraction, and no more than a few extracted documents are held in memory: web pages are
+    extracted first and written as they come (they depend on nothing); the PDFs they publish come next, when
+    every possible parent is known, and are enriched and written as they come too.
+    """
     report = RunReport(mode="build", started=_now())
     t0 = time.perf_counter()
     index_root = settings.index
     with index_lock(index_root, wait):
         files, skipped = scan_corpus(settings.corpus)
         report.skipped = [asdict(s) for s in skipped]
-        t1 = time.perf_counter()
-        docs, failures = _extract(settings, files.values(), "Extraction")
-        _checkpoint("build:extracted")
-        t2 = time.perf_counter()
         catalogue = load_catalogue(settings.corpus)
-        _enrich_all(docs, files.keys(), catalogue)
-        t3 = time.perf_counter()
+        t1 = time.perf_counter()
         _remove_stale_generations(index_root) if (index_root / CURRENT).exists() else None
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         gen = index_root / f"gen-{stamp}-{os.getpid()}-{secrets.token_hex(3)}"
@@ -381,19 +381,11 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
             ix = whoosh_index.create_in(str(gen), build_schema())
             writer = ix.writer(limitmb=256)
             try:
-                for number, path in enumerate(sorted(docs)):
-                    for record in doc_records(docs[path]):
-                        writer.add_document(**record)
-                    if number == len(docs) // 2:
-                        _checkpoint("build:writing")
-                for path in sorted(failures):
-                    writer.add_document(**failure_record(failures[path]))
+                state, failures, timings = _extract_and_write(settings, files, catalogue, writer)
                 writer.add_document(**catalogue_record(catalogue))
-                state = {p: _doc_entry(d) for p, d in docs.items()} | {
-                    p: _failure_entry(f) for p, f in failures.items()
-                }
                 writer.add_document(**manifest_record(state))
                 (gen / "schema_version").write_text(str(SCHEMA_VERSION))
+                t_commit = time.perf_counter()
                 writer.commit()
                 _checkpoint("build:committed")
             except BaseException:
@@ -407,13 +399,86 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
         _swap_current(index_root, gen)
         _checkpoint("build:swapped")
         _remove_stale_generations(index_root)
-        report.added = sorted(docs)
+        report.added = sorted(p for p, e in state.items() if e.kind == KIND_DOC)
         report.failed = [{"path": f.path, "reason": f.reason} for f in failures.values()]
-        report.timings = {"scan": t1 - t0, "extract": t2 - t1, "enrich": t3 - t2, "write": t4 - t3}
+        report.timings = {
+            "scan": t1 - t0,
+            "extract": timings["extract"],
+            "enrich": timings["enrich"],
+            "write": timings["write"] + (t4 - t_commit),
+        }
         report.duration_s = time.perf_counter() - t0
         _write_last_run(index_root, report)
-    logger.info("Index construit : %d documents, %d échecs en %.1f s", len(docs), len(failures), report.duration_s)
+    logger.info(
+        "Index construit : %d documents, %d échecs en %.1f s", len(report.added), len(failures), report.duration_s
+    )
     return report
+
+
+def _extract_and_write(
+    settings: Settings, files: dict[str, FileInfo], catalogue: dict, writer: Any
+) -> tuple[dict[str, _Indexed], dict[str, Failure], dict[str, float]]:
+    """Extract every file (web pages first), enrich and write each document as soon as it can be."""
+    corpus_paths = files.keys()
+    pages_first = sorted(files.values(), key=lambda f: (f.path.lower().endswith(".pdf"), f.path))
+    web_pages_left = sum(1 for f in pages_first if not f.path.lower().endswith(".pdf"))
+    state: dict[str, _Indexed] = {}
+    failures: dict[str, Failure] = {}
+    parents: dict[str, list[ParentInfo]] = {}  # child path -> the posts that publish it
+    waiting: list[Document] = []  # files other than web pages that came before the last web page
+    timings = {"extract": 0.0, "enrich": 0.0, "write": 0.0}
+    written = 0
+
+    def write(doc: Document) -> None:
+        nonlocal written
+        t = time.perf_counter()
+        for record in doc_records(doc):
+            writer.add_document(**record)
+        state[doc.path] = _doc_entry(doc)
+        written += 1
+        if written == len(files) // 2:
+            _checkpoint("build:writing")
+        timings["write"] += time.perf_counter() - t
+
+    def enrich_child(doc: Document) -> None:
+        t = time.perf_counter()
+        enrich(doc, parents.get(doc.path, ()), catalogue)
+        timings["enrich"] += time.perf_counter() - t
+
+    started = time.perf_counter()
+    on_done = _progress(len(pages_first), "Extraction")
+    for result in extract_many(settings.corpus, pages_first, settings, settings.index / CACHE, on_done=on_done):
+        if isinstance(result, Failure):
+            logger.warning("Échec : %s — %s", result.path, result.reason)
+            failures[result.path] = result
+            if not result.path.lower().endswith(".pdf"):
+                web_pages_left -= 1
+        elif result.format == "html":
+            t = time.perf_counter()
+            resolve_links([result], corpus_paths)
+            enrich(result, (), catalogue)
+            info = parent_info(result)
+            for child in result.publishes:
+                parents.setdefault(child, []).append(info)
+            timings["enrich"] += time.perf_counter() - t
+            write(result)
+            web_pages_left -= 1
+        else:
+            waiting.append(result)
+        if web_pages_left <= 0:  # every parent is known: the other files can go as they come
+            for doc in waiting:
+                enrich_child(doc)
+                write(doc)
+            waiting.clear()
+    for doc in waiting:
+        enrich_child(doc)
+        write(doc)
+    _checkpoint("build:extracted")
+    for path in sorted(failures):
+        writer.add_document(**failure_record(failures[path]))
+        state[path] = _failure_entry(failures[path])
+    timings["extract"] = time.perf_counter() - started - timings["write"] - timings["enrich"]
+    return state, failures, timings
 
 
 # ---------------------------------------------------------------------------------------------------------
