@@ -8,7 +8,7 @@ Steps (each resumable: its result is kept in ``<work>/scale-<N>-results.json`` a
 2. ``cold``: ``python -m indexer build`` from nothing (no index, no extraction cache), in a subprocess:
    wall time, the split of its ``last_run.json`` (scan, extraction, enrichment, analysis + writing), peak
    memory of the process tree (summed RSS sampled every 0.1 s), CPU used (in cores), the machine's other load.
-3. ``warm``: the same build again, with the extraction cache filled by the cold build.
+3. ``warm``: the same build again, with the extraction cache filled by the cold build (run after step 6).
 4. ``requests``: ``python -m search_app`` (waitress) on a free loopback port: first request (facet postings
    are computed once per index generation), then median and p95 of full requests (query, facets, passages,
    JSON) for word, phrase, filtered and browse queries (those of ``bench/request_latency.py``), sequentially.
@@ -597,7 +597,7 @@ def run_one(n: int, args: Any) -> dict[str, Any]:
         for key in ("requests", "concurrent", "inprocess", "fts", "text"):
             state.pop(key, None)
         save()
-    step("warm", lambda: build(corpus, index, log, "warm"))
+    # Requests before the warm rebuild: at 100,000 documents they are the figures most awaited.
     step("text", lambda: text_stats(index))
     step("requests", lambda: requests_step(index, corpus, log, args.rounds, args.time_budget))
     step(
@@ -605,6 +605,7 @@ def run_one(n: int, args: Any) -> dict[str, Any]:
         lambda: concurrent_step(index, corpus, log, args.clients, args.concurrent_requests, args.time_budget),
     )
     step("inprocess", lambda: inprocess_step(index, corpus, args.rounds, args.time_budget))
+    step("warm", lambda: build(corpus, index, log, "warm"))
     whoosh = (state.get("inprocess") or {}).get("signatures") or (state.get("requests") or {}).get("signatures", {})
     step("fts", lambda: fts_step(index, corpus, db, args.rounds, args.time_budget, whoosh))
     return state
