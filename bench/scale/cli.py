@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--skip", action="append", default=[], help="skip a step: baseline, cold, warm, requests, "
                      "concurrent, fts (repeatable)")  # fmt: skip
     run.add_argument("--fresh", action="store_true", help="redo every step (the corpus is still reused)")
+    run.add_argument("--redo", action="append", default=[], help="redo one step (repeatable)")
     run.add_argument("--quiet-cores", type=float, default=0.4, help="start a step when other processes use less")
     run.add_argument("--quiet-wait", type=float, default=300.0, help="wait at most this long for it (0: never)")
     prof = sub.add_parser("profile", help="py-spy / pyinstrument on a cold build and on the request path")

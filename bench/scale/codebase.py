@@ -63,6 +63,16 @@ def activate(folder: Path) -> None:
     _active = folder
 
 
+def check() -> None:
+    """Fail if an engine module was imported from elsewhere than the active folder."""
+    if _active is None:
+        return
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if name.split(".")[0] in PACKAGES and path and not Path(path).resolve().is_relative_to(_active.resolve()):
+            raise RuntimeError(f"{name} imported from {path}, not from {_active}")
+
+
 def active() -> Path:
     """The folder the engine is run from (the snapshot, or the working tree)."""
     return _active or ROOT

@@ -8,8 +8,10 @@ benchmark shares two cores with whatever else runs, and a number measured under 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -54,6 +56,19 @@ def rss_bytes(pid: int) -> int:
         return 0
 
 
+def anon_bytes(pid: int) -> int:
+    """Anonymous memory of one process (heap and private allocations, not the mapped index files that RSS
+    also counts, once per mapping): what the process really costs in RAM."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Anonymous:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a live process and of its waited-for children."""
     try:
@@ -87,12 +102,20 @@ def own_cpu_seconds() -> float:
 
 
 class TreeSampler(threading.Thread):
-    """Samples the summed RSS of a process tree until stopped; `peak` is the largest sum seen."""
+    """Samples the summed RSS of a process tree until stopped; `peak` is the largest sum seen.
 
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
+    `peak_anon` is the largest sum of anonymous memory (see `anon_bytes`). With `kill_above` (bytes), a tree
+    whose anonymous memory passes it is killed (SIGKILL) and `killed` is set: on a shared machine with no
+    swap, a runaway benchmark must not bring the OOM killer onto other people's processes.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.1, kill_above: int = 0) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.interval = interval
+        self.kill_above = kill_above
+        self.killed = False
+        self.peak_anon = 0
         self.peak = 0
         self.peak_processes = 0
         self.peak_root = 0  # largest RSS of the root process alone
@@ -106,6 +129,13 @@ class TreeSampler(threading.Thread):
             self.peak_root = max(self.peak_root, sizes[0] if sizes else 0)
             if total > self.peak:
                 self.peak, self.peak_processes = total, len(pids)
+            anon = sum(anon_bytes(p) for p in pids)
+            self.peak_anon = max(self.peak_anon, anon)
+            if self.kill_above and anon > self.kill_above and not self.killed:
+                self.killed = True
+                for p in reversed(pids):
+                    with contextlib.suppress(OSError):
+                        os.kill(p, signal.SIGKILL)
             self._stop_event.wait(self.interval)
 
     def stop(self) -> int:

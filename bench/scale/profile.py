@@ -169,6 +169,7 @@ def profile_inprocess(corpus: Path, index: Path, out: Path, rounds: int) -> str:
     from search_app.engine import IndexHandle
     from search_app.search import SearchParams, run_search
 
+    codebase.check()
     settings = Settings.load(index=index, corpus=corpus)
     handle = IndexHandle(index)
     flat = [p for ps in queries().values() for p in ps]

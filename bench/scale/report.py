@@ -41,6 +41,7 @@ def derive(state: dict[str, Any]) -> dict[str, Any]:
         "cold_cores_used": cold.get("cores_used"),
         "cold_over_baseline": _ratio(cold_s, base.get("wall_s")),
         "peak_rss_mb": cold.get("peak_rss_tree_mb"),
+        "peak_anon_mb": cold.get("peak_anon_tree_mb"),
         "warm_s": warm.get("wall_s"),
         "warm_split_s": warm.get("timings"),
         "cold_over_warm": _ratio(cold_s, warm.get("wall_s")),
@@ -55,6 +56,7 @@ def derive(state: dict[str, Any]) -> dict[str, Any]:
     out["http"] = {k: {"median_ms": seq[k].get("median_ms"), "p95_ms": seq[k].get("p95_ms")} for k in seq}
     out["first_request_ms"] = requests.get("first_request_ms")
     out["server_peak_rss_mb"] = max(requests.get("server_peak_rss_mb") or 0, conc.get("server_peak_rss_mb") or 0)
+    out["server_peak_anon_mb"] = max(requests.get("server_peak_anon_mb") or 0, conc.get("server_peak_anon_mb") or 0)
     out["concurrent"] = {
         k: conc.get(k) for k in ("clients", "completed", "errors", "throughput_rps", "median_ms", "p95_ms")
     }

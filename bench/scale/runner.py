@@ -50,6 +50,8 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = Path("/tmp/crpv-scale-bench.lock")
 KINDS = ("word", "phrase", "filtered", "browse")
+# A build or server whose anonymous memory passes this is killed (the machine has 24 GB and no swap).
+MEMORY_CAP = int(float(os.environ.get("CRPV_SCALE_MEMORY_CAP_GB", "14")) * 2**30)
 
 
 def label(n: int) -> str:
@@ -58,12 +60,17 @@ def label(n: int) -> str:
 
 
 def queries() -> dict[str, list[dict[str, Any]]]:
-    """The queries of `bench/request_latency.py` (the same four kinds)."""
+    """The queries of `bench/request_latency.py` (the same four kinds).
+
+    That script puts the working tree first on `sys.path` when imported: the path is restored, or the engine
+    modules imported later would come from the tree instead of the frozen copy being measured.
+    """
+    saved = list(sys.path)
     sys.path.insert(0, str(ROOT / "bench"))
     try:
         from request_latency import QUERIES  # type: ignore[import-not-found]
     finally:
-        sys.path.remove(str(ROOT / "bench"))
+        sys.path[:] = saved
     return QUERIES
 
 
@@ -236,10 +243,12 @@ def build(corpus: Path, index: Path, log: Path, name: str) -> dict[str, Any]:
         out.write(f"\n=== {name} {time.strftime('%Y-%m-%d %H:%M:%S')}: {' '.join(cmd)}\n")
         out.flush()
         proc = subprocess.Popen(cmd, cwd=codebase.active(), env=_env(), stdout=out, stderr=out)
-        sampler = TreeSampler(proc.pid)
+        sampler = TreeSampler(proc.pid, kill_above=MEMORY_CAP)
         sampler.start()
         code = proc.wait()
         peak = sampler.stop()
+    if sampler.killed:
+        raise RuntimeError(f"indexer build killed above {MEMORY_CAP / 2**30:.0f} GB of memory; see {log}")
     if code != 0:
         raise RuntimeError(f"indexer build failed ({code}); see {log}")
 
@@ -254,6 +263,7 @@ def build(corpus: Path, index: Path, log: Path, name: str) -> dict[str, Any]:
         "peak_rss_tree_mb": round(peak / 2**20, 1),
         "peak_processes": sampler.peak_processes,
         "peak_rss_main_process_mb": round(sampler.peak_root / 2**20, 1),
+        "peak_anon_tree_mb": round(sampler.peak_anon / 2**20, 1),
         "timings": last.get("timings", {}),
         "duration_s": last.get("duration_s"),
         "documents": status_data.get("documents"),
@@ -320,11 +330,15 @@ def get(port: int, params: dict[str, Any], timeout: float = 120) -> tuple[float,
 
 
 @contextlib.contextmanager
-def server(index: Path, corpus: Path, log: Path) -> Iterator[tuple[int, subprocess.Popen, float]]:
+def server(
+    index: Path, corpus: Path, log: Path, threads: int | None = None
+) -> Iterator[tuple[int, subprocess.Popen, float]]:
     """`python -m search_app` on a free loopback port; yields (port, process, seconds until /healthz)."""
     port = free_port()
     cmd = [sys.executable, "-m", "search_app", "--host", "127.0.0.1", "--port", str(port),
            "--index", str(index), "--corpus", str(corpus)]  # fmt: skip
+    if threads:
+        cmd += ["--threads", str(threads)]
     out = log.open("a")
     proc = subprocess.Popen(cmd, cwd=codebase.active(), env=_env(), stdout=out, stderr=out)
     started = time.perf_counter()
@@ -394,35 +408,50 @@ def timed_rounds(
     return out, seen
 
 
-def requests_step(index: Path, corpus: Path, log: Path, rounds: int, budget: float) -> dict[str, Any]:
+class MemoryCapError(RuntimeError):
+    """The server was killed for passing the memory cap."""
+
+
+def requests_step(
+    index: Path, corpus: Path, log: Path, rounds: int, budget: float, threads: int | None = None
+) -> dict[str, Any]:
     """Step 4 (see the module docstring)."""
-    with server(index, corpus, log) as (port, proc, ready):
-        sampler = TreeSampler(proc.pid, interval=0.2)
+    with server(index, corpus, log, threads) as (port, proc, ready):
+        sampler = TreeSampler(proc.pid, interval=0.2, kill_above=MEMORY_CAP)
         sampler.start()
-        first_ms, _ = get(port, {"q": "habitants"})
-        first_browse_ms, _ = get(port, {})
-        for params_list in queries().values():  # warm-up
-            for params in params_list:
-                get(port, params)
-        with Phase("requests", extra_pids=[proc.pid]) as phase:
-            sequential, seen = timed_rounds(lambda p: get(port, p), rounds, budget / len(KINDS))
+        try:
+            first_ms, _ = get(port, {"q": "habitants"})
+            first_browse_ms, _ = get(port, {})
+            for params_list in queries().values():  # warm-up
+                for params in params_list:
+                    get(port, params)
+            with Phase("requests", extra_pids=[proc.pid]) as phase:
+                sequential, seen = timed_rounds(lambda p: get(port, p), rounds, budget / len(KINDS))
+        except Exception as exc:
+            if sampler.killed:
+                raise MemoryCapError(f"server killed above {MEMORY_CAP / 2**30:.0f} GB") from exc
+            raise
         peak = sampler.stop()
     return {
+        "server_threads": threads or "default (8)",
         **phase.report(),
         "healthz_after_s": round(ready, 2),
         "first_request_ms": round(first_ms, 1),
         "first_browse_ms": round(first_browse_ms, 1),
         "sequential": sequential,
         "server_peak_rss_mb": round(peak / 2**20, 1),
+        "server_peak_anon_mb": round(sampler.peak_anon / 2**20, 1),
         "signatures": seen,
     }
 
 
-def concurrent_step(index: Path, corpus: Path, log: Path, clients: int, requests: int, budget: float) -> dict:
+def concurrent_step(
+    index: Path, corpus: Path, log: Path, clients: int, requests: int, budget: float, threads: int | None = None
+) -> dict:
     """Step 5: `clients` threads share a bounded list of requests, stopping at the time budget."""
     flat = [p for ps in queries().values() for p in ps]
     work = [flat[i % len(flat)] for i in range(requests)]
-    with server(index, corpus, log) as (port, proc, _ready):
+    with server(index, corpus, log, threads) as (port, proc, _ready):
         for params in flat:  # warm-up (facet postings, caches)
             get(port, params)
         lock = threading.Lock()
@@ -446,7 +475,7 @@ def concurrent_step(index: Path, corpus: Path, log: Path, clients: int, requests
                 with lock:
                     times.append(ms)
 
-        sampler = TreeSampler(proc.pid, interval=0.2)
+        sampler = TreeSampler(proc.pid, interval=0.2, kill_above=MEMORY_CAP)
         sampler.start()
         with Phase("concurrent", extra_pids=[proc.pid]) as phase:
             threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -455,8 +484,11 @@ def concurrent_step(index: Path, corpus: Path, log: Path, clients: int, requests
             for t in threads:
                 t.join()
         peak = sampler.stop()
+    if sampler.killed:
+        raise MemoryCapError(f"server killed above {MEMORY_CAP / 2**30:.0f} GB ({len(errors)} failed requests)")
     return {
         **phase.report(),
+        "server_threads": threads or "default (8)",
         "clients": clients,
         "planned_requests": requests,
         "completed": len(times),
@@ -465,6 +497,8 @@ def concurrent_step(index: Path, corpus: Path, log: Path, clients: int, requests
         "throughput_rps": round(len(times) / max(phase.wall, 1e-9), 2),
         **stats(times),
         "server_peak_rss_mb": round(peak / 2**20, 1),
+        "server_peak_anon_mb": round(sampler.peak_anon / 2**20, 1),
+        "server_killed_for_memory": sampler.killed,
     }
 
 
@@ -478,6 +512,7 @@ def inprocess_step(index: Path, corpus: Path, rounds: int, budget: float) -> dic
     from search_app.engine import IndexHandle
     from search_app.search import SearchParams, run_search
 
+    codebase.check()
     settings = Settings.load(index=index, corpus=corpus)
     handle = IndexHandle(index)
 
@@ -500,10 +535,14 @@ def inprocess_step(index: Path, corpus: Path, rounds: int, budget: float) -> dic
 
 def fts_step(index: Path, corpus: Path, db: Path, rounds: int, budget: float, whoosh: dict[str, Any]) -> dict:
     """Step 7 (see the module docstring); `whoosh` holds the Whoosh signatures to compare with."""
+    import search_app.facets
+    import search_app.query
+    import search_app.snippets  # noqa: F401  (imported here so that the check below covers them)
     from bench.scale import fts
     from indexer.config import Settings
     from search_app.search import SearchParams
 
+    codebase.check()
     built = None
     if not fts.is_current(index, db):
         with Phase("fts-build") as phase:
@@ -553,6 +592,8 @@ def run_one(n: int, args: Any) -> dict[str, Any]:
     if state_path.exists() and not args.fresh:
         state = json.loads(state_path.read_text(encoding="utf-8"))
     skip = set(args.skip)
+    for key in getattr(args, "redo", None) or []:
+        state.pop(key, None)
 
     def save() -> None:
         tmp = state_path.with_suffix(".tmp")
@@ -560,11 +601,15 @@ def run_one(n: int, args: Any) -> dict[str, Any]:
         os.replace(tmp, state_path)
 
     def step(key: str, fn: Callable[[], Any], redo: bool = False) -> None:
-        if key in skip or (key in state and not redo):
+        if key in skip or (key in state and "error" not in state[key] and not redo):
             return
         quiet = wait_quiet(args.quiet_cores, args.quiet_wait) if args.quiet_wait > 0 else {}
         logger.info("[%s] %s… (%s)", name, key, quiet)
-        state[key] = fn()
+        try:
+            state[key] = fn()
+        except Exception as exc:  # one failed step (a crash, a memory cap) must not lose the others
+            logger.exception("[%s] %s failed", name, key)
+            state[key] = {"error": f"{type(exc).__name__}: {exc}"[:500]}
         state[key]["measured_at"] = time.strftime("%Y-%m-%d %H:%M:%S")
         state[key]["quiet"] = quiet
         save()
@@ -604,6 +649,21 @@ def run_one(n: int, args: Any) -> dict[str, Any]:
         "concurrent",
         lambda: concurrent_step(index, corpus, log, args.clients, args.concurrent_requests, args.time_budget),
     )
+    for key, fn in (
+        ("requests", lambda: requests_step(index, corpus, log, args.rounds, args.time_budget, threads=2)),
+        (
+            "concurrent",
+            lambda: concurrent_step(
+                index, corpus, log, args.clients, args.concurrent_requests, args.time_budget, threads=2
+            ),
+        ),
+    ):
+        # Each server thread keeps its own searcher; if 8 of them do not fit in memory, measure with 2.
+        if "MemoryCapError" in str((state.get(key) or {}).get("error", "")):
+            first_error = state[key]["error"]
+            step(key, fn, redo=True)
+            state[key]["with_8_threads"] = first_error
+            save()
     step("inprocess", lambda: inprocess_step(index, corpus, args.rounds, args.time_budget))
     step("warm", lambda: build(corpus, index, log, "warm"))
     whoosh = (state.get("inprocess") or {}).get("signatures") or (state.get("requests") or {}).get("signatures", {})
