@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from whoosh import query as wq
-from whoosh import sorting
 
 from indexer.analysis import analyse, exact_words, fold
 from indexer.config import Settings
@@ -23,7 +22,18 @@ from indexer.enrich import NO_YEAR, type_labels
 from indexer.schema import KIND_PAGE
 from search_app.engine import IndexHandle, facet_postings
 from search_app.facets import FACETS, compute_facets, facet_label, toggle_query, union, without
-from search_app.query import ParsedQuery, build_page_query, build_query, highlight_terms, parse
+from search_app.matching import DocSetQuery, DocSets, TermSetCache, date_orders, first_in, near_query
+from search_app.query import (
+    FIELD_BOOSTS,
+    PROXIMITY_BOOST,
+    PROXIMITY_SLOP,
+    ParsedQuery,
+    build_page_query,
+    build_query,
+    highlight_terms,
+    parse,
+    proximity_words,
+)
 from search_app.snippets import make_snippet
 
 logger = logging.getLogger(__name__)
@@ -32,6 +42,7 @@ SORTS = ("relevance", "date_desc", "date_asc")
 SORT_LABELS = {"relevance": "Pertinence", "date_desc": "Plus récents", "date_asc": "Plus anciens"}
 MAX_PAGES_SHOWN = 3
 MAX_PAGE_CANDIDATES = 12  # pages of one document considered when choosing the ones shown
+RERANK_WINDOW = 100  # documents ranked with the proximity bonus (see `rank_page`)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -181,41 +192,29 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     range_docs = _year_range_docs(postings, params.year_from, params.year_to)
     items = params.query_items()
 
-    date_order = sorting.FieldFacet("date", reverse=(sort == "date_desc")) if sort != "relevance" else None
-
-    def ranked(query: wq.Query) -> tuple[list[int], frozenset[int]]:
-        """Every matching document in result order, and their set: one walk of the query serves both the
-        facet counts and the page of results."""
-        results = searcher.search(query, limit=None, sortedby=date_order)
-        order = [docnum for _key, docnum in results.top_n if docnum in all_docs]
-        if sort == "date_asc":  # undated documents last, whichever the direction
-            undated = {docnum for key, docnum in results.top_n if not key}
-            order = [d for d in order if d not in undated] + [d for d in order if d in undated]
-        return order, frozenset(order)
-
-    match = "all"
+    sets = DocSets(searcher, handle.shared(searcher, "term_sets", lambda _s: TermSetCache()), all_docs)
     offset = (params.page - 1) * params.per_page
+    match = "all"
     if searching:
-        q = build_query(parsed, reader, "all")
-        order, matched = ranked(q)
+        q = build_query(parsed, reader, "all", proximity=False)
+        matched = sets.of(q) & all_docs
         facets, final = compute_facets(matched, postings, selected, range_docs, items)
         if not final and len(parsed.groups) > 1:
-            order_any, matched_any = ranked(build_query(parsed, reader, "any"))
+            q_any = build_query(parsed, reader, "any", proximity=False)
+            matched_any = sets.of(q_any) & all_docs
             facets_any, final_any = compute_facets(matched_any, postings, selected, range_docs, items)
             if final_any:
-                order, matched, facets, final, match = order_any, matched_any, facets_any, final_any, "any"
-        page_docs = [d for d in order if d in final][offset : offset + params.per_page]
+                q, facets, final, match = q_any, facets_any, final_any, "any"
     else:
         facets, final = compute_facets(all_docs, postings, selected, range_docs, items)
-        page_docs = []
-        if final and offset < len(final):
-            if sort == "date_asc":
-                order, _ = ranked(wq.Every())
-                page_docs = [d for d in order if d in final][offset : offset + params.per_page]
-            else:
-                facet = sorting.FieldFacet("date", reverse=True)
-                results = searcher.search(wq.Every(), limit=offset + params.per_page, filter=set(final), sortedby=facet)
-                page_docs = [hit.docnum for hit in results[offset : offset + params.per_page]]
+    if not final or offset >= len(final):
+        page_docs: list[int] = []
+    elif searching and sort == "relevance":
+        page_docs = rank_page(searcher, q, parsed, final, offset, params.per_page)
+    else:
+        orders = handle.shared(searcher, "date_orders", lambda s: date_orders(s, all_docs))
+        order = orders["date_asc" if sort == "date_asc" else "date_desc"]
+        page_docs = first_in(order, final, offset, params.per_page)
     total = len(final)
     hits: list[dict[str, Any]] = [dict(searcher.stored_fields(docnum)) for docnum in page_docs]
     results_out = _render_hits(searcher, hits, parsed if searching else None)
@@ -238,6 +237,29 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         "query_string": urlencode(items),
         "suggestion_query": ("?" + urlencode([("q", suggestion)])) if suggestion else None,
     }
+
+
+def rank_page(
+    searcher: Any, q: wq.Query, parsed: ParsedQuery, final: frozenset[int], offset: int, per_page: int
+) -> list[int]:
+    """The documents of one result page in relevance order.
+
+    Whoosh scores `q` for the best `window` documents among `final` (RERANK_WINDOW, or more for a page
+    beyond it); the proximity bonus is then added to those candidates only and they are sorted again. The
+    one approximation: a document outside the window cannot climb into it through the bonus alone.
+    """
+    window = max(RERANK_WINDOW, offset + per_page)
+    results = searcher.search(q, limit=window, filter=set(final))
+    scores = {hit.docnum: hit.score for hit in results}
+    words = proximity_words(parsed)
+    if words and len(scores) > 1:
+        only = DocSetQuery(scores, searcher)
+        near = wq.Or([near_query(f, words, PROXIMITY_SLOP, b * PROXIMITY_BOOST, only) for f, b in FIELD_BOOSTS.items()])
+        for hit in searcher.search(near, limit=None, optimize=False):
+            if hit.docnum in scores:
+                scores[hit.docnum] += hit.score
+    order = sorted(scores, key=lambda d: (-scores[d], d))
+    return order[offset : offset + per_page]
 
 
 def _year_range_docs(postings: Mapping, year_from: int | None, year_to: int | None) -> frozenset[int] | None:
