@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import pairwise
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, Token
 from whoosh.lang import stopwords_for_language
@@ -204,6 +205,7 @@ def french_chain():  # type: ignore[no-untyped-def]
         | FoldedStopFilter()
         | CompoundFilter()
         | StemFoldFilter()
+        | ExpansionMarkFilter()
     )
 
 
@@ -282,17 +284,115 @@ class FrenchFilter(Filter):
             pos += len(analysis)
 
 
+# Prefix of the term that marks where an acronym's expansion is written out (« =qpv » at « quartier
+# prioritaire de la politique de la ville »): no word starts with « = ».
+EXPANSION_MARK = "="
+
+
+@cache
+def _expansion_ends() -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], int]:
+    """Last term of an expansion → (its terms, its acronym); and the longest expansion, in terms."""
+    ends: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for terms, acronym in expansion_acronyms().items():
+        ends.setdefault(terms[-1], []).append((terms, acronym))
+    return ends, max((len(t) for t in expansion_acronyms()), default=0)
+
+
+class ExpansionMarkFilter(Filter):
+    """At index time, marks each written-out acronym expansion with the term « =acronyme » at its first
+    word. A search for « QPV » then finds the documents that spell it out through one posting list,
+    instead of a phrase query whose positions must be compared in every document with those four common
+    words (most of a politique de la ville corpus)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        ends: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        longest = 0
+        recent: list[tuple[int, str]] = []  # (position, primary form) of the last words
+        last_pos: int | None = None
+        for t in tokens:
+            yield t
+            if t.mode == "query" or not t.positions or t.pos == last_pos:
+                continue  # (query mode must not look the vocabulary up: analysing it is a query)
+            if not longest:
+                ends, longest = _expansion_ends()
+            last_pos = t.pos
+            recent.append((t.pos, t.text))  # the first form at a position is the primary one
+            if len(recent) > longest:
+                del recent[0]
+            for terms, acronym in ends.get(t.text, ()):
+                n = len(terms)
+                window = recent[-n:]
+                together = len(window) == n and window[-1][0] - window[0][0] == n - 1
+                if together and tuple(term for _pos, term in window) == terms:
+                    text, pos = t.text, t.pos
+                    t.text, t.pos = EXPANSION_MARK + acronym, window[0][0]
+                    yield t
+                    t.text, t.pos = text, pos
+
+
 def french_analyzer():  # type: ignore[no-untyped-def]
     """The French analyser, for indexing (mode "index") and querying (mode "query")."""
-    return RegexTokenizer(WORD_PATTERN) | FrenchFilter()
+    return RegexTokenizer(WORD_PATTERN) | FrenchFilter() | ExpansionMarkFilter()
+
+
+class BigramFilter(Filter):
+    """At index time, each word and each pair of consecutive words (« politique de », « de la »…).
+
+    The exact field keeps no positions: a quoted phrase is the AND of its word pairs (see `exact_terms`),
+    found by intersecting posting lists instead of comparing positions. Positions made quoted phrases of
+    common words slow (« "politique de la ville" » read the positions of « de » and « la » in nearly every
+    document) and cost a third of the index's writing time. The one approximation: a phrase of three words
+    or more also matches a text that has all its pairs but never in one run, which French prose hardly does.
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        previous: list[str] = []  # the words at the previous position (a compound has two)
+        current: list[str] = []
+        current_pos: int | None = None
+        for t in tokens:
+            if t.mode == "query" or not t.positions:
+                yield t
+                continue
+            if t.pos != current_pos:
+                previous = current if current_pos is not None and t.pos == current_pos + 1 else []
+                current, current_pos = [], t.pos
+            word = t.text
+            current.append(word)
+            yield t
+            for before in previous:
+                t.text = f"{before} {word}"
+                yield t
+            t.text = word
 
 
 def exact_analyzer():  # type: ignore[no-untyped-def]
-    """Words as written, lowercase and accent-folded, elisions removed, nothing stopped or stemmed.
+    """Words as written, lowercase and accent-folded, elisions removed, nothing stopped or stemmed, and the
+    pairs of consecutive words (see `BigramFilter`).
 
     For quoted phrases: « "Habiter avec" » must not become the single stem « habit ».
     """
-    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | ElisionFilter() | CompoundFilter() | FoldFilter()
+    return (
+        _PositionsTokenizer(WORD_PATTERN)
+        | LowercaseFilter()
+        | ElisionFilter()
+        | CompoundFilter()
+        | FoldFilter()
+        | BigramFilter()
+    )
+
+
+class _PositionsTokenizer(RegexTokenizer):
+    """Numbers the words even for a field that stores no positions (`BigramFilter` pairs them by position)."""
+
+    def __call__(self, value: str, positions: bool = False, **kwargs: object) -> Iterator[Token]:
+        return super().__call__(value, positions=True, **kwargs)
+
+
+def exact_terms(words: list[str]) -> list[str]:
+    """The exact-field terms a quoted phrase must all have: its word, or its pairs of consecutive words."""
+    if len(words) <= 1:
+        return list(words)
+    return list(dict.fromkeys(f"{a} {b}" for a, b in pairwise(words)))
 
 
 def exact_words(text: str) -> list[str]:

@@ -28,7 +28,7 @@ KIND_FAILURE = "failure"
 KIND_META = "meta"
 
 # Schema version: bump when a change needs a full rebuild; `update` refuses an older index.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _lines():  # type: ignore[no-untyped-def]
@@ -54,7 +54,7 @@ def build_schema() -> Schema:
         page_body=TEXT(analyzer=fr, phrase=True),
         meta=TEXT(analyzer=fr, phrase=True),
         # Title and text as written (folded, nothing stopped or stemmed), for quoted phrases.
-        exact=TEXT(analyzer=exact_analyzer(), phrase=True),
+        exact=TEXT(analyzer=exact_analyzer(), phrase=False),
         spell=TEXT(analyzer=spelling_analyzer(), phrase=False, spelling=True),
         # Page text, stored for snippets (page records only).
         text=STORED(),

@@ -17,8 +17,10 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from indexer.analysis import (
+    EXPANSION_MARK,
     acronym_expansions,
     analyse,
+    exact_terms,
     exact_words,
     expansion_acronyms,
     fold,
@@ -31,6 +33,9 @@ logger = logging.getLogger(__name__)
 # Field weights of the ranking (BM25F per field, summed); tuned by the relevance benchmark.
 FIELD_BOOSTS: dict[str, float] = {"title": 3.0, "headings": 1.6, "body": 1.0, "meta": 1.4}
 ACRONYM_WEIGHT = 0.5  # weight of the form (acronym or expansion) the user did not type
+# Weight of the mark of a written-out expansion (« =qpv ») when the acronym is typed: one term stands for the
+# four or five words of the expansion that the phrase query used to score, hence a weight of its own.
+EXPANSION_MARK_WEIGHT = 1.5
 ALT_FORM_WEIGHT = 0.9  # weight of the secondary stemming form of a word
 MINMATCH_FROM = 0  # with at least this many clauses, all but one suffice (0 = every clause is required)
 PROXIMITY_BOOST = 1.0  # extra weight when the typed words stand close together, in order (0 = off)
@@ -180,7 +185,8 @@ def _exact_phrase_query(text: str, boosts: dict[str, float]) -> wq.Query:
     words = exact_words(text)
     if not words:
         return wq.NullQuery
-    exact = wq.Term("exact", words[0]) if len(words) == 1 else wq.Phrase("exact", words)
+    pairs = exact_terms(words)
+    exact = wq.Term("exact", pairs[0]) if len(pairs) == 1 else wq.And([wq.Term("exact", p) for p in pairs])
     if not terms:
         return exact
     return wq.AndMaybe(exact, _phrase_query(terms, boosts))
@@ -214,8 +220,13 @@ def clause_query(clause: Clause, reader: Any, boosts: dict[str, float] | None = 
     if len(terms) != 1:
         return _phrase_query(terms, boosts)
     q = _term_query(_word_terms(clause.text), boosts)
-    expansion = acronym_expansions().get(clause.text.lower())
-    if expansion:
+    key = clause.text.lower()
+    expansion = acronym_expansions().get(key)
+    if expansion and len(expansion) >= 2:
+        # Where the expansion is written out, the index has the term « =acronyme » (see ExpansionMarkFilter).
+        marked = {f: b * EXPANSION_MARK_WEIGHT for f, b in boosts.items()}
+        q = wq.Or([q, _term_query([EXPANSION_MARK + key], marked)])
+    elif expansion:
         q = wq.Or([q, _phrase_query(list(expansion), boosts, ACRONYM_WEIGHT)])
     return q
 
@@ -252,9 +263,17 @@ def _group_queries(parsed: ParsedQuery, reader: Any, boosts: dict[str, float] | 
 
 
 def build_query(
-    parsed: ParsedQuery, reader: Any, mode: str = "all", boosts: dict[str, float] | None = None
+    parsed: ParsedQuery,
+    reader: Any,
+    mode: str = "all",
+    boosts: dict[str, float] | None = None,
+    proximity: bool = True,
 ) -> wq.Query:
-    """The document-level query: all groups required (`mode="all"`) or any of them (`"any"`)."""
+    """The document-level query: all groups required (`mode="all"`) or any of them (`"any"`).
+
+    With `proximity=False` the proximity bonus (see `proximity_words`) is left out: the search adds it
+    itself to the best candidates only (see `search_app.matching`).
+    """
     groups = _group_queries(parsed, reader, boosts)
     excluded = [clause_query(c, reader, boosts) for c in parsed.excluded]
     if not groups:
@@ -268,22 +287,29 @@ def build_query(
             positive = wq.Or(groups, minmatch=len(groups) - 1)
         else:
             positive = wq.And(groups)
-        proximity = _proximity(parsed, _fields(boosts))
-        if proximity is not None:
-            positive = wq.AndMaybe(positive, proximity)
+        near = _proximity(parsed, _fields(boosts)) if proximity else None
+        if near is not None:
+            positive = wq.AndMaybe(positive, near)
     if excluded:
         return wq.AndNot(positive, wq.Or(excluded))
     return positive
 
 
+def proximity_words(parsed: ParsedQuery) -> list[str]:
+    """The words whose standing close together, in order, earns the proximity bonus (plain words only;
+    empty when there is no bonus for this query)."""
+    if not PROXIMITY_BOOST or len(parsed.groups) < 2:
+        return []
+    if not all(len(g) == 1 and g[0].kind == "word" for g in parsed.groups):
+        return []
+    words = [t for g in parsed.groups for t in analyse_text(g[0].text)]
+    return words if len(words) >= 2 else []
+
+
 def _proximity(parsed: ParsedQuery, boosts: dict[str, float]) -> wq.Query | None:
     """A sloppy phrase of the typed words (plain words only), to reward them standing close together."""
-    if not PROXIMITY_BOOST or len(parsed.groups) < 2:
-        return None
-    if not all(len(g) == 1 and g[0].kind == "word" for g in parsed.groups):
-        return None
-    words = [t for g in parsed.groups for t in analyse_text(g[0].text)]
-    if len(words) < 2:
+    words = proximity_words(parsed)
+    if not words:
         return None
     return wq.Or([wq.Phrase(f, words, slop=PROXIMITY_SLOP, boost=b * PROXIMITY_BOOST) for f, b in boosts.items()])
 
@@ -308,5 +334,9 @@ def highlight_terms(q: wq.Query) -> frozenset[str]:
     """The index terms a query looks for (to mark them in snippets)."""
     terms: set[str] = set()
     for _fieldname, text in q.iter_all_terms():
-        terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+        term = text.decode("utf-8") if isinstance(text, bytes) else text
+        if term.startswith(EXPANSION_MARK):  # an acronym's expansion: its words
+            terms.update(acronym_expansions().get(term[len(EXPANSION_MARK) :], ()))
+        else:
+            terms.add(term)
     return frozenset(terms)
