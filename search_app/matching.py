@@ -283,6 +283,20 @@ class _Near(SpanNear2):
         return WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
 
 
+def restrict_phrases(q: wq.Query, only: DocSetQuery) -> wq.Query:
+    """`q` with each phrase evaluated only at the documents of `only` (see `near_query`).
+
+    A Whoosh phrase inside an AND or an AND-MAYBE is asked to skip to each candidate, and it then walks
+    every following document with the words until one has them together: the restriction makes it stop
+    at the candidates.
+    """
+    if isinstance(q, wq.Phrase):
+        return near_query(q.fieldname, list(q.words), q.slop, q.boost, only)
+    if q.is_leaf():
+        return q
+    return q.apply(lambda sub: restrict_phrases(sub, only))
+
+
 def restricted_docs(searcher: Any, q: wq.Query, docs: Iterable[int]) -> list[int]:
     """The documents of `docs` that `q` matches, evaluating `q` only there."""
     return list(searcher.docs_for_query(wq.And([DocSetQuery(docs, searcher), q])))

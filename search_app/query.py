@@ -189,7 +189,27 @@ def _exact_phrase_query(text: str, boosts: dict[str, float]) -> wq.Query:
     exact = wq.Term("exact", pairs[0]) if len(pairs) == 1 else wq.And([wq.Term("exact", p) for p in pairs])
     if not terms:
         return exact
-    return wq.AndMaybe(exact, _phrase_query(terms, boosts))
+    return wq.AndMaybe(exact, _weights_of_phrase(terms, boosts))
+
+
+# Fields short enough for their phrase to be checked by positions when weighting a quoted phrase.
+SHORT_FIELDS = ("title", "headings")
+
+
+def _weights_of_phrase(terms: list[str], boosts: dict[str, float]) -> wq.Query:
+    """What a quoted phrase adds to the score of a document that has it (the exact field found it): the
+    phrase in the short fields (a title that has it), its words in the long ones. A document with the exact
+    phrase has its words together in its text; checking it again by positions in every such document
+    (nearly all of them for « "politique de la ville" ») was the most costly part of a phrase query."""
+    if len(terms) == 1:
+        return _term_query(terms, boosts)
+    subs: list[wq.Query] = []
+    for fieldname, boost in boosts.items():
+        if fieldname in SHORT_FIELDS:
+            subs.append(wq.Phrase(fieldname, terms, boost=boost))
+        else:
+            subs.append(wq.And([wq.Term(fieldname, t) for t in terms], boost=boost))
+    return wq.Or(subs)
 
 
 def _prefix_query(prefix: str, boosts: dict[str, float], reader: Any) -> wq.Query:
@@ -314,9 +334,10 @@ def _proximity(parsed: ParsedQuery, boosts: dict[str, float]) -> wq.Query | None
     return wq.Or([wq.Phrase(f, words, slop=PROXIMITY_SLOP, boost=b * PROXIMITY_BOOST) for f, b in boosts.items()])
 
 
-def build_page_query(parsed: ParsedQuery, reader: Any) -> wq.Query:
+def build_page_query(parsed: ParsedQuery, reader: Any, proximity: bool = True) -> wq.Query:
     """The page-level query that finds the best pages of a document: any clause, in the page text, with
-    extra weight for pages that have every clause and where the words stand close together."""
+    extra weight for pages that have every clause and where the words stand close together (unless
+    `proximity` is False: the caller then adds the bonus itself, see `proximity_words`)."""
     boosts = {PAGE_FIELD: 1.0}
     groups = _group_queries(parsed, reader, boosts)
     if not groups:
@@ -326,8 +347,8 @@ def build_page_query(parsed: ParsedQuery, reader: Any) -> wq.Query:
     q: wq.Query = wq.Or(groups)
     if PAGE_ALL_WORDS_BOOST:
         q = wq.Or([q, wq.And(groups, boost=PAGE_ALL_WORDS_BOOST)])
-    proximity = _proximity(parsed, boosts)
-    return wq.AndMaybe(q, proximity) if proximity is not None else q
+    near = _proximity(parsed, boosts) if proximity else None
+    return wq.AndMaybe(q, near) if near is not None else q
 
 
 def highlight_terms(q: wq.Query) -> frozenset[str]:

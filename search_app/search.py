@@ -22,9 +22,18 @@ from indexer.enrich import NO_YEAR, type_labels
 from indexer.schema import KIND_PAGE
 from search_app.engine import IndexHandle, facet_postings
 from search_app.facets import FACETS, compute_facets, facet_label, toggle_query, union, without
-from search_app.matching import DocSetQuery, DocSets, TermSetCache, date_orders, first_in, near_query
+from search_app.matching import (
+    DocSetQuery,
+    DocSets,
+    TermSetCache,
+    date_orders,
+    first_in,
+    near_query,
+    restrict_phrases,
+)
 from search_app.query import (
     FIELD_BOOSTS,
+    PAGE_FIELD,
     PROXIMITY_BOOST,
     PROXIMITY_SLOP,
     ParsedQuery,
@@ -217,7 +226,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         page_docs = first_in(order, final, offset, params.per_page)
     total = len(final)
     hits: list[dict[str, Any]] = [dict(searcher.stored_fields(docnum)) for docnum in page_docs]
-    results_out = _render_hits(searcher, hits, parsed if searching else None)
+    results_out = _render_hits(searcher, sets, hits, parsed if searching else None)
     suggestion = _suggest(searcher, parsed) if searching else None
     took = (time.perf_counter() - started) * 1000
     return {
@@ -249,6 +258,7 @@ def rank_page(
     one approximation: a document outside the window cannot climb into it through the bonus alone.
     """
     window = max(RERANK_WINDOW, offset + per_page)
+    q = restrict_phrases(q, DocSetQuery(final, searcher))
     results = searcher.search(q, limit=window, filter=set(final))
     scores = {hit.docnum: hit.score for hit in results}
     words = proximity_words(parsed)
@@ -271,16 +281,25 @@ def _year_range_docs(postings: Mapping, year_from: int | None, year_to: int | No
     )
 
 
-def _render_hits(searcher: Any, hits: list[dict[str, Any]], parsed: ParsedQuery | None) -> list[dict[str, Any]]:
+def _render_hits(
+    searcher: Any, sets: DocSets, hits: list[dict[str, Any]], parsed: ParsedQuery | None
+) -> list[dict[str, Any]]:
     if not hits:
         return []
     paths = [h["path"] for h in hits]
     best_pages: dict[str, list[tuple[int, str]]] = {p: [] for p in paths}
     terms: frozenset[str] = frozenset()
     if parsed is not None and not parsed.is_empty:
-        page_q = build_page_query(parsed, searcher.reader())
+        page_q = build_page_query(parsed, searcher.reader(), proximity=False)
         terms = highlight_terms(page_q)
-        scope = wq.And([wq.Term("kind", KIND_PAGE), wq.Or([wq.Term("path", p) for p in paths])])
+        # Phrases and the proximity bonus are evaluated at the records of the documents shown only.
+        only = DocSetQuery(union(sets.term("path", p) for p in paths), searcher)
+        page_q = restrict_phrases(page_q, only)
+        words = proximity_words(parsed)
+        if words:
+            near = near_query(PAGE_FIELD, words, PROXIMITY_SLOP, PROXIMITY_BOOST, only)
+            page_q = wq.AndMaybe(page_q, near)
+        scope = wq.And([only, wq.Term("kind", KIND_PAGE)])
         phrases = [exact_words(c.text) for c in parsed.positive if c.kind == "phrase"]
         phrases = [p for p in phrases if len(p) > 1]
         terms = terms | {word for phrase in phrases for word in phrase}  # « avec » in « "Habiter avec" »

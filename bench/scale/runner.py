@@ -478,10 +478,10 @@ def concurrent_step(
         sampler = TreeSampler(proc.pid, interval=0.2, kill_above=MEMORY_CAP)
         sampler.start()
         with Phase("concurrent", extra_pids=[proc.pid]) as phase:
-            threads = [threading.Thread(target=client) for _ in range(clients)]
-            for t in threads:
+            workers = [threading.Thread(target=client) for _ in range(clients)]
+            for t in workers:
                 t.start()
-            for t in threads:
+            for t in workers:
                 t.join()
         peak = sampler.stop()
     if sampler.killed:
