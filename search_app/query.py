@@ -35,7 +35,7 @@ FIELD_BOOSTS: dict[str, float] = {"title": 3.0, "headings": 1.6, "body": 1.0, "m
 ACRONYM_WEIGHT = 0.5  # weight of the form (acronym or expansion) the user did not type
 # Weight of the mark of a written-out expansion (« =qpv ») when the acronym is typed: one term stands for the
 # four or five words of the expansion that the phrase query used to score, hence a weight of its own.
-EXPANSION_MARK_WEIGHT = 1.5
+EXPANSION_MARK_WEIGHT = 0.5
 ALT_FORM_WEIGHT = 0.9  # weight of the secondary stemming form of a word
 MINMATCH_FROM = 0  # with at least this many clauses, all but one suffice (0 = every clause is required)
 PROXIMITY_BOOST = 1.0  # extra weight when the typed words stand close together, in order (0 = off)
