@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import numpy as np
 from whoosh import query as wq
 
 from indexer.analysis import analyse, exact_words, fold
@@ -43,6 +44,7 @@ from search_app.query import (
     parse,
     proximity_words,
 )
+from search_app.scoring import Evaluator, Postings, TermCache, Unsupported, top
 from search_app.snippets import make_snippet
 
 logger = logging.getLogger(__name__)
@@ -202,24 +204,27 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     items = params.query_items()
 
     sets = DocSets(searcher, handle.shared(searcher, "term_sets", lambda _s: TermSetCache()), all_docs)
+    universe = handle.shared(searcher, "universe", lambda _s: np.array(sorted(all_docs), dtype=np.int64))
+    evaluator = Evaluator(searcher, handle.shared(searcher, "term_postings", lambda _s: TermCache()), universe)
     offset = (params.page - 1) * params.per_page
     match = "all"
+    scored: Postings | None = None
     if searching:
         q = build_query(parsed, reader, "all", proximity=False)
-        matched = sets.of(q) & all_docs
+        scored, matched = _matching(evaluator, sets, q, universe)
         facets, final = compute_facets(matched, postings, selected, range_docs, items)
         if not final and len(parsed.groups) > 1:
             q_any = build_query(parsed, reader, "any", proximity=False)
-            matched_any = sets.of(q_any) & all_docs
+            scored_any, matched_any = _matching(evaluator, sets, q_any, universe)
             facets_any, final_any = compute_facets(matched_any, postings, selected, range_docs, items)
             if final_any:
-                q, facets, final, match = q_any, facets_any, final_any, "any"
+                q, scored, facets, final, match = q_any, scored_any, facets_any, final_any, "any"
     else:
         facets, final = compute_facets(all_docs, postings, selected, range_docs, items)
     if not final or offset >= len(final):
         page_docs: list[int] = []
     elif searching and sort == "relevance":
-        page_docs = rank_page(searcher, q, parsed, final, offset, params.per_page)
+        page_docs = rank_page(searcher, q, scored, parsed, final, offset, params.per_page)
     else:
         orders = handle.shared(searcher, "date_orders", lambda s: date_orders(s, all_docs))
         order = orders["date_asc" if sort == "date_asc" else "date_desc"]
@@ -248,19 +253,46 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     }
 
 
+def _matching(
+    evaluator: Evaluator, sets: DocSets, q: wq.Query, universe: np.ndarray
+) -> tuple[Postings | None, frozenset[int]]:
+    """The scored matches of `q` among the document records, and their set; without scores (None) when the
+    query has a node the vectorised evaluator does not handle (Whoosh then scores the page's candidates)."""
+    try:
+        scored = evaluator.of(q)
+    except Unsupported as exc:
+        logger.debug("Évaluation par Whoosh (%s)", exc)
+        return None, sets.of(q) & frozenset(universe.tolist())
+    keep = np.isin(scored.ids, universe, assume_unique=True)
+    scored = Postings(scored.ids[keep], scored.scores[keep])
+    return scored, frozenset(scored.ids.tolist())
+
+
 def rank_page(
-    searcher: Any, q: wq.Query, parsed: ParsedQuery, final: frozenset[int], offset: int, per_page: int
+    searcher: Any,
+    q: wq.Query,
+    scored: Postings | None,
+    parsed: ParsedQuery,
+    final: frozenset[int],
+    offset: int,
+    per_page: int,
 ) -> list[int]:
     """The documents of one result page in relevance order.
 
-    Whoosh scores `q` for the best `window` documents among `final` (RERANK_WINDOW, or more for a page
-    beyond it); the proximity bonus is then added to those candidates only and they are sorted again. The
-    one approximation: a document outside the window cannot climb into it through the bonus alone.
+    The best `window` documents among `final` by BM25F (RERANK_WINDOW, or more for a page beyond it) come
+    from the vectorised scores (or from Whoosh when there are none); the proximity bonus is then added to
+    those candidates only and they are sorted again. The one approximation: a document outside the window
+    cannot climb into it through the bonus alone.
     """
     window = max(RERANK_WINDOW, offset + per_page)
-    q = restrict_phrases(q, DocSetQuery(final, searcher))
-    results = searcher.search(q, limit=window, filter=set(final))
-    scores = {hit.docnum: hit.score for hit in results}
+    if scored is not None:
+        allowed = np.fromiter(final, dtype=np.int64, count=len(final))
+        allowed.sort()
+        scores = dict(top(scored, allowed, window))
+    else:
+        q = restrict_phrases(q, DocSetQuery(final, searcher))
+        results = searcher.search(q, limit=window, filter=set(final))
+        scores = {hit.docnum: hit.score for hit in results}
     words = proximity_words(parsed)
     if words and len(scores) > 1:
         only = DocSetQuery(scores, searcher)

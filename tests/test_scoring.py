@@ -1,0 +1,104 @@
+"""The vectorised evaluator gives Whoosh's matches and Whoosh's scores, on every benchmark query and a few
+syntax cases, and the search falls back to Whoosh for what it does not handle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh import query as wq
+
+from indexer.schema import KIND_DOC
+from search_app.engine import IndexHandle
+from search_app.query import build_page_query, build_query, parse
+from search_app.scoring import Evaluator, Postings, TermCache, Unsupported, top
+from search_app.search import SearchParams, run_search
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = [q["q"] for q in json.loads((ROOT / "bench/relevance/queries.json").read_text("utf-8"))["queries"]]
+SYNTAX = [
+    '"politique de la ville"',
+    "« conseil citoyen »",
+    "conseils citoyens -Lunel",
+    "habitat OU logement",
+    "particip*",
+    "QPV santé",
+    "quartier prioritaire de la politique de la ville",
+    "-emploi",
+]
+
+
+@pytest.fixture(scope="module")
+def handle(sample_settings):
+    h = IndexHandle(sample_settings.index)
+    yield h
+    h.close()
+
+
+def _universe(searcher) -> np.ndarray:
+    return np.array(sorted(searcher.docs_for_query(wq.Term("kind", KIND_DOC))), dtype=np.int64)
+
+
+@pytest.mark.parametrize("mode", ["all", "any"])
+def test_matches_and_scores_are_whooshs(handle, mode: str) -> None:
+    searcher = handle.searcher()
+    universe = _universe(searcher)
+    documents = set(universe.tolist())  # (`Every` is the document records here, every record for Whoosh)
+    evaluator = Evaluator(searcher, TermCache(), universe)
+    checked = 0
+    for text in QUERIES + SYNTAX:
+        q = build_query(parse(text), searcher.reader(), mode, proximity=False)
+        results = searcher.search(q, limit=None, optimize=False)
+        expected = {hit.docnum: hit.score for hit in results if hit.docnum in documents}
+        got = evaluator.of(q)
+        assert set(got.ids.tolist()) & documents == set(expected), text
+        for docnum, score in zip(got.ids.tolist(), got.scores.tolist(), strict=True):
+            if docnum in documents:
+                assert score == pytest.approx(expected[docnum], rel=1e-6), (text, docnum)
+        checked += bool(expected)
+    assert checked > 100
+
+
+def test_page_queries_too(handle) -> None:
+    searcher = handle.searcher()
+    evaluator = Evaluator(searcher, TermCache(), _universe(searcher))
+    for text in QUERIES[:40]:
+        q = build_page_query(parse(text), searcher.reader(), proximity=False)
+        expected = {hit.docnum: hit.score for hit in searcher.search(q, limit=None, optimize=False)}
+        got = evaluator.of(q)
+        assert dict(zip(got.ids.tolist(), got.scores.tolist(), strict=True)) == pytest.approx(expected), text
+
+
+def test_cache_is_bounded_and_reused(handle) -> None:
+    searcher = handle.searcher()
+    cache = TermCache(max_postings=50)
+    evaluator = Evaluator(searcher, cache, _universe(searcher))
+    first = evaluator.term("body", "habit")
+    assert len(first) > 50  # bigger than the cache: kept alone, then dropped by the next one
+    assert evaluator.term("body", "habit") is first
+    evaluator.term("body", "emploi")
+    assert cache.get(("body", "habit")) is None
+    assert evaluator.term("body", "mot-absent-du-corpus").ids.size == 0
+
+
+def test_top_keeps_ties_in_document_order() -> None:
+    postings = Postings(np.array([2, 5, 7, 9, 11]), np.array([1.0, 3.0, 3.0, 0.5, 3.0]))
+    assert top(postings, np.array([2, 5, 7, 9, 11]), 2) == [(5, 3.0), (7, 3.0)]
+    assert top(postings, np.array([2, 7, 9]), 5) == [(7, 3.0), (2, 1.0), (9, 0.5)]
+
+
+def test_unsupported_nodes_fall_back_to_whoosh(handle, sample_settings, monkeypatch) -> None:
+    import search_app.search as search_module
+
+    expected = run_search(SearchParams.from_args({"q": "clauses sociales"}, sample_settings), handle)
+
+    def refuse(self, q):  # type: ignore[no-untyped-def]
+        raise Unsupported("test")
+
+    monkeypatch.setattr(search_module.Evaluator, "of", refuse)
+    fallback = run_search(SearchParams.from_args({"q": "clauses sociales"}, sample_settings), handle)
+    assert fallback["total"] == expected["total"]
+    assert [r["path"] for r in fallback["results"]] == [r["path"] for r in expected["results"]]
+    assert fallback["facets"] == expected["facets"]
