@@ -396,7 +396,37 @@ def exact_terms(words: list[str]) -> list[str]:
 
 
 def exact_words(text: str) -> list[str]:
-    """The terms of `text` in the exact field, at query time."""
+    """The terms of `text` in the exact field, at query time (the exact chain in query mode, fused: one
+    cached function per token, as `word_analysis` does for the French chain; a test compares them)."""
+    out = []
+    for raw in _WORD_RE.findall(text):
+        word = exact_word(raw)
+        if word:
+            out.append(word)
+    return out
+
+
+_WORD_RE = re.compile(WORD_PATTERN)
+
+
+@lru_cache(maxsize=200_000)
+def exact_word(raw: str) -> str:
+    """One token as the exact chain makes it at query time: lowercase, elision removed, a compound joined,
+    accents folded."""
+    word = raw.lower()
+    if "'" in word or "’" in word:
+        word = word.replace("’", "'")
+        head, _, rest = word.partition("'")
+        if head in ELISIONS and rest:
+            word = rest
+        word = word.replace("'", "")
+    if "-" in word or "‐" in word:
+        word = "".join(p for p in re.split(r"[-‐]+", word) if p)
+    return fold(word)
+
+
+def exact_chain_words(text: str) -> list[str]:
+    """`exact_words` through the chain of small stages (the reference it must agree with)."""
     return [t.text for t in _exact()(text, mode="query")]
 
 

@@ -17,11 +17,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.compat import loads
+from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 logger = logging.getLogger(__name__)
@@ -218,20 +221,155 @@ class Evaluator:
             return self._phrase(q).scaled(boost)
         raise Unsupported(type(q).__name__)
 
-    def _phrase(self, q: wq.Phrase) -> Postings:
-        from search_app.matching import DocSetQuery, near_query
+    # -----------------------------------------------------------------------------------------------------
+    # The same, at given documents only (a few hundred): postings are skipped to them, never read whole.
 
+    def _scorer(self, fieldname: str, btext: bytes) -> Any:
+        return self.searcher.weighting.scorer(self.searcher, fieldname, btext)
+
+    def _lengths(self, reader: Any, offset: int, fieldname: str) -> np.ndarray:
+        key = (offset, fieldname)
+        lengths = self.cache.lengths.get(key)
+        if lengths is None:
+            lengths = _field_lengths(reader, fieldname)
+            self.cache.lengths[key] = lengths
+        return lengths
+
+    def term_at(
+        self, fieldname: str, text: str | bytes, docs: np.ndarray, positions: bool = False
+    ) -> tuple[Postings, list[list[int]]]:
+        """The term's postings among `docs` (sorted document numbers) with their BM25F scores, and, when
+        asked, each one's positions."""
+        searcher = self.searcher
+        if fieldname not in searcher.schema or not len(docs):
+            return EMPTY, []
+        field = searcher.schema[fieldname]
+        try:
+            btext = field.to_bytes(text.decode("utf-8") if isinstance(text, bytes) else text)
+        except ValueError:
+            return EMPTY, []
+        if (fieldname, btext) not in searcher.reader():
+            return EMPTY, []
+        scorer = self._scorer(fieldname, btext)
+        bm25 = all(hasattr(scorer, a) for a in ("idf", "avgfl", "B", "K1"))
+        ids: list[int] = []
+        weights: list[float] = []
+        lengths: list[float] = []
+        found_positions: list[list[int]] = []
+        for leaf, offset in self._leaves:
+            reader = leaf.reader()
+            count = reader.doc_count_all()
+            local = docs[(docs >= offset) & (docs < offset + count)] - offset
+            if not len(local) or (fieldname, btext) not in reader:
+                continue
+            m = reader.postings(fieldname, btext)
+            while not isinstance(m, W3LeafMatcher) and hasattr(m, "child"):
+                m = m.child  # (the documents asked for are live ones)
+            field_lengths = self._lengths(reader, offset, fieldname) if bm25 else None
+            for d in local.tolist():
+                if not m.is_active():
+                    break
+                if m.id() < d:
+                    m.skip_to(d)
+                    if not m.is_active():
+                        break
+                if m.id() == d:
+                    ids.append(d + offset)
+                    weights.append(m.weight())
+                    if field_lengths is not None:
+                        lengths.append(field_lengths[d])
+                    if positions:
+                        value = m.value()
+                        if not value.endswith(b"."):
+                            value += b"."
+                        found_positions.append(list(accumulate(loads(value[_INT_SIZE:]))))
+        if not ids:
+            return EMPTY, []
+        w = np.array(weights, dtype=np.float64)
+        if bm25:
+            fl = np.array(lengths, dtype=np.float64)
+            k1, b = scorer.K1, scorer.B
+            scores = scorer.idf * ((w * (k1 + 1)) / (w + k1 * ((1 - b) + b * fl / scorer.avgfl)))
+        else:
+            scores = w
+        return Postings(np.array(ids, dtype=np.int64), scores), found_positions
+
+    def at(self, q: wq.Query, docs: np.ndarray) -> Postings:
+        """`of(q)` among `docs` (sorted document numbers), phrases checked by their positions there."""
+        boost = getattr(q, "boost", 1.0)
+        if isinstance(q, wq.Term):
+            return self.term_at(q.fieldname, q.text, docs)[0].scaled(boost)
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return EMPTY
+        if isinstance(q, wq.Every):
+            inside = docs[np.isin(docs, self.universe, assume_unique=True)]
+            return Postings(inside, np.full(len(inside), boost))
+        if isinstance(q, wq.AndMaybe):
+            return _and_maybe(self.at(q.a, docs), self.at(q.b, docs)).scaled(boost)
+        if isinstance(q, wq.AndNot):
+            a = self.at(q.a, docs)
+            b = self.at(q.b, a.ids)
+            keep = ~np.isin(a.ids, b.ids, assume_unique=True)
+            return Postings(a.ids[keep], a.scores[keep]).scaled(boost)
+        if isinstance(q, wq.Or):
+            if (q.minmatch and q.minmatch > 1) or getattr(q, "scale", None):
+                raise Unsupported(repr(q))
+            return _union([self.at(s, docs) for s in q.subqueries]).scaled(boost)
+        if isinstance(q, wq.And):
+            out = docs
+            parts = []
+            for sub in q.subqueries:
+                part = self.at(sub, out)
+                parts.append(part)
+                out = part.ids
+                if not len(out):
+                    return EMPTY
+            return _intersection(parts).scaled(boost)
+        if isinstance(q, wq.Phrase):
+            return self.near_at(q.fieldname, list(q.words), q.slop, docs).scaled(boost)
+        raise Unsupported(type(q).__name__)
+
+    def near_at(self, fieldname: str, words: list[str], slop: int, docs: np.ndarray) -> Postings:
+        """The documents of `docs` where `words` stand in order, each at most `slop` positions after the
+        previous one (Whoosh's `Phrase` and its `SpanNear2` with `mindist=1`), scored as Whoosh scores them:
+        the sum of the words' scores."""
+        candidates = docs
+        found: list[tuple[Postings, list[list[int]]]] = []
+        for word in words:
+            postings, positions = self.term_at(fieldname, word, candidates, positions=True)
+            if not len(postings):
+                return EMPTY
+            found.append((postings, positions))
+            candidates = postings.ids
+        keep_ids: list[int] = []
+        keep_scores: list[float] = []
+        for docnum in candidates.tolist():
+            total = 0.0
+            reach: set[int] | None = None
+            for postings, positions in found:
+                j = int(np.searchsorted(postings.ids, docnum))
+                total += float(postings.scores[j])
+                here = positions[j]
+                if reach is None:
+                    reach = set(here)
+                else:
+                    reach = {p for p in here if any(p - k in reach for k in range(1, slop + 1))}
+                if not reach:
+                    break
+            if reach:
+                keep_ids.append(docnum)
+                keep_scores.append(total)
+        if not keep_ids:
+            return EMPTY
+        return Postings(np.array(keep_ids, dtype=np.int64), np.array(keep_scores))
+
+    def _phrase(self, q: wq.Phrase) -> Postings:
         words = _intersection([self.term(q.fieldname, w) for w in q.words])
         if not len(words):
             return EMPTY
         if len(q.words) == 1:
             return words
-        only = DocSetQuery(words.ids.tolist(), self.searcher)
-        near = near_query(q.fieldname, list(q.words), q.slop, 1.0, only)
-        found = np.fromiter(self.searcher.docs_for_query(near), dtype=np.int64)
-        found.sort()
-        keep = np.isin(words.ids, found, assume_unique=True)
-        return Postings(words.ids[keep], words.scores[keep])
+        return self.near_at(q.fieldname, list(q.words), q.slop, words.ids)
 
 
 def _union(parts: list[Postings]) -> Postings:

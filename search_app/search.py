@@ -224,14 +224,14 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     if not final or offset >= len(final):
         page_docs: list[int] = []
     elif searching and sort == "relevance":
-        page_docs = rank_page(searcher, q, scored, parsed, final, offset, params.per_page)
+        page_docs = rank_page(searcher, evaluator, q, scored, parsed, final, offset, params.per_page)
     else:
         orders = handle.shared(searcher, "date_orders", lambda s: date_orders(s, all_docs))
         order = orders["date_asc" if sort == "date_asc" else "date_desc"]
         page_docs = first_in(order, final, offset, params.per_page)
     total = len(final)
     hits: list[dict[str, Any]] = [dict(searcher.stored_fields(docnum)) for docnum in page_docs]
-    results_out = _render_hits(searcher, sets, hits, parsed if searching else None)
+    results_out = _render_hits(searcher, sets, evaluator, hits, parsed if searching else None)
     suggestion = _suggest(searcher, parsed) if searching else None
     took = (time.perf_counter() - started) * 1000
     return {
@@ -270,6 +270,7 @@ def _matching(
 
 def rank_page(
     searcher: Any,
+    evaluator: Evaluator,
     q: wq.Query,
     scored: Postings | None,
     parsed: ParsedQuery,
@@ -285,15 +286,22 @@ def rank_page(
     cannot climb into it through the bonus alone.
     """
     window = max(RERANK_WINDOW, offset + per_page)
+    words = proximity_words(parsed)
     if scored is not None:
         allowed = np.fromiter(final, dtype=np.int64, count=len(final))
         allowed.sort()
         scores = dict(top(scored, allowed, window))
-    else:
-        q = restrict_phrases(q, DocSetQuery(final, searcher))
-        results = searcher.search(q, limit=window, filter=set(final))
-        scores = {hit.docnum: hit.score for hit in results}
-    words = proximity_words(parsed)
+        if words and len(scores) > 1:
+            candidates = np.array(sorted(scores), dtype=np.int64)
+            for fieldname, boost in FIELD_BOOSTS.items():
+                near = evaluator.near_at(fieldname, words, PROXIMITY_SLOP, candidates)
+                for docnum, bonus in zip(near.ids.tolist(), near.scores.tolist(), strict=True):
+                    scores[docnum] += boost * PROXIMITY_BOOST * bonus
+        order = sorted(scores, key=lambda d: (-scores[d], d))
+        return order[offset : offset + per_page]
+    q = restrict_phrases(q, DocSetQuery(final, searcher))
+    results = searcher.search(q, limit=window, filter=set(final))
+    scores = {hit.docnum: hit.score for hit in results}
     if words and len(scores) > 1:
         only = DocSetQuery(scores, searcher)
         near = wq.Or([near_query(f, words, PROXIMITY_SLOP, b * PROXIMITY_BOOST, only) for f, b in FIELD_BOOSTS.items()])
@@ -302,6 +310,41 @@ def rank_page(
                 scores[hit.docnum] += hit.score
     order = sorted(scores, key=lambda d: (-scores[d], d))
     return order[offset : offset + per_page]
+
+
+def _ranked_pages(
+    searcher: Any, sets: DocSets, evaluator: Evaluator, page_q: wq.Query, parsed: ParsedQuery, paths: list[str]
+) -> list[int]:
+    """The page records of the documents shown that match the page query, best first (ties in record
+    order); the proximity bonus included. Evaluated at those records only."""
+    records = union(sets.term("path", p) for p in paths)
+    pages = sets.term("kind", KIND_PAGE)
+    scope = np.array(sorted(d for d in records if d in pages), dtype=np.int64)
+    words = proximity_words(parsed)
+    try:
+        scored = evaluator.at(page_q, scope)
+        if words and len(scored):
+            near = evaluator.near_at(PAGE_FIELD, words, PROXIMITY_SLOP, scored.ids)
+            scored = _with_bonus(scored, near, PROXIMITY_BOOST)
+        order = np.lexsort((scored.ids, -scored.scores))
+        return scored.ids[order].tolist()
+    except Unsupported as exc:
+        logger.debug("Pages choisies par Whoosh (%s)", exc)
+    only = DocSetQuery(scope.tolist(), searcher)
+    page_q = restrict_phrases(page_q, only)
+    if words:
+        page_q = wq.AndMaybe(page_q, near_query(PAGE_FIELD, words, PROXIMITY_SLOP, PROXIMITY_BOOST, only))
+    return [hit.docnum for hit in searcher.search(wq.And([only, page_q]), limit=None)]
+
+
+def _with_bonus(scored: Postings, bonus: Postings, weight: float) -> Postings:
+    """`scored` with `weight` × the scores of `bonus` added where it has them."""
+    if not len(bonus):
+        return scored
+    positions = np.searchsorted(scored.ids, bonus.ids)
+    scores = scored.scores.copy()
+    scores[positions] += weight * bonus.scores
+    return Postings(scored.ids, scores)
 
 
 def _year_range_docs(postings: Mapping, year_from: int | None, year_to: int | None) -> frozenset[int] | None:
@@ -314,7 +357,11 @@ def _year_range_docs(postings: Mapping, year_from: int | None, year_to: int | No
 
 
 def _render_hits(
-    searcher: Any, sets: DocSets, hits: list[dict[str, Any]], parsed: ParsedQuery | None
+    searcher: Any,
+    sets: DocSets,
+    evaluator: Evaluator,
+    hits: list[dict[str, Any]],
+    parsed: ParsedQuery | None,
 ) -> list[dict[str, Any]]:
     if not hits:
         return []
@@ -324,26 +371,20 @@ def _render_hits(
     if parsed is not None and not parsed.is_empty:
         page_q = build_page_query(parsed, searcher.reader(), proximity=False)
         terms = highlight_terms(page_q)
-        # Phrases and the proximity bonus are evaluated at the records of the documents shown only.
-        only = DocSetQuery(union(sets.term("path", p) for p in paths), searcher)
-        page_q = restrict_phrases(page_q, only)
-        words = proximity_words(parsed)
-        if words:
-            near = near_query(PAGE_FIELD, words, PROXIMITY_SLOP, PROXIMITY_BOOST, only)
-            page_q = wq.AndMaybe(page_q, near)
-        scope = wq.And([only, wq.Term("kind", KIND_PAGE)])
         phrases = [exact_words(c.text) for c in parsed.positive if c.kind == "phrase"]
         phrases = [p for p in phrases if len(p) > 1]
         terms = terms | {word for phrase in phrases for word in phrase}  # « avec » in « "Habiter avec" »
         candidates: dict[str, list[tuple[tuple[int, int, int], int, str]]] = {p: [] for p in paths}
-        for rank, hit in enumerate(searcher.search(wq.And([page_q, scope]), limit=len(paths) * 60)):
-            found = candidates[hit["path"]]
-            if len(found) < MAX_PAGE_CANDIDATES:
-                text = hit.get("text") or ""
+        ranked = _ranked_pages(searcher, sets, evaluator, page_q, parsed, paths)
+        for rank, docnum in enumerate(ranked[: len(paths) * 60]):
+            fields = searcher.stored_fields(docnum)
+            found = candidates.get(fields.get("path"))
+            if found is not None and len(found) < MAX_PAGE_CANDIDATES:
+                text = fields.get("text") or ""
                 # A table of contents names every topic: show it only when no real page matches; a quoted
                 # phrase must be on the page as typed (pages have no exact field, see the query module).
                 key = (_missing_phrases(text, phrases), int(is_contents_page(text)), rank)
-                found.append((key, hit["page"], text))
+                found.append((key, fields.get("page"), text))
         for path, found in candidates.items():
             best_pages[path] = [(page, text) for _key, page, text in sorted(found)[:MAX_PAGES_SHOWN]]
     out = []

@@ -115,3 +115,30 @@ def test_fused_filter_agrees_with_the_chain_of_stages():
             got = [(t.text, t.pos) for t in fused(text, positions=True, mode=mode)]
             expected = [(t.text, t.pos) for t in chain(text, positions=True, mode=mode)]
             assert got == expected, text[:60]
+
+
+def test_exact_words_agree_with_the_exact_chain():
+    from pathlib import Path
+
+    from indexer.analysis import exact_chain_words, exact_words
+
+    texts = [
+        "L’économie sociale et solidaire d'aujourd'hui, socio-économique ‐ QPV 2016 l'l' ' x-y-z",
+        "jusqu’à l’État — « Habiter avec » ; Œuvre, cœur, ÆTHER, co-construction.",
+    ]
+    for page in sorted(Path("corpus/site").rglob("*.html"))[:12]:
+        texts.append(page.read_text(encoding="utf-8", errors="replace"))
+    for text in texts:
+        assert exact_words(text) == exact_chain_words(text), text[:60]
+
+
+def test_the_exact_field_indexes_words_and_pairs_and_the_expansions_are_marked():
+    from indexer.analysis import exact_analyzer, exact_terms, french_analyzer
+
+    terms = [t.text for t in exact_analyzer()("Politique de la ville socio-économique", mode="index")]
+    assert terms[:5] == ["politique", "de", "politique de", "la", "de la"]
+    assert "ville socioeconomique" in terms and "ville socio" in terms and "socio economique" in terms
+    assert exact_terms(["politique", "de", "la", "ville"]) == ["politique de", "de la", "la ville"]
+    text = "Les quartiers prioritaires de la politique de la ville (QPV) et le quartier prioritaire de la ville"
+    marked = [(t.text, t.pos) for t in french_analyzer()(text, positions=True, mode="index") if t.text[0] == "="]
+    assert marked == [("=qpv", 1)]  # the second is not the whole expansion

@@ -102,3 +102,34 @@ def test_unsupported_nodes_fall_back_to_whoosh(handle, sample_settings, monkeypa
     assert fallback["total"] == expected["total"]
     assert [r["path"] for r in fallback["results"]] == [r["path"] for r in expected["results"]]
     assert fallback["facets"] == expected["facets"]
+
+
+def test_evaluation_at_given_records_is_whooshs_there(handle) -> None:
+    from search_app.matching import DocSetQuery
+
+    searcher = handle.searcher()
+    evaluator = Evaluator(searcher, TermCache(), _universe(searcher))
+    scope = np.arange(0, searcher.doc_count_all(), 3, dtype=np.int64)  # a third of all records
+    only = DocSetQuery(scope.tolist(), searcher)
+    for text in QUERIES[:60] + SYNTAX[:4]:
+        q = build_page_query(parse(text), searcher.reader(), proximity=False)
+        results = searcher.search(wq.And([only, q]), limit=None, optimize=False)
+        expected = {hit.docnum: hit.score for hit in results}
+        got = evaluator.at(q, scope)
+        assert dict(zip(got.ids.tolist(), got.scores.tolist(), strict=True)) == pytest.approx(expected), text
+
+
+@pytest.mark.parametrize("slop", [1, 2])
+def test_near_at_is_whooshs_phrase(handle, slop: int) -> None:
+    searcher = handle.searcher()
+    evaluator = Evaluator(searcher, TermCache(), _universe(searcher))
+    everything = np.arange(searcher.doc_count_all(), dtype=np.int64)
+    checked = 0
+    for words in (["conseil", "citoyen"], ["polit", "vill"], ["claus", "social"], ["sant", "mental", "local"]):
+        for fieldname in ("body", "page_body", "title"):
+            phrase = wq.Phrase(fieldname, words, slop=slop)
+            expected = {hit.docnum: hit.score for hit in searcher.search(phrase, limit=None, optimize=False)}
+            got = evaluator.near_at(fieldname, words, slop, everything)
+            assert dict(zip(got.ids.tolist(), got.scores.tolist(), strict=True)) == pytest.approx(expected)
+            checked += len(expected)
+    assert checked > 50

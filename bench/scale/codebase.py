@@ -20,19 +20,19 @@ PACKAGES = ("indexer", "search_app")
 _active: Path | None = None
 
 
-def _files(root: Path) -> list[Path]:
+def _files(root: Path, packages: tuple[str, ...] = PACKAGES) -> list[Path]:
     out = []
-    for package in PACKAGES:
+    for package in packages:
         for dirpath, dirs, names in os.walk(root / package):
             dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
             out += [Path(dirpath, n) for n in sorted(names) if not n.endswith((".pyc", ".pyo"))]
     return out
 
 
-def code_hash(root: Path = ROOT) -> str:
-    """A short hash of the engine's files (paths and contents)."""
+def code_hash(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> str:
+    """A short hash of the engine's files (paths and contents), or of some of its packages only."""
     h = hashlib.sha256()
-    for path in _files(root):
+    for path in _files(root, packages):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()[:12]
 
@@ -89,3 +89,12 @@ def env() -> dict[str, str]:
     if os.environ.get("PYTHONPATH"):
         paths.append(os.environ["PYTHONPATH"])
     return dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
+
+
+def index_hash(code: str | None = None, work: Path | None = None) -> str | None:
+    """The hash of the indexer package alone (what an index depends on) for the active code, or for the
+    snapshot `scale-code-<code>` in `work` when it still exists (None when it does not)."""
+    if code is None:
+        return code_hash(active(), ("indexer",))
+    folder = (work or Path("/tmp")) / f"scale-code-{code}"
+    return code_hash(folder, ("indexer",)) if (folder / "indexer").is_dir() else None

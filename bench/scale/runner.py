@@ -627,11 +627,19 @@ def run_one(n: int, args: Any) -> dict[str, Any]:
         "generation_s": manifest.get("generation_seconds"),
     }
     code = codebase.active_hash()
+    index_code = codebase.index_hash()
     if state.get("code") not in (None, code):
-        logger.info("[%s] engine code %s, index built by %s: rebuilt", name, code, state.get("code"))
-        for key in ("cold", "warm", "requests", "concurrent", "inprocess", "fts", "text"):
-            state.pop(key, None)
+        built_by = state.get("index_code") or codebase.index_hash(state.get("code"), Path(args.work))
+        if built_by == index_code:  # only the search side changed: the index and its build figures stand
+            logger.info("[%s] engine code %s (index code unchanged): searches measured again", name, code)
+            for key in ("requests", "concurrent", "inprocess", "fts"):
+                state.pop(key, None)
+        else:
+            logger.info("[%s] engine code %s, index built by %s: rebuilt", name, code, state.get("code"))
+            for key in ("cold", "warm", "requests", "concurrent", "inprocess", "fts", "text"):
+                state.pop(key, None)
     state["code"] = code
+    state["index_code"] = index_code
     save()
     step("baseline", lambda: baseline(corpus))
     index_ready = (index / "current").exists()
