@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
                      "concurrent, fts (repeatable)")  # fmt: skip
     run.add_argument("--fresh", action="store_true", help="redo every step (the corpus is still reused)")
     run.add_argument("--redo", action="append", default=[], help="redo one step (repeatable)")
+    run.add_argument("--keep-index", action="store_true", help="keep an index built by other code (when the "
+                     "indexer changed on the query side only; recorded in the report)")  # fmt: skip
     run.add_argument("--quiet-cores", type=float, default=0.4, help="start a step when other processes use less")
     run.add_argument("--quiet-wait", type=float, default=300.0, help="wait at most this long for it (0: never)")
     prof = sub.add_parser("profile", help="py-spy / pyinstrument on a cold build and on the request path")

@@ -630,7 +630,10 @@ def run_one(n: int, args: Any) -> dict[str, Any]:
     index_code = codebase.index_hash()
     if state.get("code") not in (None, code):
         built_by = state.get("index_code") or codebase.index_hash(state.get("code"), Path(args.work))
-        if built_by == index_code:  # only the search side changed: the index and its build figures stand
+        keep = getattr(args, "keep_index", False) and "cold" in state
+        if keep:
+            state["index_kept"] = f"built by code {state.get('code')} (indexer {built_by}), kept with --keep-index"
+        if built_by == index_code or keep:  # only the search side changed: the index and its figures stand
             logger.info("[%s] engine code %s (index code unchanged): searches measured again", name, code)
             for key in ("requests", "concurrent", "inprocess", "fts"):
                 state.pop(key, None)
