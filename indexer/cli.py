@@ -128,7 +128,11 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
-        print(f"Erreur système : {exc.strerror or exc} ({getattr(exc, 'filename', '') or ''})", file=sys.stderr)
+        filename = getattr(exc, "filename", "") or ""
+        hint = ""
+        if exc.errno in (errno.EINVAL, errno.EIO) or not filename:  # e.g. a seek past the end of a truncated file
+            hint = " ; si l’index est endommagé, reconstruisez-le avec « python -m indexer build »"
+        print(f"Erreur système : {exc.strerror or exc} ({filename}){hint}", file=sys.stderr)
         return 1
     except Exception as exc:  # e.g. an index damaged on disk: one line here, the traceback with -v
         logger.debug("Erreur inattendue", exc_info=True)

@@ -8,6 +8,7 @@ of each facet value, as sets of document numbers) is computed once per generatio
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -38,6 +39,7 @@ class IndexHandle:
         self._target: str | None = None
         self._shared: dict[tuple[str, int], dict[str, Any]] = {}
         self._failed: tuple[tuple[Any, ...], str] | None = None
+        self._open: list[Any] = []  # every thread's searcher, closed with the handle (their files with them)
 
     def _live_target(self) -> str | None:
         try:
@@ -62,17 +64,28 @@ class IndexHandle:
         ix, target = self._index()
         local = self._local
         searcher = getattr(local, "searcher", None)
-        if searcher is None or local.target != target:
+        if searcher is None or local.target != target or searcher.is_closed:
             if searcher is not None:
-                searcher.close()
-            local.searcher = ix.searcher(weighting=ranking_model())
+                self._forget(searcher)
+            local.searcher = self._remember(ix.searcher(weighting=ranking_model()))
             local.target = target
         elif not local.searcher.up_to_date():
             # Not `searcher.refresh()`: it reuses the readers of unchanged segment names, and those keep their
             # old deletion sets, so documents deleted by an update would still be found (see the smoke test).
-            local.searcher.close()
-            local.searcher = ix.searcher(weighting=ranking_model())
+            self._forget(local.searcher)
+            local.searcher = self._remember(ix.searcher(weighting=ranking_model()))
         return local.searcher
+
+    def _remember(self, searcher: Any) -> Any:
+        with self._lock:
+            self._open.append(searcher)
+        return searcher
+
+    def _forget(self, searcher: Any) -> None:
+        with self._lock:
+            if searcher in self._open:
+                self._open.remove(searcher)
+        searcher.close()
 
     def healthy(self) -> tuple[bool, str]:
         """Whether the index is open and searchable, with a French reason when not.
@@ -123,15 +136,20 @@ class IndexHandle:
         return value
 
     def close(self) -> None:
-        """Close this thread's searcher and the index."""
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None:
-            searcher.close()
-            self._local.searcher = None
+        """Close every thread's searcher (their files) and the index; call it when no search is running."""
+        self._local.searcher = None
         with self._lock:
+            searchers, self._open = self._open, []
+            for searcher in searchers:
+                with contextlib.suppress(Exception):
+                    searcher.close()
             if self._ix is not None:
                 self._ix.close()
                 self._ix = None
+
+    def __del__(self) -> None:  # an app dropped without `close()` (tests): its files closed, not leaked
+        with contextlib.suppress(Exception):
+            self.close()
 
 
 def facet_postings(searcher: Any) -> dict[str, dict[str, frozenset[int]]]:

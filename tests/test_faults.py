@@ -132,7 +132,14 @@ def serve_without_listening(monkeypatch: pytest.MonkeyPatch, argv: list[str]):  
 
 
 def segment(settings: Settings) -> Path:
-    return next((settings.index / "current").glob("*.seg"))
+    """The segment's term index (opened with the searcher); segments are not compound files."""
+    return next((settings.index / "current").glob("*.trm"))
+
+
+def data_files(settings: Settings) -> list[Path]:
+    """The files a search reads: term index and postings."""
+    current = settings.index / "current"
+    return [next(current.glob("*.trm")), next(current.glob("*.pst"))]
 
 
 @pytest.mark.parametrize(
@@ -180,30 +187,32 @@ def test_the_server_starts_says_why_and_answers_503(
 
 
 def test_damage_found_in_the_middle_of_a_search_is_a_503_never_a_500(mini_copy: Settings) -> None:
-    original = segment(mini_copy).read_bytes()
     statuses = []
-    for start, end in [(0.05, 0.3), (0.2, 0.5), (0.3, 0.6), (0.5, 0.8), (0.6, 0.95), (0.1, 0.9)]:
-        damaged = bytearray(original)
-        damaged[int(len(damaged) * start) : int(len(damaged) * end)] = bytes(
-            int(len(damaged) * end) - int(len(damaged) * start)
-        )
-        segment(mini_copy).write_bytes(bytes(damaged))
-        web = create_app({"SETTINGS": mini_copy}).test_client()  # not TESTING: as in production
-        for url in (
-            "/healthz",
-            "/api/search?q=clauses",
-            "/api/search?q=sante",
-            "/?q=sante+mentale",
-            "/api/search",
-            "/document/site/2016/clauses-sociales.html",
-        ):
-            response = web.get(url)
-            body = response.get_data(as_text=True)
-            assert response.status_code in (200, 404, 503), (start, end, url, body[:300])
-            assert "Traceback" not in body
-            if response.status_code == 503 and url.startswith("/api/"):
-                assert "index endommagé ou incomplet" in response.get_json()["error"]
-            statuses.append(response.status_code)
+    for target in data_files(mini_copy):  # zeroed ranges of the term index, then of the postings
+        original = target.read_bytes()
+        for start, end in [(0.05, 0.3), (0.2, 0.5), (0.3, 0.6), (0.5, 0.8), (0.6, 0.95), (0.1, 0.9)]:
+            damaged = bytearray(original)
+            damaged[int(len(damaged) * start) : int(len(damaged) * end)] = bytes(
+                int(len(damaged) * end) - int(len(damaged) * start)
+            )
+            target.write_bytes(bytes(damaged))
+            web = create_app({"SETTINGS": mini_copy}).test_client()  # not TESTING: as in production
+            for url in (
+                "/healthz",
+                "/api/search?q=clauses",
+                "/api/search?q=sante",
+                "/?q=sante+mentale",
+                "/api/search",
+                "/document/site/2016/clauses-sociales.html",
+            ):
+                response = web.get(url)
+                body = response.get_data(as_text=True)
+                assert response.status_code in (200, 404, 503), (target.name, start, end, url, body[:300])
+                assert "Traceback" not in body
+                if response.status_code == 503 and url.startswith("/api/"):
+                    assert "index endommagé ou incomplet" in response.get_json()["error"]
+                statuses.append(response.status_code)
+        target.write_bytes(original)
     assert 503 in statuses
 
 

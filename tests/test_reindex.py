@@ -126,7 +126,9 @@ def test_sigkill_at_random_moments(mini_copy):
         time.sleep(rng.uniform(0.3, 1.2))  # the delay is the randomised kill point, not a wait for a result
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=60)
-        assert IndexHandle(mini_copy.index).healthy()[0]
+        handle = IndexHandle(mini_copy.index)
+        assert handle.healthy()[0]
+        handle.close()
         # The index is either the old state or a newer one, never a broken one.
         assert index_status(mini_copy.index)["documents"] in range(5, expected + 1)
     update_index(mini_copy)
