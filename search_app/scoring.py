@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from bisect import bisect_left
 from collections import OrderedDict
 from itertools import accumulate
 from typing import Any
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 # Largest number of postings kept in the cache (12 bytes each: a document number and a score).
 CACHE_POSTINGS = 8_000_000
+MAX_BLOCK_INDEXES = 20_000  # terms whose block index is kept
 
 _EMPTY_IDS = np.empty(0, dtype=np.int64)
 _EMPTY_SCORES = np.empty(0, dtype=np.float64)
@@ -70,6 +72,8 @@ class TermCache:
         self._items: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._size = 0
         self.lengths: dict[tuple[int, str], np.ndarray] = {}  # (segment offset, field) → record lengths
+        # (segment offset, field, term) → block index (see `_block_index`): small, a few numbers per block
+        self.blocks: dict[tuple[int, str, bytes], tuple[list[int], list[int]]] = {}
 
     def get(self, key: tuple[str, str]) -> Postings | None:
         with self._lock:
@@ -137,6 +141,61 @@ def _leaf_arrays(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
     if not id_blocks:
         return _EMPTY_IDS, _EMPTY_SCORES
     return np.concatenate(id_blocks), np.concatenate(weight_blocks)
+
+
+def _block_index(matcher: W3LeafMatcher) -> tuple[list[int], list[int]]:
+    """The last document number and the file position of every block of a fresh leaf matcher (Whoosh keeps
+    no skip list: reaching a block means reading every block header before it)."""
+    maxids: list[int] = []
+    starts: list[int] = []
+    position = matcher._baseoffset
+    while matcher.is_active():
+        maxids.append(matcher._maxid)
+        starts.append(position)
+        position = matcher._nextoffset
+        matcher._next_block()
+    return maxids, starts
+
+
+def _postings_at(
+    matcher: Any, docs: list[int], values: bool, blocks: tuple[list[int], list[int]] | None
+) -> list[tuple[int, float, Any]]:
+    """(document, weight, value or None) of the postings of `docs` (sorted, in the matcher's numbering).
+
+    With the term's block index, only the blocks that may hold one of `docs` are read, found by bisection
+    on their last document numbers; inside a block the documents are found by bisection too.
+    """
+    out: list[tuple[int, float, Any]] = []
+    if blocks is None or not isinstance(matcher, W3LeafMatcher):
+        for d in docs:
+            if not matcher.is_active():
+                break
+            if matcher.id() < d:
+                matcher.skip_to(d)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == d:
+                out.append((d, matcher.weight(), matcher.value() if values else None))
+        return out
+    maxids, starts = blocks
+    i, count = 0, len(docs)
+    while i < count:
+        b = bisect_left(maxids, docs[i])
+        if b >= len(maxids):
+            break
+        matcher._goto(starts[b])
+        matcher._read_ids()
+        block = matcher._ids
+        matcher._read_weights()
+        if values:
+            matcher._read_values()
+        maxid = maxids[b]
+        while i < count and docs[i] <= maxid:
+            j = bisect_left(block, docs[i])
+            if j < len(block) and block[j] == docs[i]:
+                out.append((docs[i], matcher._weights[j], matcher._values[j] if values else None))
+            i += 1
+    return out
 
 
 class Evaluator:
@@ -265,24 +324,25 @@ class Evaluator:
             m = reader.postings(fieldname, btext)
             while not isinstance(m, W3LeafMatcher) and hasattr(m, "child"):
                 m = m.child  # (the documents asked for are live ones)
+            blocks = None
+            if isinstance(m, W3LeafMatcher):
+                key = (offset, fieldname, btext)
+                blocks = self.cache.blocks.get(key)
+                if blocks is None:
+                    blocks = _block_index(m)
+                    if len(self.cache.blocks) >= MAX_BLOCK_INDEXES:
+                        self.cache.blocks.clear()  # a bound, not an LRU: rebuilding one costs a walk of headers
+                    self.cache.blocks[key] = blocks
             field_lengths = self._lengths(reader, offset, fieldname) if bm25 else None
-            for d in local.tolist():
-                if not m.is_active():
-                    break
-                if m.id() < d:
-                    m.skip_to(d)
-                    if not m.is_active():
-                        break
-                if m.id() == d:
-                    ids.append(d + offset)
-                    weights.append(m.weight())
-                    if field_lengths is not None:
-                        lengths.append(field_lengths[d])
-                    if positions:
-                        value = m.value()
-                        if not value.endswith(b"."):
-                            value += b"."
-                        found_positions.append(list(accumulate(loads(value[_INT_SIZE:]))))
+            for d, weight, value in _postings_at(m, local.tolist(), positions, blocks):
+                ids.append(d + offset)
+                weights.append(weight)
+                if field_lengths is not None:
+                    lengths.append(field_lengths[d])
+                if positions:
+                    if not value.endswith(b"."):
+                        value += b"."
+                    found_positions.append(list(accumulate(loads(value[_INT_SIZE:]))))
         if not ids:
             return EMPTY, []
         w = np.array(weights, dtype=np.float64)

@@ -47,9 +47,9 @@ def find_matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, froze
     """Spans (start, end, matched terms) of the words of `text` that produce one of `terms`."""
     out = []
     for m in _WORD.finditer(text):
-        matched = word_terms(m.group(0)) & terms
-        if matched:
-            out.append((m.start(), m.end(), matched))
+        produced = word_terms(m.group(0))
+        if not terms.isdisjoint(produced):
+            out.append((m.start(), m.end(), produced & terms))
     return out
 
 
