@@ -43,6 +43,7 @@ from indexer.config import Settings
 from indexer.document import Document
 from indexer.enrich import (
     CatalogueEntry,
+    LinkResolver,
     ParentInfo,
     enrich,
     load_catalogue,
@@ -521,7 +522,7 @@ def _extract_and_write(
     settings: Settings, files: dict[str, FileInfo], catalogue: dict, writer: Any
 ) -> tuple[dict[str, _Indexed], dict[str, Failure], dict[str, float]]:
     """Extract every file (web pages first), enrich and write each document as soon as it can be."""
-    corpus_paths = files.keys()
+    resolver = LinkResolver(files.keys())
     pages_first = sorted(files.values(), key=lambda f: (f.path.lower().endswith(".pdf"), f.path))
     web_pages_left = sum(1 for f in pages_first if not f.path.lower().endswith(".pdf"))
     state: dict[str, _Indexed] = {}
@@ -557,7 +558,7 @@ def _extract_and_write(
                 web_pages_left -= 1
         elif result.format == "html":
             t = time.perf_counter()
-            resolve_links([result], corpus_paths)
+            resolver.resolve([result])
             enrich(result, (), catalogue)
             info = parent_info(result)
             for child in result.publishes:
@@ -741,7 +742,8 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
     # PDFs whose parents may have changed: linked by a changed, new or removed post (old or new links),
     # and new PDFs (an unchanged post may already link to them).
     catalogue = load_catalogue(settings.corpus)
-    resolve_links(docs.values(), files.keys())
+    resolver = LinkResolver(files.keys())
+    resolver.resolve(docs.values())
     cache = ExtractionCache(settings.index / CACHE)
     relinked: dict[str, Document] = {}
 
@@ -771,7 +773,7 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
     }
     for path in sorted(recatalogued):
         if indexed[path].format == "html" and (doc := reload(path)) is not None:
-            resolve_links([doc], files.keys())
+            resolver.resolve([doc])
             relinked[path] = doc
             changed_posts.add(path)
     affected_keys: set[str] = set()
