@@ -30,8 +30,18 @@ from whoosh.util.numeric import byte_to_length
 
 logger = logging.getLogger(__name__)
 
-# Largest number of postings kept in the cache (12 bytes each: a document number and a score).
+# Postings kept in the cache (16 bytes each: a document number and a score): at least this many, and
+# CACHE_POSTINGS_PER_RECORD per record of the index, so that a large index keeps its common terms (at 100,000
+# documents and their pages: about 14 million postings, 220 MB at most).
 CACHE_POSTINGS = 8_000_000
+CACHE_POSTINGS_PER_RECORD = 64
+
+
+def cache_size_for(records: int) -> int:
+    """The term cache's bound for an index of `records` records (documents and pages)."""
+    return max(CACHE_POSTINGS, CACHE_POSTINGS_PER_RECORD * records)
+
+
 MAX_BLOCK_INDEXES = 20_000  # terms whose block index is kept
 
 _EMPTY_IDS = np.empty(0, dtype=np.int64)

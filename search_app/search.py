@@ -44,7 +44,7 @@ from search_app.query import (
     parse,
     proximity_words,
 )
-from search_app.scoring import Evaluator, Postings, TermCache, Unsupported, top
+from search_app.scoring import Evaluator, Postings, TermCache, Unsupported, cache_size_for, top
 from search_app.snippets import make_snippet
 
 logger = logging.getLogger(__name__)
@@ -205,7 +205,8 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
 
     sets = DocSets(searcher, handle.shared(searcher, "term_sets", lambda _s: TermSetCache()), all_docs)
     universe = handle.shared(searcher, "universe", lambda _s: np.array(sorted(all_docs), dtype=np.int64))
-    evaluator = Evaluator(searcher, handle.shared(searcher, "term_postings", lambda _s: TermCache()), universe)
+    cache = handle.shared(searcher, "term_postings", lambda s: TermCache(cache_size_for(s.doc_count_all())))
+    evaluator = Evaluator(searcher, cache, universe)
     offset = (params.page - 1) * params.per_page
     match = "all"
     scored: Postings | None = None
