@@ -124,3 +124,78 @@ def toggle_query(items: list[tuple[str, str]], facet: str, value: str) -> str:
 def without(items: list[tuple[str, str]], *keys: str) -> str:
     """The query string without the given keys (and back to page 1)."""
     return "?" + urlencode([(k, v) for k, v in items if k not in keys and k != "page"])
+
+
+class FacetMasks:
+    """The facet postings as boolean masks over the index's record numbers (built once per generation): the
+    counts of a search over 100,000 documents are then a few vectorised ANDs instead of set intersections."""
+
+    def __init__(self, postings: Mapping[str, Mapping[str, frozenset[int]]], size: int) -> None:
+        import numpy as np
+
+        self.size = size
+        self.fields: dict[str, dict[str, np.ndarray]] = {}
+        for facet in FACETS:
+            masks = {}
+            for value, docs in postings[facet.field].items():
+                mask = np.zeros(size, dtype=bool)
+                mask[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+                masks[value] = mask
+            self.fields[facet.field] = masks
+
+    def of(self, docs: Iterable[int] | None) -> object:
+        """The mask of a set of record numbers (an array of them or any iterable)."""
+        import numpy as np
+
+        mask = np.zeros(self.size, dtype=bool)
+        if docs is not None:
+            ids = docs if isinstance(docs, np.ndarray) else np.fromiter(docs, dtype=np.int64)
+            mask[ids] = True
+        return mask
+
+
+def compute_facets_masked(
+    matched: object,
+    masks: FacetMasks,
+    selected: Mapping[str, list[str]],
+    range_docs: frozenset[int] | None,
+    query_items: list[tuple[str, str]],
+) -> tuple[dict[str, list[dict]], frozenset[int]]:
+    """`compute_facets` with masks: `matched` is a sorted array of record numbers. Same result."""
+    import numpy as np
+
+    allowed: dict[str, np.ndarray | None] = {}
+    for facet in FACETS:
+        values = selected.get(facet.name) or []
+        if values:
+            mask = np.zeros(masks.size, dtype=bool)
+            for v in values:
+                found = masks.fields[facet.field].get(v)
+                if found is not None:
+                    mask |= found
+            allowed[facet.name] = mask
+        else:
+            allowed[facet.name] = None
+    base = masks.of(matched)
+    if range_docs is not None:
+        base &= masks.of(range_docs)
+    final = base.copy()
+    for docs in allowed.values():
+        if docs is not None:
+            final &= docs
+    facets: dict[str, list[dict]] = {}
+    for facet in FACETS:
+        scope = base
+        for other, docs in allowed.items():
+            if other != facet.name and docs is not None:
+                scope = scope & docs
+        chosen = set(selected.get(facet.name) or [])
+        entries = []
+        for value, docs in masks.fields[facet.field].items():
+            count = int(np.count_nonzero(scope & docs))
+            if count or value in chosen:
+                entries.append(_entry(facet.name, value, count, value in chosen, query_items))
+        for value in chosen - set(masks.fields[facet.field]):
+            entries.append(_entry(facet.name, value, 0, True, query_items))
+        facets[facet.name] = _sorted(facet.name, entries)
+    return facets, frozenset(np.flatnonzero(final).tolist())

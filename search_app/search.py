@@ -22,7 +22,7 @@ from indexer.config import Settings
 from indexer.enrich import NO_YEAR, type_labels
 from indexer.schema import KIND_PAGE
 from search_app.engine import IndexHandle, facet_postings
-from search_app.facets import FACETS, compute_facets, facet_label, toggle_query, union, without
+from search_app.facets import FACETS, FacetMasks, compute_facets_masked, facet_label, toggle_query, union, without
 from search_app.matching import (
     DocSetQuery,
     DocSets,
@@ -210,18 +210,19 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     offset = (params.page - 1) * params.per_page
     match = "all"
     scored: Postings | None = None
+    masks = handle.shared(searcher, "facet_masks", lambda s: FacetMasks(postings, s.doc_count_all()))
     if searching:
         q = build_query(parsed, reader, "all", proximity=False)
         scored, matched = _matching(evaluator, sets, q, universe)
-        facets, final = compute_facets(matched, postings, selected, range_docs, items)
+        facets, final = compute_facets_masked(matched, masks, selected, range_docs, items)
         if not final and len(parsed.groups) > 1:
             q_any = build_query(parsed, reader, "any", proximity=False)
             scored_any, matched_any = _matching(evaluator, sets, q_any, universe)
-            facets_any, final_any = compute_facets(matched_any, postings, selected, range_docs, items)
+            facets_any, final_any = compute_facets_masked(matched_any, masks, selected, range_docs, items)
             if final_any:
                 q, scored, facets, final, match = q_any, scored_any, facets_any, final_any, "any"
     else:
-        facets, final = compute_facets(all_docs, postings, selected, range_docs, items)
+        facets, final = compute_facets_masked(universe, masks, selected, range_docs, items)
     if not final or offset >= len(final):
         page_docs: list[int] = []
     elif searching and sort == "relevance":
@@ -256,17 +257,19 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
 
 def _matching(
     evaluator: Evaluator, sets: DocSets, q: wq.Query, universe: np.ndarray
-) -> tuple[Postings | None, frozenset[int]]:
-    """The scored matches of `q` among the document records, and their set; without scores (None) when the
-    query has a node the vectorised evaluator does not handle (Whoosh then scores the page's candidates)."""
+) -> tuple[Postings | None, np.ndarray]:
+    """The scored matches of `q` among the document records, and their numbers (sorted); without scores
+    (None) when the query has a node the vectorised evaluator does not handle (Whoosh then scores the page's
+    candidates)."""
     try:
         scored = evaluator.of(q)
     except Unsupported as exc:
         logger.debug("Évaluation par Whoosh (%s)", exc)
-        return None, sets.of(q) & frozenset(universe.tolist())
+        found = sets.of(q)
+        return None, universe[np.isin(universe, np.fromiter(found, dtype=np.int64, count=len(found)))]
     keep = np.isin(scored.ids, universe, assume_unique=True)
     scored = Postings(scored.ids[keep], scored.scores[keep])
-    return scored, frozenset(scored.ids.tolist())
+    return scored, scored.ids
 
 
 def rank_page(

@@ -133,3 +133,27 @@ def test_near_at_is_whooshs_phrase(handle, slop: int) -> None:
             assert dict(zip(got.ids.tolist(), got.scores.tolist(), strict=True)) == pytest.approx(expected)
             checked += len(expected)
     assert checked > 50
+
+
+def test_masked_facet_counts_are_the_set_counts(handle) -> None:
+    import random
+
+    from search_app.engine import facet_postings
+    from search_app.facets import FacetMasks, compute_facets, compute_facets_masked
+
+    searcher = handle.searcher()
+    postings = facet_postings(searcher)
+    masks = FacetMasks(postings, searcher.doc_count_all())
+    documents = sorted(postings["_docs"]["all"])
+    rng = random.Random(7)
+    fields = (("year", "year_facet"), ("theme", "themes"), ("type", "type"))
+    values = {f: sorted(postings[field]) for f, field in fields}
+    for _ in range(60):
+        matched = sorted(rng.sample(documents, rng.randint(0, len(documents))))
+        selected = {f: rng.sample(v, rng.randint(0, min(3, len(v)))) for f, v in values.items()}
+        selected["theme"] += ["valeur-inconnue"] if rng.random() < 0.2 else []
+        range_docs = frozenset(rng.sample(documents, len(documents) // 2)) if rng.random() < 0.3 else None
+        items = [("q", "x")]
+        expected = compute_facets(frozenset(matched), postings, selected, range_docs, items)
+        got = compute_facets_masked(np.array(matched, dtype=np.int64), masks, selected, range_docs, items)
+        assert got == expected
