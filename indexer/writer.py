@@ -31,6 +31,7 @@ import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -137,10 +138,12 @@ class _BatchedPostingPool(PostingPool):
 
     BATCH = 50_000
 
-    def _write_run(self, f: Any, items: list[Any]) -> None:
+    def _write_run(self, f: Any, items: Iterable[Any]) -> None:
+        # A list when a run is saved; a generator when Whoosh merges runs to keep at most 128 files open.
+        iterator = iter(items)
         try:
-            for start in range(0, len(items), self.BATCH):
-                marshal.dump(items[start : start + self.BATCH], f)
+            while batch := list(islice(iterator, self.BATCH)):
+                marshal.dump(batch, f)
         finally:
             f.close()
 

@@ -211,3 +211,22 @@ def test_segments_stay_few_after_many_updates(mini_copy):
     assert max(counts) <= MAX_SMALL_SEGMENTS + MAX_LARGE_SEGMENTS + 1
     assert min(counts) == 1  # small segments were merged back together
     assert index_status(mini_copy.index)["documents"] == 16
+
+
+def test_the_batched_posting_pool_sorts_like_whooshs_even_with_runs_merged(tmp_path) -> None:
+    """More runs than files may stay open: Whoosh merges runs into new runs (a generator is written)."""
+    import random
+
+    from whoosh.filedb.filestore import FileStorage
+
+    from indexer.writer import _BatchedPostingPool
+
+    pool = _BatchedPostingPool(FileStorage(str(tmp_path)), None)
+    pool.limit = 2000  # bytes (estimated): a run every few dozen postings
+    rng = random.Random(3)
+    items = [("body", f"t{rng.randint(0, 300)}".encode(), i, 1.0, b"v") for i in range(5000)]
+    for item in items:
+        pool.add(item)
+    assert len(pool.runs) > 8
+    assert list(pool.items(maxfiles=4)) == sorted(items)
+    assert list(tmp_path.iterdir()) == []  # every run file removed
