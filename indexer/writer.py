@@ -136,7 +136,10 @@ class _BatchedPostingPool(PostingPool):
     instead of one `marshal` call per posting: on a 10,000-document build, writing and reading the runs one
     posting at a time took about a third of the writer's time (see bench/scale profiles)."""
 
-    BATCH = 50_000
+    # Postings per marshalled batch. A merge keeps one batch of every run in memory (up to 128 runs): 4,096
+    # postings (about 1 MB) per run keeps that near 100 MB; 50,000 took the 100,000-document build's commit
+    # past 2 GB.
+    BATCH = 4_096
 
     def _write_run(self, f: Any, items: Iterable[Any]) -> None:
         # A list when a run is saved; a generator when Whoosh merges runs to keep at most 128 files open.
