@@ -209,6 +209,17 @@ def french_chain():  # type: ignore[no-untyped-def]
     )
 
 
+def _without_elision(word: str) -> str:
+    """A lowercase token without its elision (l’, d’, qu’…, either apostrophe) and without apostrophes."""
+    if "'" in word or "’" in word:
+        word = word.replace("’", "'")
+        head, _, rest = word.partition("'")
+        if head in ELISIONS and rest:
+            word = rest
+        word = word.replace("'", "")
+    return word
+
+
 @lru_cache(maxsize=500_000)
 def word_analysis(raw: str) -> tuple[tuple[str, ...], ...]:
     """What the chain makes of one token at index time: the terms at each position it occupies.
@@ -218,13 +229,7 @@ def word_analysis(raw: str) -> tuple[tuple[str, ...], ...]:
     `french_chain` (lowercase, elision, stop words, compounds, stemming and folding), fused and cached per
     token because a reindex analyses millions of tokens and words repeat.
     """
-    word = raw.lower()
-    if "'" in word or "’" in word:
-        word = word.replace("’", "'")
-        head, _, rest = word.partition("'")
-        if head in ELISIONS and rest:
-            word = rest
-        word = word.replace("'", "")
+    word = _without_elision(raw.lower())
     if (len(word) < 2 and not word.isdigit()) or fold(word) in stop_words():
         return ()
     if "-" not in word and "‐" not in word:
@@ -413,13 +418,7 @@ _WORD_RE = re.compile(WORD_PATTERN)
 def exact_word(raw: str) -> str:
     """One token as the exact chain makes it at query time: lowercase, elision removed, a compound joined,
     accents folded."""
-    word = raw.lower()
-    if "'" in word or "’" in word:
-        word = word.replace("’", "'")
-        head, _, rest = word.partition("'")
-        if head in ELISIONS and rest:
-            word = rest
-        word = word.replace("'", "")
+    word = _without_elision(raw.lower())
     if "-" in word or "‐" in word:
         word = "".join(p for p in re.split(r"[-‐]+", word) if p)
     return fold(word)

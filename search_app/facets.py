@@ -7,8 +7,9 @@ intersections of document-number sets, without materialising hits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from indexer.enrich import NO_YEAR, NO_YEAR_LABEL, theme_labels, type_labels
@@ -70,6 +71,20 @@ def compute_facets(
     for docs in allowed.values():
         if docs is not None:
             final = final & docs
+    facets = _facet_lists(base, allowed, postings, lambda scope, docs: len(scope & docs), selected, query_items)
+    return facets, final
+
+
+def _facet_lists(
+    base: Any,
+    allowed: Mapping[str, Any],
+    docs_by_field: Mapping[str, Mapping[str, Any]],
+    count: Callable[[Any, Any], int],
+    selected: Mapping[str, list[str]],
+    query_items: list[tuple[str, str]],
+) -> dict[str, list[dict]]:
+    """Each facet's entries: counts within `base` and the other facets' filters (`allowed`), for document
+    sets (`compute_facets`) or masks (`compute_facets_masked`) alike, `count` counting an intersection."""
     facets: dict[str, list[dict]] = {}
     for facet in FACETS:
         scope = base
@@ -78,14 +93,14 @@ def compute_facets(
                 scope = scope & docs
         chosen = set(selected.get(facet.name) or [])
         entries = []
-        for value, docs in postings[facet.field].items():
-            count = len(scope & docs)
-            if count or value in chosen:
-                entries.append(_entry(facet.name, value, count, value in chosen, query_items))
-        for value in chosen - set(postings[facet.field]):
+        for value, docs in docs_by_field[facet.field].items():
+            n = count(scope, docs)
+            if n or value in chosen:
+                entries.append(_entry(facet.name, value, n, value in chosen, query_items))
+        for value in chosen - set(docs_by_field[facet.field]):
             entries.append(_entry(facet.name, value, 0, True, query_items))
         facets[facet.name] = _sorted(facet.name, entries)
-    return facets, final
+    return facets
 
 
 def _entry(facet: str, value: str, count: int, selected: bool, query_items: list[tuple[str, str]]) -> dict:
@@ -183,19 +198,6 @@ def compute_facets_masked(
     for docs in allowed.values():
         if docs is not None:
             final &= docs
-    facets: dict[str, list[dict]] = {}
-    for facet in FACETS:
-        scope = base
-        for other, docs in allowed.items():
-            if other != facet.name and docs is not None:
-                scope = scope & docs
-        chosen = set(selected.get(facet.name) or [])
-        entries = []
-        for value, docs in masks.fields[facet.field].items():
-            count = int(np.count_nonzero(scope & docs))
-            if count or value in chosen:
-                entries.append(_entry(facet.name, value, count, value in chosen, query_items))
-        for value in chosen - set(masks.fields[facet.field]):
-            entries.append(_entry(facet.name, value, 0, True, query_items))
-        facets[facet.name] = _sorted(facet.name, entries)
+    count = lambda scope, docs: int(np.count_nonzero(scope & docs))  # noqa: E731
+    facets = _facet_lists(base, allowed, masks.fields, count, selected, query_items)
     return facets, frozenset(np.flatnonzero(final).tolist())

@@ -297,17 +297,6 @@ def restrict_phrases(q: wq.Query, only: DocSetQuery) -> wq.Query:
     return q.apply(lambda sub: restrict_phrases(sub, only))
 
 
-def restricted_docs(searcher: Any, q: wq.Query, docs: Iterable[int]) -> list[int]:
-    """The documents of `docs` that `q` matches, evaluating `q` only there."""
-    return list(searcher.docs_for_query(wq.And([DocSetQuery(docs, searcher), q])))
-
-
-def restricted_scores(searcher: Any, q: wq.Query, docs: Iterable[int]) -> dict[int, float]:
-    """The scores `q` gives the documents of `docs` (those it matches), evaluating it only there."""
-    results = searcher.search(wq.And([DocSetQuery(docs, searcher), q]), limit=None, optimize=False)
-    return {hit.docnum: hit.score for hit in results}
-
-
 def date_orders(searcher: Any, universe: frozenset[int]) -> dict[str, list[int]]:
     """The document records newest first and oldest first, undated ones last in both (once per generation)."""
     reader = searcher.reader()
