@@ -229,8 +229,31 @@ def _read_file(root: Path, info: FileInfo, settings: Settings) -> bytes | Failur
     return data
 
 
-def extract_one(corpus: Path, info: FileInfo, settings: Settings, cache_dir: Path | None) -> Document | Failure:
-    """Extract one file (in a worker process): from the cache when possible, under a time limit."""
+def extract_one(
+    corpus: Path, info: FileInfo, settings: Settings, cache_dir: Path | None, analyse: bool = False
+) -> Document | Failure:
+    """Extract one file (in a worker process): from the cache when possible, under a time limit.
+
+    With `analyse`, the document also carries its text already analysed for the index (`pre_analyse`).
+    """
+    doc = _extract_one(corpus, info, settings, cache_dir)
+    if analyse and isinstance(doc, Document):
+        _pre_analyse(doc)
+    return doc
+
+
+def _pre_analyse(doc: Document) -> None:
+    """Attach the analysed text to `doc`; on any error leave it to the writer, which analyses it itself."""
+    from indexer.schema import pre_analyse
+
+    try:
+        doc.analysed = pre_analyse(doc)
+    except Exception as exc:  # MemoryError under the worker's cap included: the writer will try again
+        logger.warning("Analyse anticipée impossible pour %s (%s) : faite à l’écriture", doc.path, exc)
+        doc.analysed = None
+
+
+def _extract_one(corpus: Path, info: FileInfo, settings: Settings, cache_dir: Path | None) -> Document | Failure:
     data = _read_file(corpus.resolve(), info, settings)
     if isinstance(data, Failure):
         return data
@@ -295,22 +318,24 @@ def extract_many(
     settings: Settings,
     cache_dir: Path | None,
     on_done: Callable[[Document | Failure], None] | None = None,
+    analyse: bool = False,
 ) -> Iterator[Document | Failure]:
     """Extract `files` in `settings.workers` watched processes (0: in this process); yields as they finish.
 
-    Every file gives exactly one result, a `Document` or a `Failure`, whatever happens to the workers.
+    Every file gives exactly one result, a `Document` or a `Failure`, whatever happens to the workers. With
+    `analyse`, the workers also analyse each document's text for the index (see `extract_one`).
     """
     files = list(files)
     if not files:
         return
     if settings.workers <= 0:
         for info in files:
-            result = extract_one(corpus, info, settings, cache_dir)
+            result = extract_one(corpus, info, settings, cache_dir, analyse)
             if on_done:
                 on_done(result)
             yield result
         return
-    pool = _WorkerPool(min(settings.workers, len(files)), corpus, settings, cache_dir)
+    pool = _WorkerPool(min(settings.workers, len(files)), corpus, settings, cache_dir, analyse)
     try:
         for result in pool.run(files):
             if on_done:
@@ -339,6 +364,7 @@ def _worker_main(
     corpus: Path,
     settings: Settings,
     cache_dir: Path | None,
+    analyse: bool = False,
 ) -> None:
     """A worker's loop: receive a `FileInfo`, send back its `Document` or `Failure`; stop on None or EOF."""
     _worker_init(parent)
@@ -353,11 +379,25 @@ def _worker_main(
             return
         if info is None:
             return
-        result = extract_one(corpus, info, settings, cache_dir)
+        result = extract_one(corpus, info, settings, cache_dir, analyse)
+        _send(conn, info, result)
+
+
+def _send(conn: Connection, info: FileInfo, result: Document | Failure) -> None:
+    """Send a result; under the memory cap, a huge document goes without its analysis, or fails alone."""
+    try:
+        conn.send(result)
+        return
+    except MemoryError:
+        pass
+    if isinstance(result, Document) and result.analysed is not None:
+        result.analysed = None  # the writer analyses it itself
         try:
             conn.send(result)
-        except MemoryError:  # pickling a huge text under the memory cap
-            conn.send(Failure(info.path, MEMORY_REASON, getattr(result, "content_hash", ""), info.size, info.mtime))
+            return
+        except MemoryError:
+            pass
+    conn.send(Failure(info.path, MEMORY_REASON, getattr(result, "content_hash", ""), info.size, info.mtime))
 
 
 def _limit_memory(megabytes: int) -> None:
@@ -418,8 +458,11 @@ class _WorkerPool:
     period (a loop in C code that SIGALRM cannot interrupt) is killed and replaced.
     """
 
-    def __init__(self, size: int, corpus: Path, settings: Settings, cache_dir: Path | None) -> None:
+    def __init__(
+        self, size: int, corpus: Path, settings: Settings, cache_dir: Path | None, analyse: bool = False
+    ) -> None:
         self.context = multiprocessing.get_context("fork")  # workers share the parent's loaded modules
+        self.analyse = analyse
         self.corpus = corpus
         self.settings = settings
         self.cache_dir = cache_dir
@@ -432,7 +475,7 @@ class _WorkerPool:
         inherited = [w.conn for w in self.slots if w is not None] + [parent_end]
         process = self.context.Process(
             target=_worker_main,
-            args=(child_end, inherited, os.getpid(), self.corpus, self.settings, self.cache_dir),
+            args=(child_end, inherited, os.getpid(), self.corpus, self.settings, self.cache_dir, self.analyse),
             name="crpv-extraction",
             daemon=True,
         )

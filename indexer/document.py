@@ -7,7 +7,7 @@ then fills the facets (year, themes, type) and records which source decided each
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass
@@ -55,6 +55,9 @@ class Document:
     sources: dict[str, str] = field(default_factory=dict)  # facet name -> source that decided it
     published_in: list[str] = field(default_factory=list)  # for a PDF: paths of the posts linking to it
     publishes: list[str] = field(default_factory=list)  # for a post: paths of the corpus files it links to
+    # Set by an extraction worker for the writer (`indexer.schema.PreAnalysis`), and dropped once written.
+    # Not a dataclass field: never cached nor compared, only carried with the document to the writer.
+    analysed: ClassVar[Any] = None
 
     @property
     def text(self) -> str:

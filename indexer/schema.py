@@ -17,10 +17,18 @@ Every document, page and failure record has ``path`` (the corpus-relative path o
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
 from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import exact_analyzer, french_analyzer, spelling_analyzer
+
+if TYPE_CHECKING:
+    from indexer.document import Document
 
 KIND_DOC = "doc"
 KIND_PAGE = "page"
@@ -29,6 +37,97 @@ KIND_META = "meta"
 
 # Schema version: bump when a change needs a full rebuild; `update` refuses an older index.
 SCHEMA_VERSION = 5
+
+
+# The « Vouliez-vous dire » vocabulary of a document: its title, headings and opening are enough, and
+# analysing whole dossiers once more would cost a large share of the build.
+SPELL_CHARS = 30_000
+
+# A posting as Whoosh's fields produce it: term bytes, frequency, weight, encoded value (positions…).
+Posting = tuple[bytes, int, float, bytes | None]
+
+
+class Analysed:
+    """A text field's value already analysed, in an extraction worker: the postings `field.index()` gives.
+
+    Analysis (tokenising, folding, stemming, word pairs) is most of the work of writing an index; done in the
+    worker processes, it runs on every core and alongside extraction, and the single writer only files
+    postings.
+    """
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Posting]) -> None:
+        self.items = items
+
+    def __repr__(self) -> str:
+        return f"Analysed({len(self.items)} termes)"
+
+
+class AnalysedText(TEXT):
+    """A TEXT field that also takes its value as `Analysed` postings (identical to what it would compute)."""
+
+    def index(self, value: Any, **kwargs: Any) -> Iterable[Posting]:
+        if isinstance(value, Analysed):
+            return iter(value.items)
+        return super().index(value, **kwargs)
+
+
+def text_values(doc: Document) -> dict[str, str]:
+    """The document-record fields that hold a document's whole text, as they are indexed."""
+    return {
+        "body": doc.text,
+        "exact": doc.title + "\n" + doc.text,
+        "spell": "\n".join([doc.title, *doc.headings, doc.text[:SPELL_CHARS]]),
+    }
+
+
+@dataclass
+class PreAnalysis:
+    """The postings of a document's text fields (`fields`) and of each page's `page_body` (`pages`).
+
+    `title` is the title they were computed with: enrichment may replace it (catalogue), and the fields that
+    contain it (`exact`, `spell`) are then analysed again by the writer.
+    """
+
+    title: str
+    fields: dict[str, Analysed]
+    pages: list[Analysed]
+
+    def values_for(self, doc: Document) -> dict[str, Any]:
+        """The text fields of `doc`: these postings when still valid, else the strings to analyse."""
+        if len(doc.pages) != len(self.pages):  # not the text analysed: never expected, but never wrong
+            return text_values(doc)
+        if doc.title == self.title:
+            return dict(self.fields)
+        return {**text_values(doc), "body": self.fields["body"]}
+
+    def page_value(self, doc: Document, number: int) -> Any:
+        """The `page_body` value of page `number` (from 1)."""
+        if len(doc.pages) == len(self.pages):
+            return self.pages[number - 1]
+        return doc.pages[number - 1]
+
+
+@lru_cache(maxsize=1)
+def _analysis_schema() -> Schema:
+    return build_schema()
+
+
+def pre_analyse(doc: Document) -> PreAnalysis:
+    """Analyse `doc`'s text fields with the index schema's own fields (in an extraction worker)."""
+    schema = _analysis_schema()
+    fields = {name: Analysed(list(schema[name].index(value))) for name, value in text_values(doc).items()}
+    page_field = schema["page_body"]
+    pages = [Analysed(list(page_field.index(text))) for text in doc.pages]
+    return PreAnalysis(doc.title, fields, pages)
+
+
+def iter_page_values(doc: Document) -> Iterator[tuple[int, Any]]:
+    """(page number, `page_body` value) for each page of `doc`, pre-analysed when possible."""
+    pre = doc.analysed
+    for number, text in enumerate(doc.pages, start=1):
+        yield number, (pre.page_value(doc, number) if pre is not None else text)
 
 
 def _lines():  # type: ignore[no-untyped-def]
@@ -48,14 +147,14 @@ def build_schema() -> Schema:
         # Searchable text.
         title=TEXT(analyzer=fr, stored=True, phrase=True),
         headings=TEXT(analyzer=fr, stored=True, phrase=True),
-        body=TEXT(analyzer=fr, phrase=True),
+        body=AnalysedText(analyzer=fr, phrase=True),
         # The text of one page (page records): its own field, so that document-level queries never walk
         # the postings of pages, nor page-level queries those of whole documents.
-        page_body=TEXT(analyzer=fr, phrase=True),
+        page_body=AnalysedText(analyzer=fr, phrase=True),
         meta=TEXT(analyzer=fr, phrase=True),
         # Title and text as written (folded, nothing stopped or stemmed), for quoted phrases.
-        exact=TEXT(analyzer=exact_analyzer(), phrase=False),
-        spell=TEXT(analyzer=spelling_analyzer(), phrase=False, spelling=True),
+        exact=AnalysedText(analyzer=exact_analyzer(), phrase=False),
+        spell=AnalysedText(analyzer=spelling_analyzer(), phrase=False, spelling=True),
         # Page text, stored for snippets (page records only).
         text=STORED(),
         # Facets and sorting (doc records only).

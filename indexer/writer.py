@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import heapq
 import json
 import logging
 import marshal
@@ -31,7 +32,6 @@ import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -55,16 +55,23 @@ from indexer.enrich import (
     year_facet_value,
 )
 from indexer.errors import IndexLockedError, IndexMissingError
-from indexer.schema import KIND_DOC, KIND_FAILURE, KIND_META, KIND_PAGE, SCHEMA_VERSION, build_schema
+from indexer.schema import (
+    KIND_DOC,
+    KIND_FAILURE,
+    KIND_META,
+    KIND_PAGE,
+    SCHEMA_VERSION,
+    build_schema,
+    iter_page_values,
+    text_values,
+)
 
 logger = logging.getLogger(__name__)
-
-SPELL_CHARS = 30_000
 
 
 def _writer(ix: Any, **options: Any) -> Any:
     """A Whoosh writer. Posting blocks are stored uncompressed: about 15 % less CPU per build or update, for
-    a somewhat larger index. Its posting pool writes its sorted runs in batches (see `_BatchedPostingPool`).
+    a somewhat larger index. Its posting pool groups postings by term (see `_GroupedPostingPool`).
 
     Segments are left as separate files, not assembled into one compound file: Whoosh opens a compound
     file through mmap but then copies each of its parts into a BytesIO, so every searcher held a private
@@ -77,12 +84,52 @@ def _writer(ix: Any, **options: Any) -> Any:
     writer = ix.writer(codec=W3Codec(compression=0), **options)
     pool = getattr(writer, "pool", None)
     if pool is not None and type(pool) is PostingPool and not pool.current and not pool.runs:
-        batched = _BatchedPostingPool(pool.tempstore, pool.segment)
-        batched.limit = pool.limit
-        writer.pool = batched
+        grouped = _GroupedPostingPool(pool.tempstore, pool.segment)
+        grouped.limit = pool.limit
+        writer.pool = grouped
+        if not any(f.vector or f.separate_spelling() for f in writer.schema._fields.values()):
+            writer.add_document = types.MethodType(_add_document_grouped, writer)
     if hasattr(writer, "_flush_segment") and hasattr(writer, "fieldwriter"):
         writer._flush_segment = types.MethodType(_flush_segment_with_lengths, writer)
     return writer
+
+
+def _add_document_grouped(self: Any, **fields: Any) -> None:
+    """Whoosh's `SegmentWriter.add_document`, each field's postings handed to the pool at once (a call and a
+    tuple per posting saved). Installed only for schemas without term vectors or separate spelling fields,
+    which this version leaves out."""
+    self._check_state()
+    perdocwriter = self.perdocwriter
+    schema = self.schema
+    docnum = self.docnum
+    add_field = self.pool.add_field
+    docboost = self._doc_boost(fields)
+    fieldnames = sorted(name for name in fields if not name.startswith("_"))
+    self._check_fields(schema, fieldnames)
+    perdocwriter.start_doc(docnum)
+    try:
+        for fieldname in fieldnames:
+            value = fields.get(fieldname)
+            if value is None:
+                continue
+            field_type = schema[fieldname]
+            length = 0
+            if field_type.indexed:
+                boost = self._field_boost(fields, fieldname, docboost)
+                length = add_field(fieldname, docnum, field_type.index(value), boost)
+                if not field_type.scorable:
+                    length = 0
+            stored_value = fields.get(f"_stored_{fieldname}", value)
+            perdocwriter.add_field(fieldname, field_type, stored_value if field_type.stored else None, length)
+            column = field_type.column_type
+            if column and stored_value is not None:
+                perdocwriter.add_column_value(fieldname, column, field_type.to_column_value(stored_value))
+    except Exception:
+        perdocwriter.cancel_doc()
+        raise
+    perdocwriter.finish_doc()
+    self._added = True
+    self.docnum += 1
 
 
 def _abandon(writer: Any) -> None:
@@ -108,7 +155,10 @@ def _flush_segment_with_lengths(self: Any) -> None:
     self.perdocwriter.close()
     pdr = self.per_document_reader() if self.codec.length_stats else None
     lengths = _FieldLengths(pdr) if pdr else None
-    self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+    if isinstance(self.pool, _GroupedPostingPool):
+        _add_grouped_postings(self.fieldwriter, self.schema, lengths, self.pool)
+    else:
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
     self.fieldwriter.close()
     if pdr:
         pdr.close()
@@ -122,35 +172,110 @@ class _FieldLengths:
         self.count = reader.doc_count_all()
         self.fields: dict[str, list[int]] = {}
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+    def of(self, fieldname: str) -> list[int]:
+        """The length of `fieldname` in every document of the segment."""
         values = self.fields.get(fieldname)
         if values is None:
             length = self.reader.doc_field_length
-            values = [length(d, fieldname, default) for d in range(self.count)]
+            values = [length(d, fieldname, 0) for d in range(self.count)]
             self.fields[fieldname] = values
+        return values
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        values = self.of(fieldname)
         return values[docnum] if docnum < self.count else default
 
 
-class _BatchedPostingPool(PostingPool):
-    """Whoosh's posting pool, but a sorted run is written and read back as marshalled lists of postings
-    instead of one `marshal` call per posting: on a 10,000-document build, writing and reading the runs one
-    posting at a time took about a third of the writer's time (see bench/scale profiles)."""
+class _GroupedPostingPool(PostingPool):
+    """Whoosh's posting pool, with postings grouped by term instead of sorted one by one.
 
-    # Postings per marshalled batch. A merge keeps one batch of every run in memory (up to 128 runs): 4,096
-    # postings (about 1 MB) per run keeps that near 100 MB; 50,000 took the 100,000-document build's commit
-    # past 2 GB.
+    Whoosh's pool keeps one tuple per posting, sorts them all by (field, term, document) at every run it
+    saves, and merges the runs a posting at a time: on a 1,000-document build, that was a third of the
+    writer's time. Documents are numbered in the order they are added, so the postings of a term arrive
+    already in document order: keeping a list per term, only the terms need sorting, and runs are merged a
+    term at a time (a term's postings from an earlier run come first). A term whose postings do arrive out
+    of order (Whoosh adds no such postings today) is sorted, in its run and again when runs are merged.
+    """
+
+    # Estimated bytes of memory per term and per posting (CPython objects: a posting is three list slots, a
+    # float and a short bytes value), against the pool's limit.
+    TERM_BYTES = 250
+    POSTING_BYTES = 100
+    # Postings per marshalled batch of a run file: a merge keeps one batch of every run in memory.
     BATCH = 4_096
 
-    def _write_run(self, f: Any, items: Iterable[Any]) -> None:
-        # A list when a run is saved; a generator when Whoosh merges runs to keep at most 128 files open.
-        iterator = iter(items)
+    def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128) -> None:
+        super().__init__(tempstore, segment, limitmb=limitmb)
+        # By field, each term's postings as one flat list, document, weight, value, document, weight…: a
+        # tuple per posting would cost 70 more bytes each, and as many objects to rebuild when a run is read.
+        self.terms: dict[str, dict[bytes, list[Any]]] = {}
+        self.unordered: set[tuple[str, bytes]] = set()
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        fieldname, tbytes, docnum, weight, vbytes = item
+        self.add_field(fieldname, docnum, [(tbytes, 0, weight, vbytes)])
+
+    def add_field(self, fieldname: str, docnum: int, items: Iterable[Any], boost: float = 1.0) -> int:
+        """Add one field of one document (`field.index()` postings); return the field's length in words."""
+        terms = self.terms.get(fieldname)
+        if terms is None:
+            terms = self.terms[fieldname] = {}
+            self.fieldnames.add(fieldname)
+        length = 0
+        new_terms = 0
+        added = 0
+        for tbytes, freq, weight, vbytes in items:
+            length += freq
+            added += 1
+            if boost != 1.0:
+                weight *= boost
+            postings = terms.get(tbytes)
+            if postings is None:
+                terms[tbytes] = [docnum, weight, vbytes]
+                new_terms += 1
+            else:
+                if postings[-3] > docnum:
+                    self.unordered.add((fieldname, tbytes))
+                postings += (docnum, weight, vbytes)
+        self.currentsize += added * self.POSTING_BYTES + new_terms * self.TERM_BYTES
+        if self.currentsize > self.limit:
+            self.save()
+        return length
+
+    def _sorted_terms(self) -> Iterator[tuple[str, bytes, list[Any]]]:
+        fields, self.terms = self.terms, {}
+        unordered, self.unordered = self.unordered, set()
+        for fieldname in sorted(fields):
+            terms = fields.pop(fieldname)
+            for tbytes in sorted(terms):
+                postings = terms.pop(tbytes)
+                if unordered and (fieldname, tbytes) in unordered:
+                    postings = _sort_flat(postings)
+                yield fieldname, tbytes, postings
+
+    def save(self) -> None:
+        if self.terms:
+            path, f = self._new_run()
+            self._write_run(f, self._sorted_terms())
+            self._add_run(path)
+        self.currentsize = 0
+
+    def _write_run(self, f: Any, items: Iterable[tuple[str, bytes, list[Any]]]) -> None:
         try:
-            while batch := list(islice(iterator, self.BATCH)):
+            batch: list[tuple[str, bytes, list[Any]]] = []
+            size = 0
+            for item in items:
+                batch.append(item)
+                size += len(item[2]) // 3
+                if size >= self.BATCH:
+                    marshal.dump(batch, f)
+                    batch, size = [], 0
+            if batch:
                 marshal.dump(batch, f)
         finally:
             f.close()
 
-    def _read_run(self, path: str) -> Iterator[Any]:
+    def _read_run(self, path: str) -> Iterator[tuple[str, bytes, list[Any]]]:
         f = self._open_run(path)
         try:
             while True:
@@ -162,6 +287,77 @@ class _BatchedPostingPool(PostingPool):
         finally:
             f.close()
             self._remove_run(path)
+
+    def iter_terms(self, maxfiles: int = 128) -> Iterator[tuple[str, bytes, list[Any]]]:
+        """(field, term, postings) in order, each term once with all its postings in document order."""
+        if not self.runs:
+            yield from self._sorted_terms()
+            return
+        self.save()
+        while len(self.runs) > maxfiles:  # merge the oldest runs first, so that runs stay in document order
+            oldest, self.runs = self.runs[:maxfiles], self.runs[maxfiles:]
+            path, f = self._new_run()
+            self._write_run(f, self._merge(oldest))
+            self.runs.insert(0, path)
+        runs, self.runs = self.runs, []
+        yield from self._merge(runs)
+
+    def _merge(self, paths: list[str]) -> Iterator[tuple[str, bytes, list[Any]]]:
+        # Items compare as (field, term, postings): for one term, the run whose first document comes first.
+        merged = heapq.merge(*(self._read_run(p) for p in paths))
+        last: tuple[str, bytes, list[Any]] | None = None
+        for item in merged:
+            if last is not None and item[0] == last[0] and item[1] == last[1]:
+                postings = last[2]
+                in_order = postings[-3] < item[2][0]
+                postings.extend(item[2])
+                if not in_order:
+                    last = (last[0], last[1], _sort_flat(postings))
+                continue
+            if last is not None:
+                yield last
+            last = item
+        if last is not None:
+            yield last
+
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
+        """Whoosh's interface: one (field, term, document, weight, value) tuple per posting, in order."""
+        for fieldname, tbytes, postings in self.iter_terms():
+            flat = iter(postings)
+            for docnum, weight, vbytes in zip(flat, flat, flat, strict=True):
+                yield fieldname, tbytes, docnum, weight, vbytes
+
+    def items(self, maxfiles: int = 128) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
+        return self.iter_postings()
+
+
+def _sort_flat(postings: list[Any]) -> list[Any]:
+    """A flat posting list (document, weight, value, …) sorted by document."""
+    flat = iter(postings)
+    triples = sorted(zip(flat, flat, flat, strict=True), key=lambda p: p[0])
+    return [x for triple in triples for x in triple]
+
+
+def _add_grouped_postings(fieldwriter: Any, schema: Any, lengths: _FieldLengths | None, pool: Any) -> None:
+    """Whoosh's `FieldWriter.add_postings`, a term at a time from a `_GroupedPostingPool`."""
+    lastfn = None
+    field_lengths: list[int] = []
+    add = fieldwriter.add
+    for fieldname, tbytes, postings in pool.iter_terms():
+        if fieldname != lastfn:
+            if lastfn is not None:
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            lastfn = fieldname
+            field_lengths = lengths.of(fieldname) if lengths else []
+        count = len(field_lengths)
+        fieldwriter.start_term(tbytes)
+        flat = iter(postings)
+        for docnum, weight, vbytes in zip(flat, flat, flat, strict=True):
+            add(docnum, weight, vbytes or b"", field_lengths[docnum] if docnum < count else 0)
+        fieldwriter.finish_term()
+    if lastfn is not None:
+        fieldwriter.finish_field()
 
 
 CURRENT = "current"
@@ -334,7 +530,11 @@ def _name_key(href: str) -> str | None:
 
 
 def doc_records(doc: Document) -> Iterator[dict[str, Any]]:
-    """The Whoosh records of one enriched document: its doc record, then one record per page."""
+    """The Whoosh records of one enriched document: its doc record, then one record per page.
+
+    The text fields are the postings computed by the extraction worker when the document carries them
+    (`Document.analysed`), otherwise the strings, analysed here.
+    """
     meta_text = []
     for key in ("subject", "description"):
         if doc.metadata.get(key):
@@ -348,12 +548,8 @@ def doc_records(doc: Document) -> Iterator[dict[str, Any]]:
         "format": doc.format,
         "title": doc.title,
         "headings": "\n".join(doc.headings),
-        "body": doc.text,
-        "exact": doc.title + "\n" + doc.text,
+        **(doc.analysed.values_for(doc) if doc.analysed is not None else text_values(doc)),
         "meta": "\n".join(meta_text),
-        # The vocabulary of « Vouliez-vous dire »: a document's title, headings and opening are enough, and
-        # analysing whole dossiers a third time would cost a large share of the build.
-        "spell": "\n".join([doc.title, *doc.headings, doc.text[:SPELL_CHARS]]),
         "year_facet": year_facet_value(doc.year),
         "date": doc.date or "",
         "themes": "\n".join(doc.themes),
@@ -372,15 +568,15 @@ def doc_records(doc: Document) -> Iterator[dict[str, Any]]:
     if doc.year:
         record["year"] = doc.year
     yield record
-    for number, text in enumerate(doc.pages, start=1):
+    for number, value in iter_page_values(doc):
         yield {
             "uid": f"{doc.path}#{number}",
             "kind": KIND_PAGE,
             "path": doc.path,
             "page": number,
             "format": doc.format,
-            "page_body": text,
-            "text": text,
+            "page_body": value,
+            "text": doc.pages[number - 1],
         }
 
 
@@ -543,6 +739,7 @@ def _extract_and_write(
         t = time.perf_counter()
         for record in doc_records(doc):
             writer.add_document(**record)
+        doc.analysed = None  # filed: free it now
         state[doc.path] = _doc_entry(doc)
         written += 1
         if written == len(files) // 2:
@@ -556,7 +753,8 @@ def _extract_and_write(
 
     started = time.perf_counter()
     on_done = _progress(len(pages_first), "Extraction")
-    for result in extract_many(settings.corpus, pages_first, settings, settings.index / CACHE, on_done=on_done):
+    results = extract_many(settings.corpus, pages_first, settings, settings.index / CACHE, on_done, analyse=True)
+    for result in results:
         if isinstance(result, Failure):
             logger.warning("Échec : %s — %s", result.path, result.reason)
             failures[result.path] = result

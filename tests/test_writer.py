@@ -213,20 +213,93 @@ def test_segments_stay_few_after_many_updates(mini_copy):
     assert index_status(mini_copy.index)["documents"] == 16
 
 
-def test_the_batched_posting_pool_sorts_like_whooshs_even_with_runs_merged(tmp_path) -> None:
-    """More runs than files may stay open: Whoosh merges runs into new runs (a generator is written)."""
+def test_the_grouped_posting_pool_gives_whooshs_order_with_runs_merged(tmp_path) -> None:
+    """Postings come out sorted by (field, term, document) as from Whoosh's pool: with many runs, more runs
+    than files may stay open (merged into new runs first), and a term whose postings came out of order."""
     import random
 
     from whoosh.filedb.filestore import FileStorage
 
-    from indexer.writer import _BatchedPostingPool
+    from indexer.writer import _GroupedPostingPool
 
-    pool = _BatchedPostingPool(FileStorage(str(tmp_path)), None)
-    pool.limit = 2000  # bytes (estimated): a run every few dozen postings
+    pool = _GroupedPostingPool(FileStorage(str(tmp_path)), None)
+    pool.limit = 20_000  # bytes (estimated): a run every hundred postings or so
     rng = random.Random(3)
-    items = [("body", f"t{rng.randint(0, 300)}".encode(), i, 1.0, b"v") for i in range(5000)]
-    for item in items:
+    items = []
+    for docnum in range(3000):
+        for term in {f"t{rng.randint(0, 300)}".encode() for _ in range(rng.randint(1, 4))}:
+            items.append((rng.choice(["body", "exact"]), term, docnum, float(docnum % 7), b"v%d" % docnum))
+    late = [("body", b"late", docnum, 1.0, None) for docnum in (2999, 10, 5)]  # out of document order
+    for item in items[:1000] + late[:1] + items[1000:] + late[1:]:
         pool.add(item)
     assert len(pool.runs) > 8
-    assert list(pool.items(maxfiles=4)) == sorted(items)
+    merged = list(pool.iter_terms(maxfiles=4))
+    assert [(f, t) for f, t, _ in merged] == sorted({(f, t) for f, t, *_ in items + late})  # each term once
+    pool2 = _GroupedPostingPool(FileStorage(str(tmp_path)), None)
+    for item in items + late:
+        pool2.add(item)
+    assert not pool2.runs
+    expected = sorted(items + late)
+    flat = [(f, t, postings[i : i + 3]) for f, t, postings in merged for i in range(0, len(postings), 3)]
+    assert [(f, t, *triple) for f, t, triple in flat] == expected
+    assert list(pool2.iter_postings()) == expected
     assert list(tmp_path.iterdir()) == []  # every run file removed
+
+
+def _postings_by_uid(index_root):
+    """Every posting of an index as {(field, term, uid): (weight, value)}, and every field length by uid."""
+    ix = open_index(index_root)
+    postings, lengths = {}, {}
+    with ix.searcher() as s:
+        r = s.reader()
+        uid = {d: f["uid"] for d, f in r.iter_docs()}
+        for fieldname in r.indexed_field_names():
+            for text in r.lexicon(fieldname):
+                m = r.postings(fieldname, text)
+                while m.is_active():
+                    postings[(fieldname, text, uid[m.id()])] = (m.weight(), m.value())
+                    m.next()
+        for d, u in uid.items():
+            for fieldname in ("title", "body", "page_body", "exact", "spell", "meta"):
+                lengths[(u, fieldname)] = r.doc_field_length(d, fieldname)
+    ix.close()
+    return postings, lengths
+
+
+def test_text_analysed_by_the_workers_gives_the_index_the_writer_would_write(mini_copy, monkeypatch):
+    """Workers analyse the text (`pre_analyse`); when they cannot, the writer does: same postings, same
+    lengths, posting for posting."""
+    import indexer.schema
+
+    build_index(mini_copy)
+    by_workers = _postings_by_uid(mini_copy.index)
+
+    def broken(doc):
+        raise MemoryError
+
+    monkeypatch.setattr(indexer.schema, "pre_analyse", broken)  # the workers are forked after this
+    build_index(mini_copy)
+    by_writer = _postings_by_uid(mini_copy.index)
+    assert len(by_workers[0]) > 1000
+    assert by_workers == by_writer
+
+
+def test_pre_analysis_is_used_only_for_the_text_it_was_computed_from() -> None:
+    from indexer.document import Document
+    from indexer.schema import Analysed, _analysis_schema, pre_analyse, text_values
+    from indexer.writer import doc_records
+
+    doc = Document(path="d.pdf", format="pdf", title="Le QPV des Arènes", pages=["Page une : l’école.", "Deux"])
+    pre = pre_analyse(doc)
+    schema = _analysis_schema()
+    for name, value in text_values(doc).items():
+        assert pre.fields[name].items == list(schema[name].index(value))
+    assert [p.items for p in pre.pages] == [list(schema["page_body"].index(t)) for t in doc.pages]
+    doc.analysed = pre
+    record, *pages = doc_records(doc)
+    assert all(isinstance(record[f], Analysed) for f in ("body", "exact", "spell"))
+    assert [p["page_body"] for p in pages] == pre.pages and [p["text"] for p in pages] == doc.pages
+    doc.title = "Titre du catalogue"  # enrichment replaced it: what contains the title is analysed again
+    record, *_ = doc_records(doc)
+    assert record["body"] is pre.fields["body"]
+    assert record["exact"].startswith("Titre du catalogue\n") and "Titre du catalogue" in record["spell"]
