@@ -142,3 +142,14 @@ def test_the_exact_field_indexes_words_and_pairs_and_the_expansions_are_marked()
     text = "Les quartiers prioritaires de la politique de la ville (QPV) et le quartier prioritaire de la ville"
     marked = [(t.text, t.pos) for t in french_analyzer()(text, positions=True, mode="index") if t.text[0] == "="]
     assert marked == [("=qpv", 1)]  # the second is not the whole expansion
+
+
+def test_folding_caches_words_but_not_whole_texts() -> None:
+    """A build folds the opening of every document: caching those held every document's text in memory."""
+    from indexer.analysis import _fold_cached, fold
+
+    text = "Économie sociale et solidaire dans les quartiers prioritaires, « cœur » de la démarche. " * 5
+    before = _fold_cached.cache_info().currsize
+    assert fold(text) == fold(text) and fold(text).startswith("Economie sociale") and "coeur" in fold(text)
+    assert _fold_cached.cache_info().currsize == before
+    assert fold("Économie") == "Economie" and _fold_cached.cache_info().currsize <= before + 1
