@@ -143,6 +143,25 @@ def _abandon(writer: Any) -> None:
         if finish is not None and not getattr(writer, "is_closed", True):
             with contextlib.suppress(Exception):
                 finish()
+        _close_files(writer)
+
+
+def _close_files(writer: Any) -> None:
+    """Close the segment files a failed writer could not close itself (their closing flushes, and fails on a
+    full disk): a long-running `--watch` must not keep a descriptor per failed update."""
+    fieldwriter = getattr(writer, "fieldwriter", None)
+    perdocwriter = getattr(writer, "perdocwriter", None)
+    files = [
+        getattr(fieldwriter, "_postfile", None),
+        getattr(getattr(fieldwriter, "_tindex", None), "dbfile", None),
+        getattr(perdocwriter, "_vpostfile", None),
+        getattr(getattr(perdocwriter, "_cols", None), "_temp", None),
+    ]
+    for struct in files:
+        raw = getattr(struct, "file", None)
+        if raw is not None and not getattr(raw, "closed", True):
+            with contextlib.suppress(Exception):
+                raw.close()  # an unwritable buffer is dropped, the descriptor is closed all the same
 
 
 def _flush_segment_with_lengths(self: Any) -> None:

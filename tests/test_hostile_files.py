@@ -439,3 +439,24 @@ def test_a_file_swapped_for_a_pipe_or_an_outside_link_after_the_scan_is_refused(
     assert results["a.html"].reason == "pas un fichier ordinaire (tube, périphérique…)"
     assert results["b.html"].reason == "lien symbolique vers l’extérieur du corpus"
     assert results["c.html"].title == "c.html"
+
+
+def test_a_batch_abandoned_by_its_consumer_stops_its_workers_and_feeding_thread(tmp_path: Path) -> None:
+    """The writer may fail after a few documents: the workers (busy on a slow file or not) and the thread
+    that feeds them must stop with the batch, not finish the queue."""
+    import multiprocessing
+    import threading
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for number in range(12):
+        (corpus / f"page-{number:02d}.html").write_text(wp_page(f"Page {number}", "<p>Jardins partagés.</p>"))
+    (corpus / "enorme.html").write_bytes(big_page(12))  # long to parse: a worker is busy with it
+    files, _ = scan_corpus(corpus)
+    ordered = sorted(files.values(), key=lambda f: f.path != "enorme.html")
+    batch = extract_many(corpus, ordered, Settings(workers=2, extraction_timeout=600), None, analyse=True)
+    first = next(batch)
+    assert first.path.startswith("page-") and first.analysed is not None  # analysed by the worker
+    batch.close()
+    assert not multiprocessing.active_children()
+    assert not [t for t in threading.enumerate() if t.name == "crpv-extraction"]
