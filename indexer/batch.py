@@ -34,7 +34,7 @@ from multiprocessing.connection import wait as wait_for
 from pathlib import Path
 from typing import Any
 
-from indexer import extract
+from indexer import extract, schema
 from indexer.config import Settings
 from indexer.document import Document
 from indexer.errors import CorpusNotFoundError, ExtractionError, ExtractionTimeoutError
@@ -245,10 +245,8 @@ def extract_one(
 
 def _pre_analyse(doc: Document) -> None:
     """Attach the analysed text to `doc`; on any error leave it to the writer, which analyses it itself."""
-    from indexer.schema import pre_analyse
-
     try:
-        doc.analysed = pre_analyse(doc)
+        doc.analysed = schema.pre_analyse(doc)
     except Exception as exc:  # MemoryError under the worker's cap included: the writer will try again
         logger.warning("Analyse anticipée impossible pour %s (%s) : faite à l’écriture", doc.path, exc)
         doc.analysed = None

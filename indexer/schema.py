@@ -102,12 +102,6 @@ class PreAnalysis:
             return dict(self.fields)
         return {**text_values(doc), "body": self.fields["body"]}
 
-    def page_value(self, doc: Document, number: int) -> Any:
-        """The `page_body` value of page `number` (from 1)."""
-        if len(doc.pages) == len(self.pages):
-            return self.pages[number - 1]
-        return doc.pages[number - 1]
-
 
 @lru_cache(maxsize=1)
 def _analysis_schema() -> Schema:
@@ -126,8 +120,8 @@ def pre_analyse(doc: Document) -> PreAnalysis:
 def iter_page_values(doc: Document) -> Iterator[tuple[int, Any]]:
     """(page number, `page_body` value) for each page of `doc`, pre-analysed when possible."""
     pre = doc.analysed
-    for number, text in enumerate(doc.pages, start=1):
-        yield number, (pre.page_value(doc, number) if pre is not None else text)
+    values: list[Any] = pre.pages if pre is not None and len(pre.pages) == len(doc.pages) else doc.pages
+    yield from enumerate(values, start=1)
 
 
 def _lines():  # type: ignore[no-untyped-def]

@@ -342,19 +342,22 @@ class _GroupedPostingPool(PostingPool):
     def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
         """Whoosh's interface: one (field, term, document, weight, value) tuple per posting, in order."""
         for fieldname, tbytes, postings in self.iter_terms():
-            flat = iter(postings)
-            for docnum, weight, vbytes in zip(flat, flat, flat, strict=True):
+            for docnum, weight, vbytes in _triples(postings):
                 yield fieldname, tbytes, docnum, weight, vbytes
 
     def items(self, maxfiles: int = 128) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
         return self.iter_postings()
 
 
+def _triples(postings: list[Any]) -> Iterator[tuple[int, float, bytes | None]]:
+    """The (document, weight, value) postings of a flat posting list."""
+    flat = iter(postings)
+    return zip(flat, flat, flat, strict=True)
+
+
 def _sort_flat(postings: list[Any]) -> list[Any]:
     """A flat posting list (document, weight, value, …) sorted by document."""
-    flat = iter(postings)
-    triples = sorted(zip(flat, flat, flat, strict=True), key=lambda p: p[0])
-    return [x for triple in triples for x in triple]
+    return [x for triple in sorted(_triples(postings), key=lambda p: p[0]) for x in triple]
 
 
 def _add_grouped_postings(fieldwriter: Any, schema: Any, lengths: _FieldLengths | None, pool: Any) -> None:
@@ -371,8 +374,7 @@ def _add_grouped_postings(fieldwriter: Any, schema: Any, lengths: _FieldLengths 
             field_lengths = lengths.of(fieldname) if lengths else []
         count = len(field_lengths)
         fieldwriter.start_term(tbytes)
-        flat = iter(postings)
-        for docnum, weight, vbytes in zip(flat, flat, flat, strict=True):
+        for docnum, weight, vbytes in _triples(postings):
             add(docnum, weight, vbytes or b"", field_lengths[docnum] if docnum < count else 0)
         fieldwriter.finish_term()
     if lastfn is not None:
