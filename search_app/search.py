@@ -31,10 +31,12 @@ from search_app.matching import (
     first_in,
     near_query,
     restrict_phrases,
+    term_docs,
 )
 from search_app.query import (
     FIELD_BOOSTS,
     PAGE_FIELD,
+    PAGE_SCORE_WEIGHT,
     PROXIMITY_BOOST,
     PROXIMITY_SLOP,
     ParsedQuery,
@@ -211,6 +213,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     match = "all"
     scored: Postings | None = None
     masks = handle.shared(searcher, "facet_masks", lambda s: FacetMasks(postings, s.doc_count_all()))
+    pages = handle.shared(searcher, "page_parents", lambda s: PageParents.of(s, universe))
     if searching:
         q = build_query(parsed, reader, "all", proximity=False)
         scored, matched = _matching(evaluator, sets, q, universe)
@@ -226,7 +229,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     if not final or offset >= len(final):
         page_docs: list[int] = []
     elif searching and sort == "relevance":
-        page_docs = rank_page(searcher, evaluator, q, scored, parsed, final, offset, params.per_page)
+        page_docs = rank_page(searcher, evaluator, q, scored, parsed, final, offset, params.per_page, pages)
     else:
         orders = handle.shared(searcher, "date_orders", lambda s: date_orders(s, all_docs))
         order = orders["date_asc" if sort == "date_asc" else "date_desc"]
@@ -281,39 +284,111 @@ def rank_page(
     final: frozenset[int],
     offset: int,
     per_page: int,
+    pages: PageParents | None = None,
 ) -> list[int]:
     """The documents of one result page in relevance order.
 
     The best `window` documents among `final` by BM25F (RERANK_WINDOW, or more for a page beyond it) come
     from the vectorised scores (or from Whoosh when there are none); the proximity bonus is then added to
-    those candidates only and they are sorted again. The one approximation: a document outside the window
-    cannot climb into it through the bonus alone.
+    those candidates only, with the score of each one's best page (`_add_best_page_scores`), and they are
+    sorted again. The one approximation: a document outside the window cannot climb into it through these
+    bonuses alone.
     """
     window = max(RERANK_WINDOW, offset + per_page)
+    scores = (
+        _best_with_proximity(evaluator, scored, parsed, final, window)
+        if scored is not None
+        else _best_with_proximity_by_whoosh(searcher, q, parsed, final, window)
+    )
+    if pages is not None and PAGE_SCORE_WEIGHT and len(scores) > 1:
+        _add_best_page_scores(searcher, evaluator, parsed, pages, scores)
+    order = sorted(scores, key=lambda d: (-scores[d], d))
+    return order[offset : offset + per_page]
+
+
+def _best_with_proximity(
+    evaluator: Evaluator, scored: Postings, parsed: ParsedQuery, final: frozenset[int], window: int
+) -> dict[int, float]:
+    """The `window` best of `final` by their vectorised scores, proximity bonus added."""
+    allowed = np.fromiter(final, dtype=np.int64, count=len(final))
+    allowed.sort()
+    scores = dict(top(scored, allowed, window))
     words = proximity_words(parsed)
-    if scored is not None:
-        allowed = np.fromiter(final, dtype=np.int64, count=len(final))
-        allowed.sort()
-        scores = dict(top(scored, allowed, window))
-        if words and len(scores) > 1:
-            candidates = np.array(sorted(scores), dtype=np.int64)
-            for fieldname, boost in FIELD_BOOSTS.items():
-                near = evaluator.near_at(fieldname, words, PROXIMITY_SLOP, candidates)
-                for docnum, bonus in zip(near.ids.tolist(), near.scores.tolist(), strict=True):
-                    scores[docnum] += boost * PROXIMITY_BOOST * bonus
-        order = sorted(scores, key=lambda d: (-scores[d], d))
-        return order[offset : offset + per_page]
+    if words and len(scores) > 1:
+        candidates = np.array(sorted(scores), dtype=np.int64)
+        for fieldname, boost in FIELD_BOOSTS.items():
+            near = evaluator.near_at(fieldname, words, PROXIMITY_SLOP, candidates)
+            for docnum, bonus in zip(near.ids.tolist(), near.scores.tolist(), strict=True):
+                scores[docnum] += boost * PROXIMITY_BOOST * bonus
+    return scores
+
+
+def _best_with_proximity_by_whoosh(
+    searcher: Any, q: wq.Query, parsed: ParsedQuery, final: frozenset[int], window: int
+) -> dict[int, float]:
+    """The same as `_best_with_proximity`, scored by Whoosh."""
     q = restrict_phrases(q, DocSetQuery(final, searcher))
-    results = searcher.search(q, limit=window, filter=set(final))
-    scores = {hit.docnum: hit.score for hit in results}
+    scores = {hit.docnum: hit.score for hit in searcher.search(q, limit=window, filter=set(final))}
+    words = proximity_words(parsed)
     if words and len(scores) > 1:
         only = DocSetQuery(scores, searcher)
         near = wq.Or([near_query(f, words, PROXIMITY_SLOP, b * PROXIMITY_BOOST, only) for f, b in FIELD_BOOSTS.items()])
         for hit in searcher.search(near, limit=None, optimize=False):
             if hit.docnum in scores:
                 scores[hit.docnum] += hit.score
-    order = sorted(scores, key=lambda d: (-scores[d], d))
-    return order[offset : offset + per_page]
+    return scores
+
+
+@dataclass
+class PageParents:
+    """The page records of the index (sorted) and the document record each belongs to.
+
+    A document's records are written together, its doc record then its pages, and Whoosh keeps that order
+    within a segment and when it merges segments: a page belongs to the nearest doc record before it.
+    """
+
+    ids: np.ndarray
+    parents: np.ndarray
+
+    @classmethod
+    def of(cls, searcher: Any, docs: np.ndarray) -> PageParents:
+        ids = np.fromiter(term_docs(searcher, "kind", KIND_PAGE), dtype=np.int64)
+        ids.sort()
+        if not len(docs):
+            return cls(ids[:0], ids[:0])
+        where = np.searchsorted(docs, ids) - 1
+        keep = where >= 0
+        return cls(ids[keep], docs[where[keep]])
+
+    def pages_of(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The pages of `docs` (sorted) and, for each, its document."""
+        keep = np.isin(self.parents, docs)
+        return self.ids[keep], self.parents[keep]
+
+
+def _add_best_page_scores(
+    searcher: Any, evaluator: Evaluator, parsed: ParsedQuery, pages: PageParents, scores: dict[int, float]
+) -> None:
+    """Add to each candidate's score PAGE_SCORE_WEIGHT × the score of its best page for the query.
+
+    A dossier of 60 pages that answers the query on one page scores low as a whole (its length dilutes the
+    words); the page that answers scores as high as a short post would. HTML pages have one page record, so
+    every candidate gets the same kind of evidence.
+    """
+    candidates = np.array(sorted(scores), dtype=np.int64)
+    page_ids, parents = pages.pages_of(candidates)
+    if not len(page_ids):
+        return
+    scored = _page_scores(
+        searcher, evaluator, build_page_query(parsed, searcher.reader(), proximity=False), parsed, page_ids
+    )
+    if not len(scored):
+        return
+    owners = parents[np.searchsorted(page_ids, scored.ids)]
+    best = np.zeros(len(candidates))
+    np.maximum.at(best, np.searchsorted(candidates, owners), scored.scores)
+    for docnum, value in zip(candidates.tolist(), best.tolist(), strict=True):
+        scores[docnum] += PAGE_SCORE_WEIGHT * value
 
 
 def _ranked_pages(
@@ -324,21 +399,33 @@ def _ranked_pages(
     records = union(sets.term("path", p) for p in paths)
     pages = sets.term("kind", KIND_PAGE)
     scope = np.array(sorted(d for d in records if d in pages), dtype=np.int64)
+    scored = _page_scores(searcher, evaluator, page_q, parsed, scope)
+    return scored.ids[np.lexsort((scored.ids, -scored.scores))].tolist()
+
+
+def _page_scores(
+    searcher: Any, evaluator: Evaluator, page_q: wq.Query, parsed: ParsedQuery, scope: np.ndarray
+) -> Postings:
+    """The scores of the page records `scope` (sorted) that match the page query, proximity bonus included;
+    by Whoosh when the vectorised evaluator does not handle the query."""
     words = proximity_words(parsed)
     try:
         scored = evaluator.at(page_q, scope)
         if words and len(scored):
-            near = evaluator.near_at(PAGE_FIELD, words, PROXIMITY_SLOP, scored.ids)
-            scored = _with_bonus(scored, near, PROXIMITY_BOOST)
-        order = np.lexsort((scored.ids, -scored.scores))
-        return scored.ids[order].tolist()
+            scored = _with_bonus(
+                scored, evaluator.near_at(PAGE_FIELD, words, PROXIMITY_SLOP, scored.ids), PROXIMITY_BOOST
+            )
+        return scored
     except Unsupported as exc:
-        logger.debug("Pages choisies par Whoosh (%s)", exc)
+        logger.debug("Pages évaluées par Whoosh (%s)", exc)
     only = DocSetQuery(scope.tolist(), searcher)
     page_q = restrict_phrases(page_q, only)
     if words:
         page_q = wq.AndMaybe(page_q, near_query(PAGE_FIELD, words, PROXIMITY_SLOP, PROXIMITY_BOOST, only))
-    return [hit.docnum for hit in searcher.search(wq.And([only, page_q]), limit=None)]
+    found = sorted((hit.docnum, hit.score) for hit in searcher.search(wq.And([only, page_q]), limit=None))
+    return Postings(
+        np.array([d for d, _ in found], dtype=np.int64), np.array([score for _, score in found], dtype=np.float64)
+    )
 
 
 def _with_bonus(scored: Postings, bonus: Postings, weight: float) -> Postings:

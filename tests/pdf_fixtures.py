@@ -248,3 +248,13 @@ def undated_pdf() -> bytes:
         pdf.add_page()
         _lines(pdf, lines)
     return _without_info(bytes(pdf.output()))
+
+
+def pages_pdf(title: str, pages: list[list[str]]) -> bytes:
+    """A PDF with the document title `title` and one page per list of lines."""
+    pdf = _new_pdf()
+    pdf.set_title(title)
+    for lines in pages:
+        pdf.add_page()
+        _lines(pdf, lines)
+    return bytes(pdf.output())

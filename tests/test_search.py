@@ -181,3 +181,97 @@ def test_date_sorts_keep_undated_documents_last(search):
         dated = [y for y in years if y]
         assert years[len(dated) :] == [None] * (len(years) - len(dated)), args
         assert dated == sorted(dated, reverse=args["sort"] == "date_desc"), args
+
+
+FILLER = [
+    "Le commerce de proximité reste fragile dans les centres anciens de la région.",
+    "Les bailleurs sociaux rénovent les rez-de-chaussée pour accueillir des activités.",
+    "L’accompagnement à la création d’activité passe par les réseaux consulaires.",
+    "Les marchés de plein vent animent les places le samedi matin.",
+    "La formation des demandeurs d’emploi s’appuie sur les missions locales.",
+]
+
+
+def _passage_corpus(root):
+    import pdf_fixtures
+    from conftest import wp_page
+
+    (root / "site" / "2018").mkdir(parents=True)
+    (root / "dossiers" / "2018").mkdir(parents=True)
+    (root / "site" / "2018" / "portrait.html").write_text(
+        wp_page(
+            "Un hôtel d’activités au cœur du quartier",
+            "<p>Le taux d’occupation des bureaux atteint 92 % après quatre ans.</p>"
+            "<p>Ce portrait rejoint ceux de la pépinière de Valdegour à Nîmes.</p>",
+            date="2018-10-02",
+        ),
+        encoding="utf-8",
+    )
+    pages = [[f"Chapitre {n}", *FILLER * 4] for n in range(1, 13)]
+    pages[6] = [
+        "Chapitre 7",
+        "Taux d’occupation de la pépinière de Valdegour (Nîmes) : 85 %,",
+        "soit vingt-deux bureaux sur vingt-six loués à des entreprises du quartier.",
+        *FILLER,
+    ]
+    (root / "dossiers" / "2018" / "synthese.pdf").write_bytes(
+        pdf_fixtures.pages_pdf("Développement économique urbain : synthèse", pages)
+    )
+    return root
+
+
+def test_the_best_page_of_a_long_dossier_counts_in_its_rank(tmp_path, monkeypatch):
+    """A 12-page dossier that answers on one page comes before a short post that has the words apart;
+    without the best page's weight, the post's shortness wins."""
+    import search_app.search as search_module
+    from indexer.config import Settings
+    from indexer.writer import build_index
+
+    settings = Settings(corpus=_passage_corpus(tmp_path / "corpus"), index=tmp_path / "index", workers=1)
+    build_index(settings)
+    handle = IndexHandle(settings.index)
+    try:
+        query = {"q": "taux d'occupation pépinière Valdegour"}
+        ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
+        assert ranked == ["dossiers/2018/synthese.pdf", "site/2018/portrait.html"]
+        monkeypatch.setattr(search_module, "PAGE_SCORE_WEIGHT", 0.0)
+        ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
+        assert ranked == ["site/2018/portrait.html", "dossiers/2018/synthese.pdf"]
+    finally:
+        handle.close()
+
+
+def test_pages_belong_to_the_nearest_document_record_after_updates_and_merges(mini_copy):
+    """`PageParents` relies on a document's records staying together (doc record, then its pages) through
+    updates and segment merges; checked against the stored paths."""
+    import numpy as np
+
+    from indexer.writer import open_index, update_index
+    from search_app.matching import term_docs
+    from search_app.search import PageParents
+
+    def check() -> None:
+        handle = IndexHandle(mini_copy.index)
+        try:
+            searcher = handle.searcher()
+            docs = np.array(sorted(term_docs(searcher, "kind", "doc")), dtype=np.int64)
+            pages = PageParents.of(searcher, docs)
+            assert len(pages.ids) == len(term_docs(searcher, "kind", "page")) > 5
+            for page, parent in zip(pages.ids.tolist(), pages.parents.tolist(), strict=True):
+                assert searcher.stored_fields(page)["path"] == searcher.stored_fields(parent)["path"]
+        finally:
+            handle.close()
+
+    check()
+    corpus = mini_copy.corpus
+    (corpus / "site" / "2019" / "sante-mentale.html").unlink()
+    post = corpus / "site" / "2016" / "clauses-sociales.html"
+    post.write_text(post.read_text(encoding="utf-8").replace("Montpellier", "Nîmes"), encoding="utf-8")
+    (corpus / "dossiers" / "2016" / "copie.pdf").write_bytes((corpus / "dossiers" / "2016" / "achats.pdf").read_bytes())
+    update_index(mini_copy)  # the first segment, a third of it deleted, is merged into the new one
+    check()
+    (corpus / "dossiers" / "2016" / "autre.pdf").write_bytes((corpus / "dossiers" / "2016" / "achats.pdf").read_bytes())
+    update_index(mini_copy)  # a small segment of its own
+    check()
+    open_index(mini_copy.index).optimize()  # every segment merged into one
+    check()
