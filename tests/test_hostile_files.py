@@ -460,3 +460,26 @@ def test_a_batch_abandoned_by_its_consumer_stops_its_workers_and_feeding_thread(
     batch.close()
     assert not multiprocessing.active_children()
     assert not [t for t in threading.enumerate() if t.name == "crpv-extraction"]
+
+
+def test_the_file_sent_ahead_to_a_dying_worker_is_extracted_by_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker holds its next file while it extracts one; when it dies, that next file goes to another."""
+    from indexer import batch
+
+    corpus, files = corpus_of(tmp_path, NAMES)
+    sabotage(monkeypatch, "page-0.html", lambda: os._exit(3))
+    requeued: list[str] = []
+    real = batch._WorkerPool._requeue
+
+    def spy(worker, pending):  # type: ignore[no-untyped-def]
+        if worker.queued is not None:
+            requeued.append(worker.queued.path)
+        real(worker, pending)
+
+    monkeypatch.setattr(batch._WorkerPool, "_requeue", staticmethod(spy))
+    results = run_batch(corpus, files)
+    assert requeued == ["page-2.html"]  # sent ahead to the worker of page-0 (page-1 went to the other one)
+    assert results["page-0.html"].reason == "le processus d’extraction s’est arrêté brutalement (code 3)"
+    assert all(results[n].title == n for n in NAMES if n != "page-0.html")
