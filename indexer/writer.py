@@ -365,6 +365,7 @@ def _add_grouped_postings(fieldwriter: Any, schema: Any, lengths: _FieldLengths 
     lastfn = None
     field_lengths: list[int] = []
     add = fieldwriter.add
+    blocks = _blocks_writer(fieldwriter)
     for fieldname, tbytes, postings in pool.iter_terms():
         if fieldname != lastfn:
             if lastfn is not None:
@@ -372,13 +373,52 @@ def _add_grouped_postings(fieldwriter: Any, schema: Any, lengths: _FieldLengths 
             fieldwriter.start_field(fieldname, schema[fieldname])
             lastfn = fieldname
             field_lengths = lengths.of(fieldname) if lengths else []
-        count = len(field_lengths)
         fieldwriter.start_term(tbytes)
-        for docnum, weight, vbytes in _triples(postings):
-            add(docnum, weight, vbytes or b"", field_lengths[docnum] if docnum < count else 0)
+        if blocks is not None:
+            blocks(fieldwriter._postwriter, postings, field_lengths)
+        else:
+            count = len(field_lengths)
+            for docnum, weight, vbytes in _triples(postings):
+                add(docnum, weight, vbytes or b"", field_lengths[docnum] if docnum < count else 0)
         fieldwriter.finish_term()
     if lastfn is not None:
         fieldwriter.finish_field()
+
+
+def _blocks_writer(fieldwriter: Any) -> Callable[[Any, list[Any], list[int]], None] | None:
+    """`_fill_blocks` when `fieldwriter` is Whoosh's W3 field writer, whose postings writer it fills; else None
+    (postings are then added one at a time)."""
+    from whoosh.codec.whoosh3 import W3FieldWriter
+
+    return _fill_blocks if type(fieldwriter) is W3FieldWriter else None
+
+
+def _fill_blocks(postwriter: Any, postings: list[Any], field_lengths: list[int]) -> None:
+    """Fill Whoosh's W3 postings writer with one term's postings (a flat list), a block at a time.
+
+    What `add_posting` does one posting at a time (a call, four type checks, the block's statistics updated
+    per posting), done per block with list slices: a posting cost about 1.5 µs, and a 10,000-document build
+    files some 30 million of them. The blocks and their statistics are the same (tests/test_writer.py
+    compares the index with Whoosh's own).
+    """
+    from array import array
+
+    limit = postwriter._blocklimit
+    total = len(postings) // 3
+    count = len(field_lengths)
+    for start in range(0, total, limit):
+        end = min(start + limit, total)
+        if start:  # the previous block is full: written as add_posting would write it (not the last one)
+            postwriter._write_block()
+        ids = postings[start * 3 : end * 3 : 3]
+        weights = postings[start * 3 + 1 : end * 3 : 3]
+        postwriter._ids = array("I", ids)
+        postwriter._weights = array("f", weights)
+        postwriter._values = [v for v in postings[start * 3 + 2 : end * 3 : 3] if v]
+        postwriter._maxweight = max(0, max(weights))
+        found = [field_lengths[d] for d in ids if d < count and field_lengths[d]]
+        postwriter._minlength = min(found) if found else None
+        postwriter._maxlength = max(found) if found else 0
 
 
 CURRENT = "current"

@@ -303,3 +303,54 @@ def test_pre_analysis_is_used_only_for_the_text_it_was_computed_from() -> None:
     record, *_ = doc_records(doc)
     assert record["body"] is pre.fields["body"]
     assert record["exact"].startswith("Titre du catalogue\n") and "Titre du catalogue" in record["spell"]
+
+
+def test_postings_filled_a_block_at_a_time_are_the_bytes_whoosh_writes(tmp_path) -> None:
+    """`_fill_blocks` against Whoosh's own `add_posting`: terms of 1 to 300 postings (block edges at 128 and
+    256), weights equal or not, empty values, documents past the known lengths."""
+    import random
+
+    from whoosh.codec.whoosh3 import W3Codec
+    from whoosh.filedb.filestore import FileStorage
+
+    from indexer.schema import build_schema
+    from indexer.writer import _fill_blocks
+
+    schema = build_schema()
+    rng = random.Random(5)
+    lengths = [rng.choice([1, 7, 300, 4000]) for _ in range(1000)]
+    terms = []
+    for n in (1, 2, 127, 128, 129, 255, 256, 257, 300):
+        docs = sorted(rng.sample(range(1000), n))
+        weight = rng.choice([None, 1.0, 2.5])
+        flat = []
+        for d in docs:
+            flat += [
+                d,
+                weight if weight is not None else rng.choice([1.0, 2.0, 0.5, 3.25]),
+                rng.choice([b"", b"\x01\x02", b"xyz"]),
+            ]
+        terms.append((b"t%03d" % n, flat))
+    terms.append((b"zz", [1000, 1.0, b"", 1001, 1.0, b""]))  # documents past the known lengths
+    written = {}
+    for variant in ("whoosh", "blocks"):
+        storage = FileStorage(str(tmp_path / variant)).create()
+        codec = W3Codec(compression=0)
+        segment = codec.new_segment(storage, "MAIN")
+        fieldwriter = codec.field_writer(storage, segment)
+        for fieldname in ("body", "exact", "spell"):
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            for text, flat in terms:
+                fieldwriter.start_term(text)
+                if variant == "blocks":
+                    _fill_blocks(fieldwriter._postwriter, flat, lengths)
+                else:
+                    for i in range(0, len(flat), 3):
+                        d, w, v = flat[i : i + 3]
+                        fieldwriter.add(d, w, v, lengths[d] if d < len(lengths) else 0)
+                fieldwriter.finish_term()
+            fieldwriter.finish_field()
+        fieldwriter.close()
+        written[variant] = {p.suffix: p.read_bytes() for p in (tmp_path / variant).iterdir()}
+    assert set(written["whoosh"]) >= {".pst", ".trm"}
+    assert written["blocks"] == written["whoosh"]
