@@ -29,6 +29,7 @@ import signal
 import sys
 import time
 import types
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -174,6 +175,7 @@ def _flush_segment_with_lengths(self: Any) -> None:
     self.perdocwriter.close()
     pdr = self.per_document_reader() if self.codec.length_stats else None
     lengths = _FieldLengths(pdr) if pdr else None
+    _compact_term_table(self.fieldwriter)
     if isinstance(self.pool, _GroupedPostingPool):
         _add_grouped_postings(self.fieldwriter, self.schema, lengths, self.pool)
     else:
@@ -181,6 +183,66 @@ def _flush_segment_with_lengths(self: Any) -> None:
     self.fieldwriter.close()
     if pdr:
         pdr.close()
+
+
+def _compact_term_table(fieldwriter: Any) -> None:
+    """Make the term table of `fieldwriter` keep its hash entries in arrays (see `_CompactHashWriter`)."""
+    from whoosh.filedb.filetables import OrderedHashWriter
+
+    tindex = getattr(fieldwriter, "_tindex", None)
+    if type(tindex) is OrderedHashWriter and not any(tindex.buckets):
+        tindex.__class__ = _CompactHashWriter
+        tindex.buckets = [(array("I"), array("q")) for _ in range(256)]
+
+
+def _compact_hash_writer_class() -> type:
+    from whoosh.filedb.filetables import OrderedHashWriter, _lengths, _pointer
+
+    class CompactHashWriter(OrderedHashWriter):
+        """Whoosh's term table writer, its entries kept as two arrays per bucket instead of a tuple each.
+
+        The table keeps a (hash, position) entry for every term until the segment is closed: a tuple and two
+        integer objects, about 120 bytes per term. A 100,000-document index has millions of terms (the
+        `exact` field has one per distinct word pair), and the final commit of a build grew by hundreds of
+        megabytes; arrays take 12 bytes per term. The file is the same, byte for byte (tests/test_writer.py).
+        """
+
+        def add(self, key: bytes, value: bytes) -> None:
+            if key <= self.lastkey:
+                raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")
+            dbfile = self.dbfile
+            pos = dbfile.tell()
+            self.index.append(pos)
+            dbfile.write(_lengths.pack(len(key), len(value)))
+            dbfile.write(key)
+            dbfile.write(value)
+            h = self.hashfn(key)
+            hashes, positions = self.buckets[h & 255]
+            hashes.append(h)
+            positions.append(pos)
+            self.lastkey = key
+
+        def _write_hashes(self) -> None:
+            dbfile = self.dbfile
+            for hashes, positions in self.buckets:
+                pos = dbfile.tell()
+                numslots = 2 * len(hashes)
+                self.directory.append((pos, numslots))
+                table_hashes = array("I", bytes(4 * numslots))
+                table_positions = array("q", bytes(8 * numslots))
+                for hashval, position in zip(hashes, positions, strict=True):
+                    slot = (hashval >> 8) % numslots
+                    while table_hashes[slot] or table_positions[slot]:  # (0, 0) is an empty slot
+                        slot = (slot + 1) % numslots
+                    table_hashes[slot] = hashval
+                    table_positions[slot] = position
+                pack = _pointer.pack
+                dbfile.write(b"".join(pack(h, p) for h, p in zip(table_hashes, table_positions, strict=True)))
+
+    return CompactHashWriter
+
+
+_CompactHashWriter = _compact_hash_writer_class()
 
 
 class _FieldLengths:
@@ -401,8 +463,6 @@ def _fill_blocks(postwriter: Any, postings: list[Any], field_lengths: list[int])
     files some 30 million of them. The blocks and their statistics are the same (tests/test_writer.py
     compares the index with Whoosh's own).
     """
-    from array import array
-
     limit = postwriter._blocklimit
     total = len(postings) // 3
     count = len(field_lengths)

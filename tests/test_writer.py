@@ -354,3 +354,33 @@ def test_postings_filled_a_block_at_a_time_are_the_bytes_whoosh_writes(tmp_path)
         written[variant] = {p.suffix: p.read_bytes() for p in (tmp_path / variant).iterdir()}
     assert set(written["whoosh"]) >= {".pst", ".trm"}
     assert written["blocks"] == written["whoosh"]
+
+
+def test_the_compact_term_table_writes_the_bytes_whoosh_writes(tmp_path) -> None:
+    """`_CompactHashWriter` against Whoosh's `OrderedHashWriter`: the same file for 20,000 keys (every bucket
+    used, collisions in the tables), and the keys read back through Whoosh's reader."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
+
+    from indexer.writer import _compact_term_table
+
+    storage = FileStorage(str(tmp_path))
+    keys = sorted({b"k%07d" % (i * 7919 % 1_000_003) for i in range(20_000)})
+    for name, compact in (("whoosh.trm", False), ("compact.trm", True)):
+        table = OrderedHashWriter(storage.create_file(name))
+        if compact:
+
+            class FakeFieldWriter:
+                _tindex = table
+
+            _compact_term_table(FakeFieldWriter)
+            assert type(table).__name__ == "CompactHashWriter"
+        for i, key in enumerate(keys):
+            table.add(key, b"v%d" % i)
+        table.extras["fieldmap"] = {"body": 0}
+        table.close()
+    assert (tmp_path / "compact.trm").read_bytes() == (tmp_path / "whoosh.trm").read_bytes()
+    reader = OrderedHashReader.open(storage, "compact.trm")
+    assert reader[keys[12345]] == b"v12345"
+    assert reader.closest_key(b"k0000000") == keys[0]
+    reader.close()
