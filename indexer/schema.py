@@ -113,7 +113,13 @@ def pre_analyse(doc: Document) -> PreAnalysis:
     schema = _analysis_schema()
     fields = {name: Analysed(list(schema[name].index(value))) for name, value in text_values(doc).items()}
     page_field = schema["page_body"]
-    pages = [Analysed(list(page_field.index(text))) for text in doc.pages]
+    body_field = schema["body"]
+    # A page that is the whole text (a web page) has the body's postings: analysed once, sent once.
+    same_analysis = page_field.analyzer is body_field.analyzer and page_field.format == body_field.format
+    pages = [
+        fields["body"] if same_analysis and text == doc.text else Analysed(list(page_field.index(text)))
+        for text in doc.pages
+    ]
     return PreAnalysis(doc.title, fields, pages)
 
 

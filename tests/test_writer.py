@@ -384,3 +384,17 @@ def test_the_compact_term_table_writes_the_bytes_whoosh_writes(tmp_path) -> None
     assert reader[keys[12345]] == b"v12345"
     assert reader.closest_key(b"k0000000") == keys[0]
     reader.close()
+
+
+def test_a_web_page_is_analysed_once_for_its_document_and_its_page() -> None:
+    """A page whose text is the whole document's (a web page) shares the body's postings, which are exactly
+    what the page field would compute."""
+    from indexer.document import Document
+    from indexer.schema import _analysis_schema, pre_analyse
+
+    text = "Les conseils citoyens de Béziers se réunissent chaque mois au centre social."
+    doc = Document(path="site/a.html", format="html", content_hash="h", size=1, mtime=0.0, title="Titre", pages=[text])
+    assert doc.text == text
+    pre = pre_analyse(doc)
+    assert pre.pages[0] is pre.fields["body"]
+    assert pre.pages[0].items == list(_analysis_schema()["page_body"].index(text))
