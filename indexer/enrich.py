@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -246,21 +246,27 @@ def _theme_keyword_terms(labels: bool = False) -> tuple[tuple[str, tuple[tuple[s
 def themes_from_labels(labels: Iterable[str]) -> list[str]:
     """Map category, tag or keyword labels to theme slugs (exact label, slug or keyword)."""
     found: list[str] = []
-    by_label = {fold(t.label).lower(): t.slug for t in themes()} | {t.slug: t.slug for t in themes()}
     for label in labels:
-        key = fold(label).lower().strip()
-        slug = by_label.get(key)
-        if slug is None:
-            terms = tuple(analyse(label))
-            if not terms:
-                continue
-            for theme_slug, seqs in _theme_keyword_terms(labels=True):
-                if any(_contains(terms, seq) for seq in seqs if len(seq) >= 2 or len(terms) == 1):
-                    slug = theme_slug
-                    break
+        slug = _label_theme(label)
         if slug and slug not in found:
             found.append(slug)
     return found
+
+
+@lru_cache(maxsize=4096)
+def _label_theme(label: str) -> str | None:
+    """The theme one label names, if any (labels recur from post to post: each is worked out once)."""
+    by_label = {fold(t.label).lower(): t.slug for t in themes()} | {t.slug: t.slug for t in themes()}
+    slug = by_label.get(fold(label).lower().strip())
+    if slug is not None:
+        return slug
+    terms = tuple(analyse(label))
+    if not terms:
+        return None
+    for theme_slug, seqs in _theme_keyword_terms(labels=True):
+        if any(_contains(terms, seq) for seq in seqs if len(seq) >= 2 or len(terms) == 1):
+            return theme_slug
+    return None
 
 
 def _contains(terms: tuple[str, ...], seq: tuple[str, ...]) -> bool:
@@ -300,15 +306,28 @@ def type_from_text(text: str) -> str | None:
 
     Patterns match accent-folded, case-insensitively, as whole words, singular or plural.
     """
-    folded = re.sub(r"[\s’']+", " ", fold(text).lower())
+    folded = _SPACES.sub(" ", fold(text).lower())
     best: tuple[int, int, str] | None = None
+    for rank, slug, pattern in _type_patterns():
+        m = pattern.search(folded)
+        if m and (best is None or (m.start(), rank) < best[:2]):
+            best = (m.start(), rank, slug)
+    return best[2] if best else None
+
+
+_SPACES = re.compile(r"[\s’']+")
+
+
+@cache
+def _type_patterns() -> tuple[tuple[int, str, re.Pattern[str]], ...]:
+    """(rank, type, compiled pattern) for every pattern of the document types, compiled once."""
+    out = []
     for rank, doc_type in enumerate(doc_types()):
         for pattern in doc_type.patterns:
-            p = re.sub(r"[\s’']+", " ", fold(pattern).lower()).strip()
-            m = re.search(r"(?<![a-z])" + re.escape(p) + r"s?(?![a-z])", folded) if p else None
-            if m and (best is None or (m.start(), rank) < best[:2]):
-                best = (m.start(), rank, doc_type.slug)
-    return best[2] if best else None
+            p = _SPACES.sub(" ", fold(pattern).lower()).strip()
+            if p:
+                out.append((rank, doc_type.slug, re.compile(r"(?<![a-z])" + re.escape(p) + r"s?(?![a-z])")))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------------------------
