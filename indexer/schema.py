@@ -116,10 +116,8 @@ def pre_analyse(doc: Document) -> PreAnalysis:
     body_field = schema["body"]
     # A page that is the whole text (a web page) has the body's postings: analysed once, sent once.
     same_analysis = page_field.analyzer is body_field.analyzer and page_field.format == body_field.format
-    pages = [
-        fields["body"] if same_analysis and text == doc.text else Analysed(list(page_field.index(text)))
-        for text in doc.pages
-    ]
+    whole = doc.text if same_analysis and len(doc.pages) == 1 else None  # `text` joins the pages: once
+    pages = [fields["body"] if text == whole else Analysed(list(page_field.index(text))) for text in doc.pages]
     return PreAnalysis(doc.title, fields, pages)
 
 
