@@ -56,6 +56,7 @@ SORT_LABELS = {"relevance": "Pertinence", "date_desc": "Plus récents", "date_as
 MAX_PAGES_SHOWN = 3
 MAX_PAGE_CANDIDATES = 12  # pages of one document considered when choosing the ones shown
 RERANK_WINDOW = 100  # documents ranked with the proximity bonus (see `rank_page`)
+PAGE_SCORE_WINDOW = 20  # of those, the best ones that also get their best page's score (or more, for a later page)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -226,17 +227,20 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
                 q, scored, facets, final, match = q_any, scored_any, facets_any, final_any, "any"
     else:
         facets, final = compute_facets_masked(universe, masks, selected, range_docs, items)
+    page_scores = PageScores()
     if not final or offset >= len(final):
         page_docs: list[int] = []
     elif searching and sort == "relevance":
-        page_docs = rank_page(searcher, evaluator, q, scored, parsed, final, offset, params.per_page, pages)
+        page_docs = rank_page(
+            searcher, evaluator, q, scored, parsed, final, offset, params.per_page, pages, page_scores
+        )
     else:
         orders = handle.shared(searcher, "date_orders", lambda s: date_orders(s, all_docs))
         order = orders["date_asc" if sort == "date_asc" else "date_desc"]
         page_docs = first_in(order, final, offset, params.per_page)
     total = len(final)
     hits: list[dict[str, Any]] = [dict(searcher.stored_fields(docnum)) for docnum in page_docs]
-    results_out = _render_hits(searcher, sets, evaluator, hits, parsed if searching else None)
+    results_out = _render_hits(searcher, sets, evaluator, hits, parsed if searching else None, page_scores)
     suggestion = _suggest(searcher, parsed) if searching else None
     took = (time.perf_counter() - started) * 1000
     return {
@@ -285,14 +289,16 @@ def rank_page(
     offset: int,
     per_page: int,
     pages: PageParents | None = None,
+    page_scores: PageScores | None = None,
 ) -> list[int]:
     """The documents of one result page in relevance order.
 
     The best `window` documents among `final` by BM25F (RERANK_WINDOW, or more for a page beyond it) come
     from the vectorised scores (or from Whoosh when there are none); the proximity bonus is then added to
-    those candidates only, with the score of each one's best page (`_add_best_page_scores`), and they are
-    sorted again. The one approximation: a document outside the window cannot climb into it through these
-    bonuses alone.
+    those candidates only, and they are sorted again; the best of them (PAGE_SCORE_WINDOW, or down to the end
+    of the page asked for) also get the score of their best page (`_add_best_page_scores`), kept in
+    `page_scores` for choosing the pages shown. The one approximation: a document outside a window cannot
+    climb into it through these bonuses alone.
     """
     window = max(RERANK_WINDOW, offset + per_page)
     scores = (
@@ -301,7 +307,8 @@ def rank_page(
         else _best_with_proximity_by_whoosh(searcher, q, parsed, final, window)
     )
     if pages is not None and PAGE_SCORE_WEIGHT and len(scores) > 1:
-        _add_best_page_scores(searcher, evaluator, parsed, pages, scores)
+        best = sorted(scores, key=lambda d: (-scores[d], d))[: max(PAGE_SCORE_WINDOW, offset + per_page)]
+        _add_best_page_scores(searcher, evaluator, parsed, pages, scores, best, page_scores)
     order = sorted(scores, key=lambda d: (-scores[d], d))
     return order[offset : offset + per_page]
 
@@ -340,6 +347,21 @@ def _best_with_proximity_by_whoosh(
 
 
 @dataclass
+class PageScores:
+    """The page records scored for one query (`scored`) and the pages that were scored (`scope`, sorted)."""
+
+    scope: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    scored: Postings | None = None
+
+    def within(self, scope: np.ndarray) -> Postings | None:
+        """The scores of the pages `scope` (sorted), if they were all scored; else None."""
+        if self.scored is None or not np.isin(scope, self.scope, assume_unique=True).all():
+            return None
+        keep = np.isin(self.scored.ids, scope, assume_unique=True)
+        return Postings(self.scored.ids[keep], self.scored.scores[keep])
+
+
+@dataclass
 class PageParents:
     """The page records of the index (sorted) and the document record each belongs to.
 
@@ -367,21 +389,30 @@ class PageParents:
 
 
 def _add_best_page_scores(
-    searcher: Any, evaluator: Evaluator, parsed: ParsedQuery, pages: PageParents, scores: dict[int, float]
+    searcher: Any,
+    evaluator: Evaluator,
+    parsed: ParsedQuery,
+    pages: PageParents,
+    scores: dict[int, float],
+    which: list[int],
+    page_scores: PageScores | None = None,
 ) -> None:
-    """Add to each candidate's score PAGE_SCORE_WEIGHT × the score of its best page for the query.
+    """Add to the score of each document of `which` PAGE_SCORE_WEIGHT × the score of its best page for the
+    query; the pages scored are kept in `page_scores`.
 
     A dossier of 60 pages that answers the query on one page scores low as a whole (its length dilutes the
     words); the page that answers scores as high as a short post would. HTML pages have one page record, so
     every candidate gets the same kind of evidence.
     """
-    candidates = np.array(sorted(scores), dtype=np.int64)
+    candidates = np.array(sorted(which), dtype=np.int64)
     page_ids, parents = pages.pages_of(candidates)
     if not len(page_ids):
         return
     scored = _page_scores(
         searcher, evaluator, build_page_query(parsed, searcher.reader(), proximity=False), parsed, page_ids
     )
+    if page_scores is not None:
+        page_scores.scope, page_scores.scored = page_ids, scored
     if not len(scored):
         return
     owners = parents[np.searchsorted(page_ids, scored.ids)]
@@ -392,14 +423,23 @@ def _add_best_page_scores(
 
 
 def _ranked_pages(
-    searcher: Any, sets: DocSets, evaluator: Evaluator, page_q: wq.Query, parsed: ParsedQuery, paths: list[str]
+    searcher: Any,
+    sets: DocSets,
+    evaluator: Evaluator,
+    page_q: wq.Query,
+    parsed: ParsedQuery,
+    paths: list[str],
+    page_scores: PageScores | None = None,
 ) -> list[int]:
     """The page records of the documents shown that match the page query, best first (ties in record
-    order); the proximity bonus included. Evaluated at those records only."""
+    order); the proximity bonus included. Evaluated at those records only, unless ranking already scored
+    them (`page_scores`)."""
     records = union(sets.term("path", p) for p in paths)
     pages = sets.term("kind", KIND_PAGE)
     scope = np.array(sorted(d for d in records if d in pages), dtype=np.int64)
-    scored = _page_scores(searcher, evaluator, page_q, parsed, scope)
+    scored = page_scores.within(scope) if page_scores is not None else None
+    if scored is None:
+        scored = _page_scores(searcher, evaluator, page_q, parsed, scope)
     return scored.ids[np.lexsort((scored.ids, -scored.scores))].tolist()
 
 
@@ -453,6 +493,7 @@ def _render_hits(
     evaluator: Evaluator,
     hits: list[dict[str, Any]],
     parsed: ParsedQuery | None,
+    page_scores: PageScores | None = None,
 ) -> list[dict[str, Any]]:
     if not hits:
         return []
@@ -466,7 +507,7 @@ def _render_hits(
         phrases = [p for p in phrases if len(p) > 1]
         terms = terms | {word for phrase in phrases for word in phrase}  # « avec » in « "Habiter avec" »
         candidates: dict[str, list[tuple[tuple[int, int, int], int, str]]] = {p: [] for p in paths}
-        ranked = _ranked_pages(searcher, sets, evaluator, page_q, parsed, paths)
+        ranked = _ranked_pages(searcher, sets, evaluator, page_q, parsed, paths, page_scores)
         for rank, docnum in enumerate(ranked[: len(paths) * 60]):
             fields = searcher.stored_fields(docnum)
             found = candidates.get(fields.get("path"))

@@ -275,3 +275,22 @@ def test_pages_belong_to_the_nearest_document_record_after_updates_and_merges(mi
     check()
     open_index(mini_copy.index).optimize()  # every segment merged into one
     check()
+
+
+def test_pages_scored_for_ranking_are_reused_for_the_pages_shown(search, monkeypatch):
+    """The best pages shown are the same whether ranking's page scores are reused or computed again."""
+    from search_app.search import PageScores
+
+    queries = ["clauses sociales", '"commande publique"', "insertion professionnelle", "QPV"]
+    real, hits = PageScores.within, []
+
+    def within(self, scope):  # type: ignore[no-untyped-def]
+        found = real(self, scope)
+        hits.append(found is not None)
+        return found
+
+    monkeypatch.setattr(PageScores, "within", within)
+    reused = [search(q=q)["results"] for q in queries]
+    assert any(hits) and any(r["pages"] for results in reused for r in results)
+    monkeypatch.setattr(PageScores, "within", lambda self, scope: None)
+    assert [search(q=q)["results"] for q in queries] == reused
