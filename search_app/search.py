@@ -56,7 +56,7 @@ SORT_LABELS = {"relevance": "Pertinence", "date_desc": "Plus récents", "date_as
 MAX_PAGES_SHOWN = 3
 MAX_PAGE_CANDIDATES = 12  # pages of one document considered when choosing the ones shown
 RERANK_WINDOW = 100  # documents ranked with the proximity bonus (see `rank_page`)
-PAGE_SCORE_WINDOW = 20  # of those, the best ones that also get their best page's score (or more, for a later page)
+PAGE_SCORE_WINDOW = 10  # of those, the best ones that also get their best page's score (or more, for a later page)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
