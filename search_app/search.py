@@ -214,7 +214,6 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     match = "all"
     scored: Postings | None = None
     masks = handle.shared(searcher, "facet_masks", lambda s: FacetMasks(postings, s.doc_count_all()))
-    pages = handle.shared(searcher, "page_parents", lambda s: PageParents.of(s, universe))
     if searching:
         q = build_query(parsed, reader, "all", proximity=False)
         scored, matched = _matching(evaluator, sets, q, universe)
@@ -231,6 +230,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     if not final or offset >= len(final):
         page_docs: list[int] = []
     elif searching and sort == "relevance":
+        pages = handle.shared(searcher, "page_parents", lambda s: PageParents.of(s, universe))
         page_docs = rank_page(
             searcher, evaluator, q, scored, parsed, final, offset, params.per_page, pages, page_scores
         )
