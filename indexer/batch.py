@@ -532,7 +532,6 @@ class _WorkerPool:
         self.settings = settings
         self.cache_dir = cache_dir
         self.slots: list[_Worker | None] = [None] * max(1, size)
-        self.prefetch = True  # each worker holds its next file (see `_assign`)
         self.stopping = threading.Event()  # set when the batch is abandoned: `run` hands out no more files
         timeout = settings.extraction_timeout
         self.deadline = timeout + max(0.0, settings.extraction_grace) if timeout > 0 else None
@@ -561,7 +560,7 @@ class _WorkerPool:
         worker.conn.close()
 
     def _assign(self, pending: deque[FileInfo]) -> None:
-        """Give every worker a file to extract and, when `prefetch`, the next one too.
+        """Give every worker a file to extract, and the next one too.
 
         Without the second file, a worker that has sent its result waits for the parent to read it and answer
         with another file; the parent, busy writing the index, takes a while: at 100,000 documents each worker
@@ -583,8 +582,6 @@ class _WorkerPool:
                 self._discard(slot, kill=True)
                 continue
             worker.task, worker.started = info, time.monotonic()
-        if not self.prefetch:
-            return
         for worker in self.slots:
             if not pending:
                 return
