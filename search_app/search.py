@@ -163,6 +163,7 @@ def _int_param(raw: str | None, name: str, low: int, high: int) -> int | None:
 
 
 _LEADER_LINE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
+_GLOSSARY_ENTRY = re.compile(r"\s*[A-ZÉ][A-ZÉ0-9]{1,9}(?:[ -]\d{1,4})?(?:\s*:\s*|\s+)\S")
 
 
 def _missing_phrases(text: str, phrases: list[list[str]]) -> int:
@@ -179,6 +180,21 @@ def is_contents_page(text: str) -> bool:
     lines = [line for line in text.splitlines() if line.strip()]
     leaders = sum(1 for line in lines if _LEADER_LINE.search(line))
     return leaders >= 3 and leaders >= 0.3 * len(lines)
+
+
+def is_glossary_page(text: str) -> bool:
+    """Whether a page is (mostly) a glossary of acronyms (« Glossaire », « Sigles »: lines that start with an
+    acronym followed by its meaning, « ESS : économie sociale et solidaire » or « CLSM conseil local… »)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    entries = sum(1 for line in lines if _GLOSSARY_ENTRY.match(line))
+    return entries >= 6 and entries >= 0.3 * len(lines)
+
+
+def is_reference_page(text: str) -> bool:
+    """Whether a page names the document's topics or acronyms without discussing them: a table of contents
+    or a glossary. Such a page matches many queries; it is never a document's best page for ranking, and is
+    shown only when no other page matches."""
+    return is_contents_page(text) or is_glossary_page(text)
 
 
 def corpus_url(path: str, page: int | None = None) -> str:
@@ -371,6 +387,14 @@ class PageParents:
 
     ids: np.ndarray
     parents: np.ndarray
+    reference: dict[int, bool] = field(default_factory=dict, repr=False)  # page record → is_reference_page
+
+    def is_reference(self, searcher: Any, page: int) -> bool:
+        """Whether the page record `page` is a table of contents or a glossary (read once, then remembered)."""
+        found = self.reference.get(page)
+        if found is None:
+            found = self.reference[page] = is_reference_page(searcher.stored_fields(page).get("text") or "")
+        return found
 
     @classmethod
     def of(cls, searcher: Any, docs: np.ndarray) -> PageParents:
@@ -402,23 +426,30 @@ def _add_best_page_scores(
 
     A dossier of 60 pages that answers the query on one page scores low as a whole (its length dilutes the
     words); the page that answers scores as high as a short post would. HTML pages have one page record, so
-    every candidate gets the same kind of evidence.
+    every candidate gets the same kind of evidence. A table of contents or a glossary is never the best page:
+    it names every topic and acronym of the dossier (a dossier's list of acronyms matched « PTCE » on a
+    short page and lifted it above the posts about PTCE). The page's score is that of its words, without the
+    proximity bonus: the document's own score has it already, and counted twice it let a passing mention of
+    « gestion urbaine de proximité », words in a row, outrank the passages about it.
     """
     candidates = np.array(sorted(which), dtype=np.int64)
     page_ids, parents = pages.pages_of(candidates)
     if not len(page_ids):
         return
-    scored = _page_scores(
-        searcher, evaluator, build_page_query(parsed, searcher.reader(), proximity=False), parsed, page_ids
-    )
+    scored = _page_scores(searcher, evaluator, build_page_query(parsed, searcher.reader(), proximity=False), page_ids)
     if page_scores is not None:
         page_scores.scope, page_scores.scored = page_ids, scored
     if not len(scored):
         return
-    owners = parents[np.searchsorted(page_ids, scored.ids)]
-    best = np.zeros(len(candidates))
-    np.maximum.at(best, np.searchsorted(candidates, owners), scored.scores)
-    for docnum, value in zip(candidates.tolist(), best.tolist(), strict=True):
+    owners = parents[np.searchsorted(page_ids, scored.ids)].tolist()
+    best: dict[int, float] = {}
+    for i in np.lexsort((scored.ids, -scored.scores)).tolist():  # best first: one page read per document, mostly
+        owner = owners[i]
+        if owner not in best and not pages.is_reference(searcher, int(scored.ids[i])):
+            best[owner] = float(scored.scores[i])
+            if len(best) == len(candidates):
+                break
+    for docnum, value in best.items():
         scores[docnum] += PAGE_SCORE_WEIGHT * value
 
 
@@ -433,39 +464,40 @@ def _ranked_pages(
 ) -> list[int]:
     """The page records of the documents shown that match the page query, best first (ties in record
     order); the proximity bonus included. Evaluated at those records only, unless ranking already scored
-    them (`page_scores`)."""
+    them (`page_scores`: the proximity bonus is then added)."""
     records = union(sets.term("path", p) for p in paths)
     pages = sets.term("kind", KIND_PAGE)
     scope = np.array(sorted(d for d in records if d in pages), dtype=np.int64)
     scored = page_scores.within(scope) if page_scores is not None else None
     if scored is None:
-        scored = _page_scores(searcher, evaluator, page_q, parsed, scope)
+        scored = _page_scores(searcher, evaluator, page_q, scope)
+    scored = _with_page_proximity(evaluator, scored, parsed)
     return scored.ids[np.lexsort((scored.ids, -scored.scores))].tolist()
 
 
-def _page_scores(
-    searcher: Any, evaluator: Evaluator, page_q: wq.Query, parsed: ParsedQuery, scope: np.ndarray
-) -> Postings:
-    """The scores of the page records `scope` (sorted) that match the page query, proximity bonus included;
-    by Whoosh when the vectorised evaluator does not handle the query."""
-    words = proximity_words(parsed)
+def _page_scores(searcher: Any, evaluator: Evaluator, page_q: wq.Query, scope: np.ndarray) -> Postings:
+    """The scores of the page records `scope` (sorted) that match the page query (without the proximity
+    bonus, see `_with_page_proximity`); by Whoosh when the vectorised evaluator does not handle the query."""
     try:
-        scored = evaluator.at(page_q, scope)
-        if words and len(scored):
-            scored = _with_bonus(
-                scored, evaluator.near_at(PAGE_FIELD, words, PROXIMITY_SLOP, scored.ids), PROXIMITY_BOOST
-            )
-        return scored
+        return evaluator.at(page_q, scope)
     except Unsupported as exc:
         logger.debug("Pages évaluées par Whoosh (%s)", exc)
     only = DocSetQuery(scope.tolist(), searcher)
-    page_q = restrict_phrases(page_q, only)
-    if words:
-        page_q = wq.AndMaybe(page_q, near_query(PAGE_FIELD, words, PROXIMITY_SLOP, PROXIMITY_BOOST, only))
-    found = sorted((hit.docnum, hit.score) for hit in searcher.search(wq.And([only, page_q]), limit=None))
+    found = sorted(
+        (hit.docnum, hit.score) for hit in searcher.search(wq.And([only, restrict_phrases(page_q, only)]), limit=None)
+    )
     return Postings(
         np.array([d for d, _ in found], dtype=np.int64), np.array([score for _, score in found], dtype=np.float64)
     )
+
+
+def _with_page_proximity(evaluator: Evaluator, scored: Postings, parsed: ParsedQuery) -> Postings:
+    """Page scores with the proximity bonus of the pages where the typed words stand close together, in order
+    (scored as Whoosh scores its `near_query`)."""
+    words = proximity_words(parsed)
+    if not words or not len(scored):
+        return scored
+    return _with_bonus(scored, evaluator.near_at(PAGE_FIELD, words, PROXIMITY_SLOP, scored.ids), PROXIMITY_BOOST)
 
 
 def _with_bonus(scored: Postings, bonus: Postings, weight: float) -> Postings:
@@ -513,9 +545,9 @@ def _render_hits(
             found = candidates.get(fields.get("path"))
             if found is not None and len(found) < MAX_PAGE_CANDIDATES:
                 text = fields.get("text") or ""
-                # A table of contents names every topic: show it only when no real page matches; a quoted
+                # A table of contents or a glossary names every topic: show it only when no other page matches; a quoted
                 # phrase must be on the page as typed (pages have no exact field, see the query module).
-                key = (_missing_phrases(text, phrases), int(is_contents_page(text)), rank)
+                key = (_missing_phrases(text, phrases), int(is_reference_page(text)), rank)
                 found.append((key, fields.get("page"), text))
         for path, found in candidates.items():
             best_pages[path] = [(page, text) for _key, page, text in sorted(found)[:MAX_PAGES_SHOWN]]

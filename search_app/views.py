@@ -20,7 +20,7 @@ from search_app.search import (
     SearchParams,
     corpus_url,
     document_url,
-    is_contents_page,
+    is_reference_page,
     run_search,
 )
 from search_app.snippets import opening
@@ -125,7 +125,7 @@ def document(path: str):  # type: ignore[no-untyped-def]
         return render_template("error.html", title="Document introuvable", message=path), 404
     pages = []
     for n, text in enumerate(_page_texts(searcher, path, fields.get("page_count") or 1, limit=6), start=1):
-        if text.strip() and not is_contents_page(text) and len(pages) < 3:
+        if text.strip() and not is_reference_page(text) and len(pages) < 3:
             pages.append({"page": n, "extract": opening(text, 700)})
     parents = []
     for parent in fields.get("published_in") or []:

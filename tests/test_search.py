@@ -202,7 +202,8 @@ def _passage_corpus(root):
         wp_page(
             "Un hôtel d’activités au cœur du quartier",
             "<p>Le taux d’occupation des bureaux atteint 92 % après quatre ans.</p>"
-            "<p>Ce portrait rejoint ceux de la pépinière de Valdegour à Nîmes.</p>",
+            + "".join(f"<p>{sentence}</p>" for sentence in FILLER * 3)  # a post of the corpus's length
+            + "<p>Ce portrait rejoint ceux de la pépinière de Valdegour à Nîmes.</p>",
             date="2018-10-02",
         ),
         encoding="utf-8",
@@ -294,3 +295,72 @@ def test_pages_scored_for_ranking_are_reused_for_the_pages_shown(search, monkeyp
     assert any(hits) and any(r["pages"] for results in reused for r in results)
     monkeypatch.setattr(PageScores, "within", lambda self, scope: None)
     assert [search(q=q)["results"] for q in queries] == reused
+
+
+GLOSSARY = [
+    "Glossaire des sigles",
+    "CAF caisse d’allocations familiales",
+    "CLSPD conseil local de sécurité et de prévention de la délinquance",
+    "EPCI établissement public de coopération intercommunale",
+    "ESS : économie sociale et solidaire",
+    "GUSP : gestion urbaine et sociale de proximité",
+    "QPV quartier prioritaire de la politique de la ville",
+    "TFPB taxe foncière sur les propriétés bâties",
+]
+
+
+def test_reference_pages_are_told_from_pages_that_discuss():
+    from search_app.search import is_glossary_page, is_reference_page
+
+    assert is_glossary_page("\n".join(GLOSSARY))
+    contents = "Sommaire\n" + "\n".join(f"Chapitre {n} . . . . . . . . {4 * n}" for n in range(1, 6))
+    assert is_reference_page(contents) and not is_glossary_page(contents)
+    prose = [
+        "Le CLSPD de Lunel réunit le maire, le procureur et les bailleurs.",
+        "La GUSP y est discutée chaque trimestre avec les habitants.",
+        *FILLER,
+    ]
+    assert not is_reference_page("\n".join(prose))
+    assert not is_reference_page("\n".join(prose + GLOSSARY[:4]))  # a few acronyms at the foot of a page
+
+
+def test_a_glossary_page_is_never_a_dossier_best_page(tmp_path, monkeypatch):
+    """A dossier whose only mention of CLSPD is its list of acronyms stays below the post about the CLSPD
+    (the glossary, a short page that names the acronym and its expansion, outscored the post's page)."""
+    import pdf_fixtures
+    from conftest import wp_page
+
+    import search_app.search as search_module
+    from indexer.config import Settings
+    from indexer.writer import build_index
+
+    root = tmp_path / "corpus"
+    (root / "site" / "2014").mkdir(parents=True)
+    (root / "dossiers" / "2016").mkdir(parents=True)
+    (root / "site" / "2014" / "clspd.html").write_text(
+        wp_page(
+            "Prévention de la délinquance : une journée d’échanges",
+            "<p>Comment articuler le CLSPD avec les instances du contrat de ville ?</p>"
+            + "".join(f"<p>{sentence}</p>" for sentence in FILLER * 6),
+            date="2014-05-20",
+        ),
+        encoding="utf-8",
+    )
+    pages = [[f"Chapitre {n}", *FILLER * 4] for n in range(1, 9)]
+    pages.append(GLOSSARY)
+    (root / "dossiers" / "2016" / "dossier.pdf").write_bytes(pdf_fixtures.pages_pdf("Les conseils citoyens", pages))
+    settings = Settings(corpus=root, index=tmp_path / "index", workers=1)
+    build_index(settings)
+
+    def search() -> list[dict]:
+        handle = IndexHandle(settings.index)  # a new one: pages found to be glossaries are remembered
+        try:
+            return run_search(SearchParams.from_args({"q": "CLSPD"}, settings), handle)["results"]
+        finally:
+            handle.close()
+
+    results = search()
+    assert [r["path"] for r in results] == ["site/2014/clspd.html", "dossiers/2016/dossier.pdf"]
+    assert [p["page"] for p in results[1]["pages"]] == [9]  # no other page matches: the glossary is shown
+    monkeypatch.setattr(search_module, "is_reference_page", lambda text: False)
+    assert [r["path"] for r in search()] == ["dossiers/2016/dossier.pdf", "site/2014/clspd.html"]

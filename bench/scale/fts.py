@@ -489,7 +489,7 @@ class FtsSearch:
         return known
 
     def _render(self, rows: list[tuple], parsed: Any, terms: frozenset[str]) -> list[dict[str, Any]]:
-        from search_app.search import MAX_PAGES_SHOWN, corpus_url, document_url, is_contents_page
+        from search_app.search import MAX_PAGES_SHOWN, corpus_url, document_url, is_reference_page
         from search_app.snippets import make_snippet
 
         page_match = None
@@ -506,8 +506,8 @@ class FtsSearch:
                     " WHERE pages_fts MATCH ? AND pages_fts.rowid BETWEEN ? AND ? ORDER BY rank LIMIT ?",
                     (page_match, first, last, MAX_PAGES_SHOWN * 2),
                 ).fetchall()
-                real = [(n, t) for n, t in found if not is_contents_page(t)]
-                contents = [(n, t) for n, t in found if is_contents_page(t)]
+                real = [(n, t) for n, t in found if not is_reference_page(t)]
+                contents = [(n, t) for n, t in found if is_reference_page(t)]
                 pages = (real + contents)[:MAX_PAGES_SHOWN]
             page_list = [{"page": n, "snippet": make_snippet(t, terms), "url": corpus_url(path, n)} for n, t in pages]
             if page_list:
