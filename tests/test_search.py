@@ -192,22 +192,25 @@ FILLER = [
 ]
 
 
-def _passage_corpus(root):
+def _post_and_dossier(root, post: tuple[str, str, str, str], dossier: tuple[str, str, list[list[str]]]):
+    """A corpus of one post (path, title, HTML body, date) and one PDF dossier (path, title, lines per page)."""
     import pdf_fixtures
     from conftest import wp_page
 
-    (root / "site" / "2018").mkdir(parents=True)
-    (root / "dossiers" / "2018").mkdir(parents=True)
-    (root / "site" / "2018" / "portrait.html").write_text(
-        wp_page(
-            "Un hôtel d’activités au cœur du quartier",
-            "<p>Le taux d’occupation des bureaux atteint 92 % après quatre ans.</p>"
-            + "".join(f"<p>{sentence}</p>" for sentence in FILLER * 3)  # a post of the corpus's length
-            + "<p>Ce portrait rejoint ceux de la pépinière de Valdegour à Nîmes.</p>",
-            date="2018-10-02",
-        ),
-        encoding="utf-8",
-    )
+    post_path, post_title, body, date = post
+    dossier_path, dossier_title, pages = dossier
+    for path in (post_path, dossier_path):
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+    (root / post_path).write_text(wp_page(post_title, body, date=date), encoding="utf-8")
+    (root / dossier_path).write_bytes(pdf_fixtures.pages_pdf(dossier_title, pages))
+    return root
+
+
+def _paragraphs(sentences: list[str]) -> str:
+    return "".join(f"<p>{sentence}</p>" for sentence in sentences)
+
+
+def _passage_corpus(root):
     pages = [[f"Chapitre {n}", *FILLER * 4] for n in range(1, 13)]
     pages[6] = [
         "Chapitre 7",
@@ -215,10 +218,18 @@ def _passage_corpus(root):
         "soit vingt-deux bureaux sur vingt-six loués à des entreprises du quartier.",
         *FILLER,
     ]
-    (root / "dossiers" / "2018" / "synthese.pdf").write_bytes(
-        pdf_fixtures.pages_pdf("Développement économique urbain : synthèse", pages)
+    body = _paragraphs(
+        [
+            "Le taux d’occupation des bureaux atteint 92 % après quatre ans.",
+            *FILLER * 3,  # a post of the corpus's length
+            "Ce portrait rejoint ceux de la pépinière de Valdegour à Nîmes.",
+        ]
     )
-    return root
+    return _post_and_dossier(
+        root,
+        ("site/2018/portrait.html", "Un hôtel d’activités au cœur du quartier", body, "2018-10-02"),
+        ("dossiers/2018/synthese.pdf", "Développement économique urbain : synthèse", pages),
+    )
 
 
 def test_the_best_page_of_a_long_dossier_counts_in_its_rank(tmp_path, monkeypatch):
@@ -327,28 +338,17 @@ def test_reference_pages_are_told_from_pages_that_discuss():
 def test_a_glossary_page_is_never_a_dossier_best_page(tmp_path, monkeypatch):
     """A dossier whose only mention of CLSPD is its list of acronyms stays below the post about the CLSPD
     (the glossary, a short page that names the acronym and its expansion, outscored the post's page)."""
-    import pdf_fixtures
-    from conftest import wp_page
-
     import search_app.search as search_module
     from indexer.config import Settings
     from indexer.writer import build_index
 
-    root = tmp_path / "corpus"
-    (root / "site" / "2014").mkdir(parents=True)
-    (root / "dossiers" / "2016").mkdir(parents=True)
-    (root / "site" / "2014" / "clspd.html").write_text(
-        wp_page(
-            "Prévention de la délinquance : une journée d’échanges",
-            "<p>Comment articuler le CLSPD avec les instances du contrat de ville ?</p>"
-            + "".join(f"<p>{sentence}</p>" for sentence in FILLER * 6),
-            date="2014-05-20",
-        ),
-        encoding="utf-8",
+    body = _paragraphs(["Comment articuler le CLSPD avec les instances du contrat de ville ?", *FILLER * 6])
+    pages = [*([f"Chapitre {n}", *FILLER * 4] for n in range(1, 9)), GLOSSARY]
+    root = _post_and_dossier(
+        tmp_path / "corpus",
+        ("site/2014/clspd.html", "Prévention de la délinquance : une journée d’échanges", body, "2014-05-20"),
+        ("dossiers/2016/dossier.pdf", "Les conseils citoyens", pages),
     )
-    pages = [[f"Chapitre {n}", *FILLER * 4] for n in range(1, 9)]
-    pages.append(GLOSSARY)
-    (root / "dossiers" / "2016" / "dossier.pdf").write_bytes(pdf_fixtures.pages_pdf("Les conseils citoyens", pages))
     settings = Settings(corpus=root, index=tmp_path / "index", workers=1)
     build_index(settings)
 
