@@ -163,7 +163,7 @@ def _int_param(raw: str | None, name: str, low: int, high: int) -> int | None:
 
 
 _LEADER_LINE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
-_GLOSSARY_ENTRY = re.compile(r"\s*[A-ZÉ][A-ZÉ0-9]{1,9}(?:[ -]\d{1,4})?(?:\s*:\s*|\s+)\S")
+_GLOSSARY_ENTRY = re.compile(r"^\s*[A-ZÉ][A-ZÉ0-9]{1,9}(?:[ -]\d{1,4})?(?:\s*:\s*|\s+)\S")
 
 
 def _missing_phrases(text: str, phrases: list[list[str]]) -> int:
@@ -175,19 +175,22 @@ def _missing_phrases(text: str, phrases: list[list[str]]) -> int:
     return sum(1 for phrase in phrases if " " + " ".join(phrase) + " " not in joined)
 
 
+def _lines_like(text: str, pattern: re.Pattern[str], at_least: int) -> bool:
+    """Whether at least `at_least` of the page's non-empty lines, and 30 % of them, contain `pattern`."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    count = sum(1 for line in lines if pattern.search(line))
+    return count >= at_least and count >= 0.3 * len(lines)
+
+
 def is_contents_page(text: str) -> bool:
     """Whether a page is a table of contents (« Sommaire »: lines of dot leaders ending in page numbers)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    leaders = sum(1 for line in lines if _LEADER_LINE.search(line))
-    return leaders >= 3 and leaders >= 0.3 * len(lines)
+    return _lines_like(text, _LEADER_LINE, 3)
 
 
 def is_glossary_page(text: str) -> bool:
     """Whether a page is (mostly) a glossary of acronyms (« Glossaire », « Sigles »: lines that start with an
     acronym followed by its meaning, « ESS : économie sociale et solidaire » or « CLSM conseil local… »)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    entries = sum(1 for line in lines if _GLOSSARY_ENTRY.match(line))
-    return entries >= 6 and entries >= 0.3 * len(lines)
+    return _lines_like(text, _GLOSSARY_ENTRY, 6)
 
 
 def is_reference_page(text: str) -> bool:
@@ -545,8 +548,8 @@ def _render_hits(
             found = candidates.get(fields.get("path"))
             if found is not None and len(found) < MAX_PAGE_CANDIDATES:
                 text = fields.get("text") or ""
-                # A table of contents or a glossary names every topic: show it only when no other page matches; a quoted
-                # phrase must be on the page as typed (pages have no exact field, see the query module).
+                # A table of contents or a glossary names every topic: show it only when no other page matches;
+                # a quoted phrase must be on the page as typed (pages have no exact field, see the query module).
                 key = (_missing_phrases(text, phrases), int(is_reference_page(text)), rank)
                 found.append((key, fields.get("page"), text))
         for path, found in candidates.items():

@@ -506,9 +506,8 @@ class FtsSearch:
                     " WHERE pages_fts MATCH ? AND pages_fts.rowid BETWEEN ? AND ? ORDER BY rank LIMIT ?",
                     (page_match, first, last, MAX_PAGES_SHOWN * 2),
                 ).fetchall()
-                real = [(n, t) for n, t in found if not is_reference_page(t)]
-                contents = [(n, t) for n, t in found if is_reference_page(t)]
-                pages = (real + contents)[:MAX_PAGES_SHOWN]
+                # Tables of contents and glossaries last (a stable sort keeps the rank order otherwise).
+                pages = sorted(found, key=lambda page: is_reference_page(page[1]))[:MAX_PAGES_SHOWN]
             page_list = [{"page": n, "snippet": make_snippet(t, terms), "url": corpus_url(path, n)} for n, t in pages]
             if page_list:
                 snippet = page_list[0]["snippet"]
