@@ -56,8 +56,22 @@ SORT_LABELS = {"relevance": "Pertinence", "date_desc": "Plus récents", "date_as
 MAX_PAGES_SHOWN = 3
 MAX_PAGE_CANDIDATES = 12  # pages of one document considered when choosing the ones shown
 RERANK_WINDOW = 100  # documents ranked with the proximity bonus (see `rank_page`)
+# When fewer documents than this have every word of the query, those that have only some of them follow,
+# ranked by the same model (« match » is then "partial"; "any" when no document has every word).
+PARTIAL_BELOW = 10
 PAGE_SCORE_WINDOW = 10  # of those, the best ones that also get their best page's score (or more, for a later page)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+@dataclass
+class Tier:
+    """Documents ranked together: those with every word, or (`partial`) those with only some of them, which
+    come after the first ones. `query` and `scored` rank them (none when browsing)."""
+
+    docs: frozenset[int]
+    query: wq.Query | None = None
+    scored: Postings | None = None
+    partial: bool = False
 
 
 class ParamError(ValueError):
@@ -231,35 +245,53 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     evaluator = Evaluator(searcher, cache, universe)
     offset = (params.page - 1) * params.per_page
     match = "all"
-    scored: Postings | None = None
     masks = handle.shared(searcher, "facet_masks", lambda s: FacetMasks(postings, s.doc_count_all()))
+    tiers: list[Tier] = []
     if searching:
         q = build_query(parsed, reader, "all", proximity=False)
         scored, matched = _matching(evaluator, sets, q, universe)
         facets, final = compute_facets_masked(matched, masks, selected, range_docs, items)
-        if not final and len(parsed.groups) > 1:
+        tiers.append(Tier(final, q, scored))
+        if len(final) < PARTIAL_BELOW and len(parsed.groups) > 1:
             q_any = build_query(parsed, reader, "any", proximity=False)
             scored_any, matched_any = _matching(evaluator, sets, q_any, universe)
             facets_any, final_any = compute_facets_masked(matched_any, masks, selected, range_docs, items)
-            if final_any:
-                q, scored, facets, final, match = q_any, scored_any, facets_any, final_any, "any"
+            if len(final_any - final):
+                tiers = [t for t in (tiers[0], Tier(final_any - final, q_any, scored_any, partial=True)) if t.docs]
+                facets, final, match = facets_any, final | final_any, "partial" if final else "any"
     else:
         facets, final = compute_facets_masked(universe, masks, selected, range_docs, items)
+        tiers.append(Tier(final))
     page_scores = PageScores()
-    if not final or offset >= len(final):
-        page_docs: list[int] = []
-    elif searching and sort == "relevance":
-        pages = handle.shared(searcher, "page_parents", lambda s: PageParents.of(s, universe))
-        page_docs = rank_page(
-            searcher, evaluator, q, scored, parsed, final, offset, params.per_page, pages, page_scores
-        )
-    else:
+    orders = None
+    if not (searching and sort == "relevance"):
         orders = handle.shared(searcher, "date_orders", lambda s: date_orders(s, all_docs))
-        order = orders["date_asc" if sort == "date_asc" else "date_desc"]
-        page_docs = first_in(order, final, offset, params.per_page)
+    pages = handle.shared(searcher, "page_parents", lambda s: PageParents.of(s, universe)) if searching else None
+    page_docs: list[int] = []
+    partial_docs: set[int] = set()
+    skip = offset
+    for tier in tiers:  # every document of a tier comes before those of the next one
+        if skip >= len(tier.docs):
+            skip -= len(tier.docs)
+            continue
+        count = params.per_page - len(page_docs)
+        if orders is None:
+            found = rank_page(
+                searcher, evaluator, tier.query, tier.scored, parsed, tier.docs, skip, count, pages, page_scores
+            )
+        else:
+            found = first_in(orders["date_asc" if sort == "date_asc" else "date_desc"], tier.docs, skip, count)
+        page_docs += found
+        if tier.partial:
+            partial_docs.update(found)
+        skip = 0
+        if len(page_docs) >= params.per_page:
+            break
     total = len(final)
     hits: list[dict[str, Any]] = [dict(searcher.stored_fields(docnum)) for docnum in page_docs]
     results_out = _render_hits(searcher, sets, evaluator, hits, parsed if searching else None, page_scores)
+    for docnum, result in zip(page_docs, results_out, strict=True):
+        result["partial"] = docnum in partial_docs
     suggestion = _suggest(searcher, parsed) if searching else None
     took = (time.perf_counter() - started) * 1000
     return {
@@ -273,6 +305,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         "facets": facets,
         # Added fields (the contract allows additions).
         "match": match if searching else "browse",
+        "total_all_words": len(tiers[0].docs) if match == "partial" else (0 if match == "any" else total),
         "sort": sort,
         "page_count": max(1, -(-total // params.per_page)),
         "active_filters": _active_filters(params, items),

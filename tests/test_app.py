@@ -91,6 +91,16 @@ def test_empty_state_and_suggestion(web):
     assert soup.select_one(".empty")
 
 
+def test_page_says_which_results_have_only_some_words(web):
+    soup = BeautifulSoup(web.get("/?q=quartier+g%C3%A9ographie").data, "html.parser")
+    notice = soup.select_one(".notice").get_text(" ", strip=True)
+    assert notice.startswith("Un seul document contient tous les mots ;"), notice
+    marked = [hit.select_one(".partial") is not None for hit in soup.select("li.hit")]
+    assert marked == [False, True, True]
+    full = BeautifulSoup(web.get("/?q=clauses+sociales").data, "html.parser")
+    assert not full.select(".notice") and not full.select("li.hit .partial")
+
+
 def test_page_escapes_document_text(web):
     html = web.get("/?q=pi%C3%A9g%C3%A9es").get_data(as_text=True)
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html

@@ -67,6 +67,23 @@ def test_fallback_to_any_word_is_said(search):
     assert search(q="clauses")["match"] == "all"
 
 
+def test_documents_with_only_some_words_follow_those_with_all(search):
+    # One document has both words; two others have only « quartier »: they follow it, marked, and count.
+    result = search(q="quartier géographie")
+    assert result["match"] == "partial" and result["total"] == 3 and result["total_all_words"] == 1
+    assert paths(result)[0] == "site/2014/geographie.html"
+    assert [r["partial"] for r in result["results"]] == [False, True, True]
+    assert facet(result, "year")["2016"] == (2, False) and facet(result, "year")["2014"] == (1, False)
+    # The tiers hold when sorting by date (the 2016 documents are newer) and across result pages.
+    newest = search(q="quartier géographie", sort="date_desc")
+    assert paths(newest)[0] == "site/2014/geographie.html" and len(paths(newest)) == 3
+    second = search(q="quartier géographie", per_page="1", page="2")
+    assert paths(second) == [paths(result)[1]] and second["results"][0]["partial"]
+    # Enough documents with every word: no partial tier.
+    full = search(q="clauses sociales")
+    assert full["total_all_words"] == full["total"] == 3 and not any(r["partial"] for r in full["results"])
+
+
 def test_acronym_expands_both_ways_and_typed_form_first(search):
     result = search(q="QPV")
     assert paths(result) == ["site/2015/qpv-chiffres.html", "site/2014/geographie.html"]
