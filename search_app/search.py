@@ -39,9 +39,11 @@ from search_app.query import (
     PAGE_SCORE_WEIGHT,
     PROXIMITY_BOOST,
     PROXIMITY_SLOP,
+    Clause,
     ParsedQuery,
     build_page_query,
     build_query,
+    clause_query,
     highlight_terms,
     parse,
     proximity_words,
@@ -290,8 +292,10 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     total = len(final)
     hits: list[dict[str, Any]] = [dict(searcher.stored_fields(docnum)) for docnum in page_docs]
     results_out = _render_hits(searcher, sets, evaluator, hits, parsed if searching else None, page_scores)
+    missing = _missing_words(sets, reader, parsed, [d for d in page_docs if d in partial_docs])
     for docnum, result in zip(page_docs, results_out, strict=True):
         result["partial"] = docnum in partial_docs
+        result["missing"] = missing.get(docnum, [])
     suggestion = _suggest(searcher, parsed) if searching else None
     took = (time.perf_counter() - started) * 1000
     return {
@@ -635,6 +639,27 @@ def _render_hits(
             }
         )
     return out
+
+
+def _missing_words(sets: DocSets, reader: Any, parsed: ParsedQuery, docnums: list[int]) -> dict[int, list[str]]:
+    """For documents that have only some of the words: the parts of the query (as typed) each one lacks."""
+    missing: dict[int, list[str]] = {d: [] for d in docnums}
+    if not docnums:
+        return missing
+    for group in parsed.groups:
+        found = sets.of(wq.Or([clause_query(c, reader) for c in group]))
+        label = " OU ".join(_as_typed(c) for c in group)
+        for docnum in docnums:
+            if docnum not in found:
+                missing[docnum].append(label)
+    return missing
+
+
+def _as_typed(clause: Clause) -> str:
+    """A clause as the user typed it (a phrase in French quotes, a prefix with its star)."""
+    if clause.kind == "phrase":
+        return f"« {clause.text} »"
+    return clause.text + ("*" if clause.kind == "prefix" else "")
 
 
 def _active_filters(params: SearchParams, items: list[tuple[str, str]]) -> list[dict[str, str]]:

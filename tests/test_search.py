@@ -64,6 +64,11 @@ def test_or_and_prefix(search):
 def test_fallback_to_any_word_is_said(search):
     result = search(q="clauses zzzzqx")
     assert result["match"] == "any" and result["total"] >= 2
+    assert all(r["partial"] and r["missing"] == ["zzzzqx"] for r in result["results"])
+    either = search(q='"commande publique" OU psychiatrie Bédarieux')
+    assert either["match"] == "any"
+    missing = {tuple(r["missing"]) for r in either["results"]}
+    assert missing == {("« commande publique » OU psychiatrie",), ("Bédarieux",)}
     assert search(q="clauses")["match"] == "all"
 
 
@@ -73,6 +78,7 @@ def test_documents_with_only_some_words_follow_those_with_all(search):
     assert result["match"] == "partial" and result["total"] == 3 and result["total_all_words"] == 1
     assert paths(result)[0] == "site/2014/geographie.html"
     assert [r["partial"] for r in result["results"]] == [False, True, True]
+    assert [r["missing"] for r in result["results"]] == [[], ["géographie"], ["géographie"]]  # as typed
     assert facet(result, "year")["2016"] == (2, False) and facet(result, "year")["2014"] == (1, False)
     # The tiers hold when sorting by date (the 2016 documents are newer) and across result pages.
     newest = search(q="quartier géographie", sort="date_desc")
