@@ -34,6 +34,7 @@ import copy
 import json
 import logging
 import math
+import random
 import re
 import sqlite3
 import sys
@@ -629,6 +630,75 @@ def summarise(queries: Sequence[Query], runs: Mapping[str, Mapping[str, Sequence
     return out
 
 
+def paired_comparison(ours: Sequence[float], theirs: Sequence[float], rounds: int = 20000) -> dict[str, Any]:
+    """Ours minus theirs, query by query: mean difference, wins / ties / losses, and the two-sided p-value of a
+    paired sign-flip permutation test (every sign assignment when there are at most `rounds` of them, else
+    `rounds` random ones with a fixed seed). A small p says the difference is unlikely to be chance."""
+    diffs = [a - b for a, b in zip(ours, theirs, strict=True)]
+    n = len(diffs)
+    out: dict[str, Any] = {
+        "n": n,
+        "mean_diff": sum(diffs) / n if n else 0.0,
+        "wins": sum(1 for d in diffs if d > 1e-12),
+        "ties": sum(1 for d in diffs if abs(d) <= 1e-12),
+        "losses": sum(1 for d in diffs if d < -1e-12),
+    }
+    observed = abs(sum(diffs))
+    if observed <= 1e-12:
+        out["p"] = 1.0
+        return out
+    if 2**n <= rounds:
+        signs: Iterable[Sequence[int]] = ([1 if mask >> i & 1 else -1 for i in range(n)] for mask in range(2**n))
+        total = 2**n
+    else:
+        rng = random.Random(0)
+        signs = ([rng.choice((1, -1)) for _ in range(n)] for _ in range(rounds))
+        total = rounds
+    extreme = sum(1 for sign in signs if abs(sum(d * s for d, s in zip(diffs, sign, strict=True))) >= observed - 1e-12)
+    # Sampled: the observed signs count as one draw, so p is never 0 (at least 1 / (rounds + 1)).
+    out["p"] = extreme / total if total == 2**n else (extreme + 1) / (total + 1)
+    return out
+
+
+def compare_to_baselines(
+    queries: Sequence[Query], runs: Mapping[str, Mapping[str, Sequence[Hit]]], metric: str = "ndcg"
+) -> dict[str, Any]:
+    """half → baseline → kind (and "overall") → `paired_comparison` of the engine's `metric` with the baseline's."""
+    out: dict[str, Any] = {}
+    for half in (*HALVES, "all"):
+        chosen = [q for q in queries if half in ("all", q.half)]
+        out[half] = {}
+        for system in runs:
+            if system == "engine":
+                continue
+            per_kind: dict[str, Any] = {}
+            for kind in (*KINDS, "overall"):
+                members = [q for q in chosen if kind in ("overall", q.kind)]
+                per_kind[kind] = paired_comparison(
+                    [score(q, runs["engine"][q.id])[metric] or 0.0 for q in members],
+                    [score(q, runs[system][q.id])[metric] or 0.0 for q in members],
+                )
+            out[half][system] = per_kind
+    return out
+
+
+def format_comparison(comparison: Mapping[str, Any]) -> str:
+    """One table per half: per kind, the engine's nDCG@10 minus each baseline's, wins/ties/losses and p."""
+    lines: list[str] = []
+    for half in (*HALVES, "all"):
+        baselines = list(comparison[half])
+        lines.append(f"\nEngine minus baseline, nDCG@10, half « {half} » (queries won/tied/lost, sign-flip test p)")
+        lines.append(f"{'kind':<13}" + "".join(f"| {name:<28}" for name in baselines))
+        for kind in (*KINDS, "overall"):
+            row = f"{kind:<13}"
+            for name in baselines:
+                c = comparison[half][name][kind]
+                cell = f"{c['mean_diff']:+.3f} {c['wins']:>2}/{c['ties']:>2}/{c['losses']:>2} p={c['p']:.2g}"
+                row += f"| {cell:<28}"
+            lines.append(row)
+    return "\n".join(lines)
+
+
 def _fmt(value: float | None) -> str:
     return "   —  " if value is None else f"{value:6.3f}"
 
@@ -751,6 +821,8 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     names = [s.name for s in systems]
     print(f"Relevance benchmark: {len(queries)} queries, {len(docs)} documents, corpus {corpus_root}")
     print(format_tables(summary, names))
+    comparison = compare_to_baselines(queries, runs)
+    print(format_comparison(comparison))
     reports = {name: {q.id: query_report(q, runs[name][q.id]) for q in queries} for name in names}
     print(format_worst(queries, reports, args.worst))
     timings["total"] = sum(timings.values())
@@ -764,6 +836,7 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
         "systems": names,
         "k": K,
         "summary": summary,
+        "comparison_ndcg": comparison,
         "queries": [{**_query_json(q), "systems": {name: reports[name][q.id] for name in names}} for q in queries],
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }

@@ -165,3 +165,16 @@ def test_theme_scores() -> None:
     assert (commerce["precision"], commerce["recall"]) == (0.0, None)
     assert scores["micro"]["precision"] == pytest.approx(2 / 3)
     assert scores["micro"]["recall"] == pytest.approx(2 / 3)
+
+
+def test_paired_comparison_counts_and_tests_by_sign_flips() -> None:
+    same = rel.paired_comparison([0.5, 1.0], [0.5, 1.0])
+    assert (same["wins"], same["ties"], same["losses"], same["p"]) == (0, 2, 0, 1.0)
+    # Three wins of 1: of the 8 sign assignments, only all + and all - reach a total of 3.
+    wins = rel.paired_comparison([1.0, 1.0, 1.0], [0.0, 0.0, 0.0])
+    assert wins["mean_diff"] == 1.0 and wins["wins"] == 3 and wins["p"] == 0.25
+    mixed = rel.paired_comparison([1.0, 0.0], [0.0, 0.5])
+    assert (mixed["wins"], mixed["losses"]) == (1, 1) and mixed["p"] == 1.0
+    # Sampled when there are more assignments than rounds: never 0, small for 20 equal wins.
+    sampled = rel.paired_comparison([1.0] * 20, [0.0] * 20, rounds=1000)
+    assert 0 < sampled["p"] <= 2 / 1001
