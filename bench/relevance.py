@@ -34,6 +34,7 @@ import copy
 import json
 import logging
 import math
+import os
 import random
 import re
 import sqlite3
@@ -542,8 +543,10 @@ class WhooshSystem(System):
         page_schema = Schema(
             path=ID(stored=True), page=NUMERIC(int, stored=True), body=TEXT(analyzer=StandardAnalyzer())
         )
-        self.docs_ix = storage.create_index(doc_schema, indexname="docs")
-        self.pages_ix = storage.create_index(page_schema, indexname="pages")
+        # A RamStorage writer keeps its temporary files in /tmp/<indexname>.tmp: names of this process only, or
+        # two benchmark runs at once delete each other's files.
+        self.docs_ix = storage.create_index(doc_schema, indexname=f"docs-{os.getpid()}")
+        self.pages_ix = storage.create_index(page_schema, indexname=f"pages-{os.getpid()}")
         docs_writer, pages_writer = self.docs_ix.writer(), self.pages_ix.writer()
         for path in sorted(docs):
             doc = docs[path]
