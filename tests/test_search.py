@@ -90,6 +90,23 @@ def test_documents_with_only_some_words_follow_those_with_all(search):
     assert full["total_all_words"] == full["total"] == 3 and not any(r["partial"] for r in full["results"])
 
 
+def test_partial_results_that_have_more_of_the_query_come_first(search, monkeypatch):
+    # « achats » has every word; « clauses-sociales » lacks one, « geographie » two (by BM25 alone it comes
+    # before: « prioritaire » is its subject). Each part of the query weighs its rarity (idf).
+    def missing(result):
+        return [(r["path"].rsplit("/", 1)[-1], r["missing"]) for r in result["results"]]
+
+    result = search(q="clauses insertion prioritaire")
+    assert result["match"] == "partial"
+    assert missing(result)[:3] == [
+        ("achats.pdf", []),
+        ("clauses-sociales.html", ["prioritaire"]),
+        ("geographie.html", ["clauses", "insertion"]),
+    ]
+    monkeypatch.setattr("search_app.search.COVERAGE_POWER", 0.0)
+    assert missing(search(q="clauses insertion prioritaire"))[1][0] == "geographie.html"
+
+
 def test_acronym_expands_both_ways_and_typed_form_first(search):
     result = search(q="QPV")
     assert paths(result) == ["site/2015/qpv-chiffres.html", "site/2014/geographie.html"]
