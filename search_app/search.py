@@ -10,7 +10,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -266,8 +266,8 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
             q_any = build_query(parsed, reader, "any", proximity=False)
             scored_any, matched_any = _matching(evaluator, sets, q_any, universe)
             facets_any, final_any = compute_facets_masked(matched_any, masks, selected, range_docs, items)
-            if len(final_any - final):
-                rest = final_any - final
+            rest = final_any - final
+            if rest:
                 partial = Tier(rest, q_any, scored_any, partial=True, factor=_coverage(sets, reader, parsed, rest))
                 tiers = [t for t in (tiers[0], partial) if t.docs]
                 facets, final, match = facets_any, final | final_any, "partial" if final else "any"
@@ -275,20 +275,11 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         facets, final = compute_facets_masked(universe, masks, selected, range_docs, items)
         tiers.append(Tier(final))
     page_scores = PageScores()
-    orders = None
-    if not (searching and sort == "relevance"):
-        orders = handle.shared(searcher, "date_orders", lambda s: date_orders(s, all_docs))
-    pages = handle.shared(searcher, "page_parents", lambda s: PageParents.of(s, universe)) if searching else None
-    page_docs: list[int] = []
-    partial_docs: set[int] = set()
-    skip = offset
-    for tier in tiers:  # every document of a tier comes before those of the next one
-        if skip >= len(tier.docs):
-            skip -= len(tier.docs)
-            continue
-        count = params.per_page - len(page_docs)
-        if orders is None:
-            found = rank_page(
+    if searching and sort == "relevance":
+        pages = handle.shared(searcher, "page_parents", lambda s: PageParents.of(s, universe))
+
+        def rank(tier: Tier, skip: int, count: int) -> list[int]:
+            return rank_page(
                 searcher,
                 evaluator,
                 tier.query,
@@ -301,14 +292,14 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
                 page_scores,
                 tier.factor,
             )
-        else:
-            found = first_in(orders["date_asc" if sort == "date_asc" else "date_desc"], tier.docs, skip, count)
-        page_docs += found
-        if tier.partial:
-            partial_docs.update(found)
-        skip = 0
-        if len(page_docs) >= params.per_page:
-            break
+    else:
+        orders = handle.shared(searcher, "date_orders", lambda s: date_orders(s, all_docs))
+        order = orders["date_asc" if sort == "date_asc" else "date_desc"]
+
+        def rank(tier: Tier, skip: int, count: int) -> list[int]:
+            return first_in(order, tier.docs, skip, count)
+
+    page_docs, partial_docs = _page_of_tiers(tiers, offset, params.per_page, rank)
     total = len(final)
     hits: list[dict[str, Any]] = [dict(searcher.stored_fields(docnum)) for docnum in page_docs]
     results_out = _render_hits(searcher, sets, evaluator, hits, parsed if searching else None, page_scores)
@@ -336,6 +327,28 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         "query_string": urlencode(items),
         "suggestion_query": ("?" + urlencode([("q", suggestion)])) if suggestion else None,
     }
+
+
+def _page_of_tiers(
+    tiers: list[Tier], offset: int, per_page: int, rank: Callable[[Tier, int, int], list[int]]
+) -> tuple[list[int], set[int]]:
+    """The documents of one result page, every document of a tier before those of the next one (`rank(tier,
+    skip, count)` orders one tier), and those of them that come from a partial tier."""
+    page_docs: list[int] = []
+    partial_docs: set[int] = set()
+    skip = offset
+    for tier in tiers:
+        if skip >= len(tier.docs):
+            skip -= len(tier.docs)
+            continue
+        found = rank(tier, skip, per_page - len(page_docs))
+        page_docs += found
+        if tier.partial:
+            partial_docs.update(found)
+        skip = 0
+        if len(page_docs) >= per_page:
+            break
+    return page_docs, partial_docs
 
 
 def _matching(
@@ -688,11 +701,16 @@ def _coverage(sets: DocSets, reader: Any, parsed: ParsedQuery, docs: frozenset[i
     have = np.zeros(len(ids), dtype=np.float64)
     whole = 0.0
     for group in parsed.groups:
-        matched = sets.of(wq.Or([clause_query(c, reader) for c in group]))
+        matched = _group_docs(sets, reader, group)
         weight = math.log(1 + (total - len(matched) + 0.5) / (len(matched) + 0.5))
         whole += weight
         have += weight * np.isin(ids, np.fromiter(matched, dtype=np.int64, count=len(matched)))
     return Postings(ids, (have / (whole or 1.0)) ** COVERAGE_POWER)
+
+
+def _group_docs(sets: DocSets, reader: Any, group: list[Clause]) -> frozenset[int]:
+    """The documents that match one AND group of the query (any of its clauses)."""
+    return sets.of(wq.Or([clause_query(c, reader) for c in group]))
 
 
 def _with_factor(scored: Postings, factor: Postings) -> Postings:
@@ -709,7 +727,7 @@ def _missing_words(sets: DocSets, reader: Any, parsed: ParsedQuery, docnums: lis
     if not docnums:
         return missing
     for group in parsed.groups:
-        found = sets.of(wq.Or([clause_query(c, reader) for c in group]))
+        found = _group_docs(sets, reader, group)
         label = " OU ".join(_as_typed(c) for c in group)
         for docnum in docnums:
             if docnum not in found:
