@@ -257,6 +257,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     match = "all"
     masks = handle.shared(searcher, "facet_masks", lambda s: FacetMasks(postings, s.doc_count_all()))
     tiers: list[Tier] = []
+    groups: list[np.ndarray] = []  # with a partial tier: the documents of each AND group of the query
     if searching:
         q = build_query(parsed, reader, "all", proximity=False)
         scored, matched = _matching(evaluator, sets, q, universe)
@@ -268,7 +269,8 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
             facets_any, final_any = compute_facets_masked(matched_any, masks, selected, range_docs, items)
             rest = final_any - final
             if rest:
-                partial = Tier(rest, q_any, scored_any, partial=True, factor=_coverage(sets, reader, parsed, rest))
+                groups = [_group_docs(evaluator, sets, reader, group) for group in parsed.groups]
+                partial = Tier(rest, q_any, scored_any, partial=True, factor=_coverage(groups, len(universe), rest))
                 tiers = [t for t in (tiers[0], partial) if t.docs]
                 facets, final, match = facets_any, final | final_any, "partial" if final else "any"
     else:
@@ -303,7 +305,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     total = len(final)
     hits: list[dict[str, Any]] = [dict(searcher.stored_fields(docnum)) for docnum in page_docs]
     results_out = _render_hits(searcher, sets, evaluator, hits, parsed if searching else None, page_scores)
-    missing = _missing_words(sets, reader, parsed, [d for d in page_docs if d in partial_docs])
+    missing = _missing_words(parsed, groups, [d for d in page_docs if d in partial_docs])
     for docnum, result in zip(page_docs, results_out, strict=True):
         result["partial"] = docnum in partial_docs
         result["missing"] = missing.get(docnum, [])
@@ -691,26 +693,32 @@ def _render_hits(
     return out
 
 
-def _coverage(sets: DocSets, reader: Any, parsed: ParsedQuery, docs: frozenset[int]) -> Postings:
+def _coverage(groups: list[np.ndarray], total: int, docs: frozenset[int]) -> Postings:
     """For documents that have only some of the words: (the share of the query they have) ** COVERAGE_POWER,
-    each part of the query (an AND group) weighted by its rarity among the documents (BM25's idf of the
-    documents it matches): missing « marché » costs a document less than missing « clause »."""
+    each part of the query (an AND group, whose documents are `groups`) weighted by its rarity among the
+    `total` documents (BM25's idf): missing « marché » costs a document less than missing « clause »."""
     ids = np.fromiter(docs, dtype=np.int64, count=len(docs))
     ids.sort()
-    total = len(sets.universe)
     have = np.zeros(len(ids), dtype=np.float64)
     whole = 0.0
-    for group in parsed.groups:
-        matched = _group_docs(sets, reader, group)
+    for matched in groups:
         weight = math.log(1 + (total - len(matched) + 0.5) / (len(matched) + 0.5))
         whole += weight
-        have += weight * np.isin(ids, np.fromiter(matched, dtype=np.int64, count=len(matched)))
+        have += weight * np.isin(ids, matched, assume_unique=True)
     return Postings(ids, (have / (whole or 1.0)) ** COVERAGE_POWER)
 
 
-def _group_docs(sets: DocSets, reader: Any, group: list[Clause]) -> frozenset[int]:
-    """The documents that match one AND group of the query (any of its clauses)."""
-    return sets.of(wq.Or([clause_query(c, reader) for c in group]))
+def _group_docs(evaluator: Evaluator, sets: DocSets, reader: Any, group: list[Clause]) -> np.ndarray:
+    """The document records that match one AND group of the query (any of its clauses), sorted; by the
+    vectorised evaluator (its term cache is shared with ranking), else by Whoosh's matches."""
+    q = wq.Or([clause_query(c, reader) for c in group])
+    try:
+        found = evaluator.of(q).ids
+    except Unsupported:
+        docs = sets.of(q)
+        found = np.fromiter(docs, dtype=np.int64, count=len(docs))
+        found.sort()
+    return found[np.isin(found, evaluator.universe, assume_unique=True)]
 
 
 def _with_factor(scored: Postings, factor: Postings) -> Postings:
@@ -721,17 +729,17 @@ def _with_factor(scored: Postings, factor: Postings) -> Postings:
     return Postings(scored.ids, scores)
 
 
-def _missing_words(sets: DocSets, reader: Any, parsed: ParsedQuery, docnums: list[int]) -> dict[int, list[str]]:
-    """For documents that have only some of the words: the parts of the query (as typed) each one lacks."""
+def _missing_words(parsed: ParsedQuery, groups: list[np.ndarray], docnums: list[int]) -> dict[int, list[str]]:
+    """For documents that have only some of the words: the parts of the query (as typed) each one lacks
+    (`groups`: the documents of each AND group of `parsed`)."""
     missing: dict[int, list[str]] = {d: [] for d in docnums}
     if not docnums:
         return missing
-    for group in parsed.groups:
-        found = _group_docs(sets, reader, group)
-        label = " OU ".join(_as_typed(c) for c in group)
-        for docnum in docnums:
-            if docnum not in found:
-                missing[docnum].append(label)
+    for group, matched in zip(parsed.groups, groups, strict=True):
+        has = np.isin(docnums, matched)
+        for docnum, present in zip(docnums, has.tolist(), strict=True):
+            if not present:
+                missing[docnum].append(" OU ".join(_as_typed(c) for c in group))
     return missing
 
 
