@@ -157,3 +157,19 @@ def test_masked_facet_counts_are_the_set_counts(handle) -> None:
         expected = compute_facets(frozenset(matched), postings, selected, range_docs, items)
         got = compute_facets_masked(np.array(matched, dtype=np.int64), masks, selected, range_docs, items)
         assert got == expected
+
+
+@pytest.mark.parametrize("size, length", [(1_000, 900), (100_000, 200)])  # dense (no sort), then sparse
+def test_union_sums_each_document_once_either_way(size, length) -> None:
+    from search_app.scoring import _union
+
+    rng = np.random.default_rng(size)
+    parts = [np.sort(rng.choice(size, length, replace=False)) for _ in range(3)]
+    postings = [Postings(ids, rng.random(len(ids))) for ids in parts]
+    got = _union(postings)
+    expected: dict[int, float] = {}
+    for p in postings:
+        for docnum, score in zip(p.ids.tolist(), p.scores.tolist(), strict=True):
+            expected[docnum] = expected.get(docnum, 0.0) + score
+    assert got.ids.tolist() == sorted(expected)
+    assert np.allclose(got.scores, [expected[d] for d in sorted(expected)])
