@@ -504,6 +504,22 @@ def acronym_expansions() -> dict[str, tuple[str, ...]]:
 
 
 @cache
+def derived_terms() -> dict[str, tuple[str, ...]]:
+    """Query term of a verb → the terms of nouns of its family that the stemmer does not join to it
+    (« prévenir » → « prévention »), from `indexer/data/derivations.tsv`. One way only: documents are written
+    in nouns, and the reverse would make « formation » find « forme »."""
+    text = resources.files("indexer").joinpath("data/derivations.tsv").read_text(encoding="utf-8")
+    out: dict[str, tuple[str, ...]] = {}
+    for row in csv.reader(text.splitlines()[1:], delimiter="\t"):
+        if len(row) < 2 or not row[0].strip():
+            continue
+        verb = query_form(row[0].strip().lower())
+        nouns = [query_form(n.strip().lower()) for n in row[1].split(",") if n.strip()]
+        out[verb] = tuple(dict.fromkeys(n for n in nouns if n != verb))
+    return out
+
+
+@cache
 def expansion_acronyms() -> dict[tuple[str, ...], str]:
     """Query terms of an expansion → the acronym (lowercase); the reverse of `acronym_expansions`."""
     return {terms: key for key, terms in acronym_expansions().items() if len(terms) >= 2}

@@ -20,6 +20,7 @@ from indexer.analysis import (
     EXPANSION_MARK,
     acronym_expansions,
     analyse,
+    derived_terms,
     exact_terms,
     exact_words,
     expansion_acronyms,
@@ -37,6 +38,7 @@ ACRONYM_WEIGHT = 0.5  # weight of the form (acronym or expansion) the user did n
 # four or five words of the expansion that the phrase query used to score, hence a weight of its own.
 EXPANSION_MARK_WEIGHT = 0.5
 ALT_FORM_WEIGHT = 0.9  # weight of the secondary stemming form of a word
+DERIVED_WEIGHT = 0.3  # weight of the nouns of a typed verb’s family (« prévention » for « prévenir »; 0 = off)
 MINMATCH_FROM = 0  # with at least this many clauses, all but one suffice (0 = every clause is required)
 PROXIMITY_BOOST = 1.0  # extra weight when the typed words stand close together, in order (0 = off)
 PROXIMITY_SLOP = 1  # how far apart they may stand
@@ -244,7 +246,11 @@ def clause_query(clause: Clause, reader: Any, boosts: dict[str, float] | None = 
         return q
     if len(terms) != 1:
         return _phrase_query(terms, boosts)
-    q = _term_query(_word_terms(clause.text), boosts)
+    forms = _word_terms(clause.text)
+    q = _term_query(forms, boosts)
+    derived = [t for t in derived_terms().get(forms[0], ()) if t not in forms] if forms else []
+    if derived and DERIVED_WEIGHT:
+        q = wq.Or([q, *(wq.Term(f, t, boost=b * DERIVED_WEIGHT) for t in derived for f, b in boosts.items())])
     key = clause.text.lower()
     expansion = acronym_expansions().get(key)
     if expansion and len(expansion) >= 2:

@@ -7,7 +7,7 @@ from whoosh.fields import TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.query import Phrase, Term
 
-from indexer.analysis import acronym_expansions, analyse, expansion_acronyms, fold, french_analyzer
+from indexer.analysis import acronym_expansions, analyse, derived_terms, expansion_acronyms, fold, french_analyzer
 
 PAIRS = [
     ("cohésion", "cohesion"),
@@ -95,6 +95,18 @@ def test_analyzer_pickles_for_the_schema():
 def test_acronym_table_both_ways():
     assert acronym_expansions()["qpv"] == tuple(analyse("quartier prioritaire de la politique de la ville"))
     assert expansion_acronyms()[tuple(analyse("conseil local de santé mentale"))] == "clsm"
+
+
+def test_derivations_join_a_verb_to_the_nouns_the_stemmer_keeps_apart():
+    derived = derived_terms()
+    (verb,) = analyse("prévenir")
+    (noun,) = analyse("prévention")
+    assert verb != noun and derived[verb] == (noun,)
+    assert set(derived[analyse("créer")[0]]) == {analyse("création")[0], analyse("créateur")[0]}
+    # One way only: « formation » must not find « forme » (the stem of « former »).
+    assert analyse("formation")[0] not in derived
+    for verb, nouns in derived.items():
+        assert nouns and verb not in nouns, verb
 
 
 def test_fused_filter_agrees_with_the_chain_of_stages():

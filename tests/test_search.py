@@ -107,6 +107,15 @@ def test_partial_results_that_have_more_of_the_query_come_first(search, monkeypa
     assert missing(search(q="clauses insertion prioritaire"))[1][0] == "geographie.html"
 
 
+def test_a_typed_verb_finds_the_noun_of_its_family(search, monkeypatch):
+    # The mini corpus writes « insertion », never « insérer »: Snowball stems them apart (« inser », « insert »).
+    assert set(paths(search(q="insérer"))) == {"dossiers/2016/achats.pdf", "site/2016/clauses-sociales.html"}
+    highlighted = search(q="insérer")["results"][0]["snippet"]
+    assert "insertion</mark>" in highlighted  # « <mark>l’insertion</mark> »: the elided word is marked whole
+    monkeypatch.setattr("search_app.query.DERIVED_WEIGHT", 0.0)
+    assert paths(search(q="insérer")) == []
+
+
 def test_acronym_expands_both_ways_and_typed_form_first(search):
     result = search(q="QPV")
     assert paths(result) == ["site/2015/qpv-chiffres.html", "site/2014/geographie.html"]
