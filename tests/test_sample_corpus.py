@@ -84,3 +84,17 @@ def test_quoted_phrase_keeps_its_stop_words_and_opens_the_right_page(search):
     assert "<mark>Habiter</mark> <mark>avec</mark>" in first["snippet"]
     # Without quotes the same words are stemmed: « habitants » matches too.
     assert search("Habiter avec")["total"] > result["total"]
+
+
+def test_long_dossiers_reach_the_first_page_through_the_page_that_answers(search, monkeypatch):
+    # « ANRU » is named in passing by a dozen documents; two dossiers of 53 and 54 pages say what the agency
+    # requires (its insertion charter; its regulation imposing co-construction). Their whole-document scores put
+    # them beyond 10: only their best page can lift them, and it is scored for the best PAGE_SCORE_WINDOW.
+    def pages_of(result):
+        return {r["path"].rsplit("/", 1)[-1]: [p["page"] for p in r["pages"]] for r in result["results"]}
+
+    found = pages_of(search("ANRU"))
+    assert set(found["achats-socialement-responsables-dossier-thematique.pdf"]) & {15, 31}
+    assert 41 in found["conseils-citoyens-etat-des-lieux-languedoc-roussillon.pdf"]
+    monkeypatch.setattr("search_app.search.PAGE_SCORE_WINDOW", 10)
+    assert "conseils-citoyens-etat-des-lieux-languedoc-roussillon.pdf" not in pages_of(search("ANRU"))
