@@ -282,8 +282,8 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         facets, final = compute_facets_masked(universe, masks, selected, range_docs, items)
         tiers.append(Tier(final))
     page_scores = PageScores()
+    pages = handle.shared(searcher, "page_parents", lambda s: PageParents.of(s, universe))
     if searching and sort == "relevance":
-        pages = handle.shared(searcher, "page_parents", lambda s: PageParents.of(s, universe))
 
         def rank(tier: Tier, skip: int, count: int) -> list[int]:
             return rank_page(
@@ -309,7 +309,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     page_docs, partial_docs = _page_of_tiers(tiers, offset, params.per_page, rank)
     total = len(final)
     hits: list[dict[str, Any]] = [dict(searcher.stored_fields(docnum)) for docnum in page_docs]
-    results_out = _render_hits(searcher, sets, evaluator, hits, parsed if searching else None, page_scores)
+    results_out = _render_hits(searcher, sets, evaluator, hits, parsed if searching else None, pages, page_scores)
     missing = _missing_words(parsed, groups, [d for d in page_docs if d in partial_docs])
     for docnum, result in zip(page_docs, results_out, strict=True):
         result["partial"] = docnum in partial_docs
@@ -327,7 +327,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         "facets": facets,
         # Added fields (the contract allows additions).
         "match": match if searching else "browse",
-        "total_all_words": len(tiers[0].docs) if match == "partial" else (0 if match == "any" else total),
+        "total_all_words": 0 if tiers[0].partial else len(tiers[0].docs),
         "sort": sort,
         "page_count": max(1, -(-total // params.per_page)),
         "active_filters": _active_filters(params, items),
@@ -486,11 +486,14 @@ class PageParents:
     parents: np.ndarray
     reference: dict[int, bool] = field(default_factory=dict, repr=False)  # page record → is_reference_page
 
-    def is_reference(self, searcher: Any, page: int) -> bool:
-        """Whether the page record `page` is a table of contents or a glossary (read once, then remembered)."""
+    def is_reference(self, searcher: Any, page: int, text: str | None = None) -> bool:
+        """Whether the page record `page` (whose `text` the caller may have read already) is a table of contents
+        or a glossary (worked out once per searcher, then remembered)."""
         found = self.reference.get(page)
         if found is None:
-            found = self.reference[page] = is_reference_page(searcher.stored_fields(page).get("text") or "")
+            if text is None:
+                text = searcher.stored_fields(page).get("text") or ""
+            found = self.reference[page] = is_reference_page(text)
         return found
 
     @classmethod
@@ -622,6 +625,7 @@ def _render_hits(
     evaluator: Evaluator,
     hits: list[dict[str, Any]],
     parsed: ParsedQuery | None,
+    pages: PageParents,
     page_scores: PageScores | None = None,
 ) -> list[dict[str, Any]]:
     if not hits:
@@ -644,7 +648,7 @@ def _render_hits(
                 text = fields.get("text") or ""
                 # A table of contents or a glossary names every topic: show it only when no other page matches;
                 # a quoted phrase must be on the page as typed (pages have no exact field, see the query module).
-                key = (_missing_phrases(text, phrases), int(is_reference_page(text)), rank)
+                key = (_missing_phrases(text, phrases), int(pages.is_reference(searcher, docnum, text)), rank)
                 found.append((key, fields.get("page"), text))
         for path, found in candidates.items():
             best_pages[path] = [(page, text) for _key, page, text in sorted(found)[:MAX_PAGES_SHOWN]]
