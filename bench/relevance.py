@@ -80,8 +80,8 @@ KINDS = ("title", "inflection", "accents", "phrase", "body", "pdf_passage", "acr
 HALVES = ("tune", "test")
 FILTER_KEYS = ("year", "year_from", "year_to", "theme", "type")
 SYSTEMS = ("engine", "fts5", "whoosh")
-METRICS = ("mrr", "ndcg", "recall", "page")
-METRIC_LABELS = {"mrr": "MRR@10", "ndcg": "nDCG@10", "recall": "Recall@10", "page": "page@10"}
+METRICS = ("mrr", "ndcg", "recall", "page", "page1")
+METRIC_LABELS = {"mrr": "MRR@10", "ndcg": "nDCG@10", "recall": "Recall@10", "page": "page@10", "page1": "page@1"}
 K = 10
 BEST_PAGES = 3  # pages returned per PDF by the baselines (the engine shows at most 3)
 TITLE_WEIGHT = 3.0  # title weight of both baselines (the engine's title boost)
@@ -275,8 +275,23 @@ def page_hit_rate(hits: Sequence[Hit], page_judgements: Mapping[str, frozenset[i
     return found / len(page_judgements)
 
 
+def first_page_hit_rate(
+    hits: Sequence[Hit], page_judgements: Mapping[str, frozenset[int]], k: int = K
+) -> float | None:
+    """Share of the page-judged PDFs returned in the top k whose first page (the one the result's link opens) is
+    a judged page (None if the query judges no page)."""
+    if not page_judgements:
+        return None
+    first: dict[str, int | None] = {}
+    for hit in hits:
+        if hit.path not in first and len(first) < k:
+            first[hit.path] = hit.pages[0] if hit.pages else None
+    found = sum(1 for path, pages in page_judgements.items() if first.get(path) in pages)
+    return found / len(page_judgements)
+
+
 def score(query: Query, hits: Sequence[Hit], k: int = K) -> dict[str, float | None]:
-    """The four metrics of one query."""
+    """The metrics of one query."""
     ranked = [h.path for h in hits]
     grades = query.grades
     return {
@@ -284,11 +299,12 @@ def score(query: Query, hits: Sequence[Hit], k: int = K) -> dict[str, float | No
         "ndcg": ndcg(ranked, grades, k),
         "recall": recall(ranked, grades, k),
         "page": page_hit_rate(hits, query.page_judgements, k),
+        "page1": first_page_hit_rate(hits, query.page_judgements, k),
     }
 
 
 def aggregate(scores: Sequence[Mapping[str, float | None]]) -> dict[str, Any]:
-    """Mean of each metric (page@10 over the queries that judge pages), with the counts."""
+    """Mean of each metric (page@10 and page@1 over the queries that judge pages), with the counts."""
     out: dict[str, Any] = {"n": len(scores)}
     for metric in METRICS:
         values = [s[metric] for s in scores if s.get(metric) is not None]

@@ -127,21 +127,33 @@ def test_page_hit_rate() -> None:
     assert rel.page_hit_rate(hits, {}) is None
 
 
+def test_first_page_hit_rate() -> None:
+    hits = [rel.Hit("p.pdf", (3, 4)), rel.Hit("q.pdf", (2, 1)), rel.Hit("s.pdf"), rel.Hit("h.html")]
+    judged = {"p.pdf": frozenset({4, 5}), "q.pdf": frozenset({2}), "s.pdf": frozenset({1}), "r.pdf": frozenset({1})}
+    # p's judged page is shown, but second: the link opens page 3; q opens page 2; s shows no page; r is absent
+    assert rel.first_page_hit_rate(hits, judged) == pytest.approx(1 / 4)
+    assert rel.first_page_hit_rate(hits, {"q.pdf": frozenset({2})}, k=1) == 0.0  # q is second
+    assert rel.first_page_hit_rate(hits, {"q.pdf": frozenset({2})}, k=2) == 1.0
+    assert rel.first_page_hit_rate(hits, {}) is None
+
+
 def test_score_and_aggregate() -> None:
     query = rel.Query("t-1", "title", "tune", "q", (rel.Judgement("a", 2), rel.Judgement("p.pdf", 1, (2,))))
     scores = rel.score(query, [rel.Hit("x"), rel.Hit("p.pdf", (2, 5)), rel.Hit("a")])
     assert scores["mrr"] == 0.5
     assert scores["recall"] == 1.0
     assert scores["page"] == 1.0
+    assert scores["page1"] == 1.0
+    assert rel.score(query, [rel.Hit("p.pdf", (5, 2))])["page1"] == 0.0
     dcg = 1 / math.log2(3) + 3 / math.log2(4)
     assert scores["ndcg"] == pytest.approx(dcg / (3 + 1 / math.log2(3)))
     summary = rel.aggregate(
         [
-            {"mrr": 1.0, "ndcg": 0.5, "recall": 1.0, "page": None},
-            {"mrr": 0.0, "ndcg": 0.25, "recall": 0.5, "page": 1.0},
+            {"mrr": 1.0, "ndcg": 0.5, "recall": 1.0, "page": None, "page1": None},
+            {"mrr": 0.0, "ndcg": 0.25, "recall": 0.5, "page": 1.0, "page1": 0.5},
         ]
     )
-    assert summary == {"n": 2, "mrr": 0.5, "ndcg": 0.375, "recall": 0.75, "page": 1.0, "n_page": 1}
+    assert summary == {"n": 2, "mrr": 0.5, "ndcg": 0.375, "recall": 0.75, "page": 1.0, "n_page": 1, "page1": 0.5}
 
 
 # ---------------------------------------------------------------------------------------------------------
