@@ -275,9 +275,7 @@ def page_hit_rate(hits: Sequence[Hit], page_judgements: Mapping[str, frozenset[i
     return found / len(page_judgements)
 
 
-def first_page_hit_rate(
-    hits: Sequence[Hit], page_judgements: Mapping[str, frozenset[int]], k: int = K
-) -> float | None:
+def first_page_hit_rate(hits: Sequence[Hit], page_judgements: Mapping[str, frozenset[int]], k: int = K) -> float | None:
     """Share of the page-judged PDFs returned in the top k whose first page (the one the result's link opens) is
     a judged page (None if the query judges no page)."""
     if not page_judgements:
