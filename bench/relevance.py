@@ -263,15 +263,21 @@ def recall(ranked: Sequence[str], grades: Mapping[str, int], k: int = K) -> floa
     return len(relevant & set(_unique(ranked)[:k])) / len(relevant)
 
 
+def _pages_of_top(hits: Sequence[Hit], k: int) -> dict[str, tuple[int, ...]]:
+    """The pages returned for each of the first k documents (in the order returned)."""
+    top: dict[str, tuple[int, ...]] = {}
+    for hit in hits:
+        if hit.path not in top and len(top) < k:
+            top[hit.path] = tuple(hit.pages)
+    return top
+
+
 def page_hit_rate(hits: Sequence[Hit], page_judgements: Mapping[str, frozenset[int]], k: int = K) -> float | None:
     """Share of the page-judged PDFs returned in the top k with a judged page among their pages (None if none)."""
     if not page_judgements:
         return None
-    top: dict[str, set[int]] = {}
-    for hit in hits:
-        if hit.path not in top and len(top) < k:
-            top[hit.path] = set(hit.pages)
-    found = sum(1 for path, pages in page_judgements.items() if top.get(path, set()) & pages)
+    top = _pages_of_top(hits, k)
+    found = sum(1 for path, pages in page_judgements.items() if pages.intersection(top.get(path, ())))
     return found / len(page_judgements)
 
 
@@ -280,11 +286,8 @@ def first_page_hit_rate(hits: Sequence[Hit], page_judgements: Mapping[str, froze
     a judged page (None if the query judges no page)."""
     if not page_judgements:
         return None
-    first: dict[str, int | None] = {}
-    for hit in hits:
-        if hit.path not in first and len(first) < k:
-            first[hit.path] = hit.pages[0] if hit.pages else None
-    found = sum(1 for path, pages in page_judgements.items() if first.get(path) in pages)
+    top = _pages_of_top(hits, k)
+    found = sum(1 for path, pages in page_judgements.items() if top.get(path, ())[:1] and top[path][0] in pages)
     return found / len(page_judgements)
 
 
