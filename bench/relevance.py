@@ -155,14 +155,24 @@ def load_queries(path: Path = QUERIES_FILE) -> list[Query]:
     return out
 
 
-# Queries numbered from this one on were added after the first runs, to widen tuning on the weakest kinds:
-# tune half only, so that the test half stays the same held-out set.
+# Queries numbered from ADDED_FROM to BLIND_FROM - 1 were added after the first runs, to widen tuning on the
+# weakest kinds: tune half only, so that the test half stays a held-out set. Queries numbered from BLIND_FROM on
+# enlarge the held-out half: written and judged by someone who never ran any system on them (pooling aside).
 ADDED_FROM = 20
+BLIND_FROM = 40
 
 
 def _number(query_id: str) -> int:
     tail = query_id.rsplit("-", 1)[-1]
     return int(tail) if tail.isdigit() else 0
+
+
+def added_half(query_id: str) -> str | None:
+    """The half a query added after the first runs belongs to (None for the first ones, which alternate)."""
+    number = _number(query_id)
+    if number < ADDED_FROM:
+        return None
+    return "tune" if number < BLIND_FROM else "test"
 
 
 def check_queries(queries: Sequence[Query], corpus: Path, page_counts: Mapping[str, int] | None = None) -> list[str]:
@@ -209,13 +219,17 @@ def check_queries(queries: Sequence[Query], corpus: Path, page_counts: Mapping[s
         members = [q for q in queries if q.kind == kind]
         if len(members) < 10:
             problems.append(f"kind {kind}: {len(members)} queries (at least 10 expected)")
-        first = [q for q in members if _number(q.id) < ADDED_FROM]
+        first = [q for q in members if added_half(q.id) is None]
         expected = [HALVES[i % 2] for i in range(len(first))]
         if [q.half for q in first] != expected:
             problems.append(f"kind {kind}: halves do not alternate tune/test")
         for q in members:
-            if _number(q.id) >= ADDED_FROM and q.half != "tune":
-                problems.append(f"{q.id}: queries added later (number {ADDED_FROM} and up) go to the tune half")
+            half = added_half(q.id)
+            if half is not None and q.half != half:
+                problems.append(
+                    f"{q.id}: queries numbered {ADDED_FROM} to {BLIND_FROM - 1} go to the tune half, "
+                    f"from {BLIND_FROM} on to the test half"
+                )
     return problems
 
 

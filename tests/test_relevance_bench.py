@@ -52,7 +52,10 @@ def test_every_kind_has_ten_queries_in_alternating_halves(queries) -> None:
         assert len(members) >= 10, kind
         first = [q for q in members if int(q.id.rsplit("-", 1)[1]) < rel.ADDED_FROM]
         assert [q.half for q in first] == [("tune", "test")[i % 2] for i in range(len(first))], kind
-        assert all(q.half == "tune" for q in members if q not in first), kind  # later additions: tune only
+        for q in members:  # later additions: 20-39 tune only, from 40 on (written blind) test only
+            number = int(q.id.rsplit("-", 1)[1])
+            if number >= rel.ADDED_FROM:
+                assert q.half == ("tune" if number < rel.BLIND_FROM else "test"), q.id
 
 
 def test_pdf_passages_judge_pages_within_the_pdf(queries, page_counts) -> None:
@@ -76,6 +79,8 @@ def test_check_queries_reports_problems(tmp_path) -> None:
         rel.Query("x-1", "nonsense", "tune", "q", (rel.Judgement("a.pdf", 2, (9,)),)),
         rel.Query("x-2", "title", "later", "q", (rel.Judgement("missing.html", 3),)),
         rel.Query("x-3", "pdf_passage", "tune", "q", (rel.Judgement("a.pdf", 2),)),
+        rel.Query("title-25", "title", "test", "q", (rel.Judgement("a.pdf", 2),)),
+        rel.Query("title-40", "title", "tune", "q", (rel.Judgement("a.pdf", 2),)),
     ]
     problems = "\n".join(rel.check_queries(bad, tmp_path, {"a.pdf": 4}))
     for expected in (
@@ -86,6 +91,8 @@ def test_check_queries_reports_problems(tmp_path) -> None:
         "pages [9] outside 1..4",
         "judges no page",
         "kind facet: 0 queries",
+        "title-25: queries numbered 20 to 39 go to the tune half",
+        "title-40: queries numbered 20 to 39 go to the tune half",
     ):
         assert expected in problems
 
