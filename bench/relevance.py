@@ -648,18 +648,25 @@ def run_queries(system: System, queries: Sequence[Query]) -> dict[str, list[Hit]
     return {q.id: system.search(q) for q in queries}
 
 
+def _scores(
+    queries: Sequence[Query], runs: Mapping[str, Mapping[str, Sequence[Hit]]]
+) -> dict[str, dict[str, dict[str, float | None]]]:
+    """system → query id → the query's metrics (each query scored once)."""
+    return {system: {q.id: score(q, hits[q.id]) for q in queries} for system, hits in runs.items()}
+
+
 def summarise(queries: Sequence[Query], runs: Mapping[str, Mapping[str, Sequence[Hit]]]) -> dict[str, Any]:
     """half (tune, test, all) → system → kind (and "overall") → aggregated metrics."""
+    scores = _scores(queries, runs)
     out: dict[str, Any] = {}
     for half in (*HALVES, "all"):
         chosen = [q for q in queries if half in ("all", q.half)]
         out[half] = {}
-        for system, hits in runs.items():
+        for system in runs:
             per_kind: dict[str, Any] = {}
             for kind in KINDS:
-                members = [q for q in chosen if q.kind == kind]
-                per_kind[kind] = aggregate([score(q, hits[q.id]) for q in members])
-            per_kind["overall"] = aggregate([score(q, hits[q.id]) for q in chosen])
+                per_kind[kind] = aggregate([scores[system][q.id] for q in chosen if q.kind == kind])
+            per_kind["overall"] = aggregate([scores[system][q.id] for q in chosen])
             out[half][system] = per_kind
     return out
 
@@ -698,6 +705,7 @@ def compare_to_baselines(
     queries: Sequence[Query], runs: Mapping[str, Mapping[str, Sequence[Hit]]], metric: str = "ndcg"
 ) -> dict[str, Any]:
     """half → baseline → kind (and "overall") → `paired_comparison` of the engine's `metric` with the baseline's."""
+    scores = _scores(queries, runs)
     out: dict[str, Any] = {}
     for half in (*HALVES, "all"):
         chosen = [q for q in queries if half in ("all", q.half)]
@@ -709,8 +717,8 @@ def compare_to_baselines(
             for kind in (*KINDS, "overall"):
                 members = [q for q in chosen if kind in ("overall", q.kind)]
                 per_kind[kind] = paired_comparison(
-                    [score(q, runs["engine"][q.id])[metric] or 0.0 for q in members],
-                    [score(q, runs[system][q.id])[metric] or 0.0 for q in members],
+                    [scores["engine"][q.id][metric] or 0.0 for q in members],
+                    [scores[system][q.id][metric] or 0.0 for q in members],
                 )
             out[half][system] = per_kind
     return out

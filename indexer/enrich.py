@@ -256,8 +256,7 @@ def themes_from_labels(labels: Iterable[str]) -> list[str]:
 @lru_cache(maxsize=4096)
 def _label_theme(label: str) -> str | None:
     """The theme one label names, if any (labels recur from post to post: each is worked out once)."""
-    by_label = {fold(t.label).lower(): t.slug for t in themes()} | {t.slug: t.slug for t in themes()}
-    slug = by_label.get(fold(label).lower().strip())
+    slug = _themes_by_label().get(fold(label).lower().strip())
     if slug is not None:
         return slug
     terms = tuple(analyse(label))
@@ -267,6 +266,12 @@ def _label_theme(label: str) -> str | None:
         if any(_contains(terms, seq) for seq in seqs if len(seq) >= 2 or len(terms) == 1):
             return theme_slug
     return None
+
+
+@cache
+def _themes_by_label() -> dict[str, str]:
+    """Folded theme label, and slug → slug."""
+    return {fold(t.label).lower(): t.slug for t in themes()} | {t.slug: t.slug for t in themes()}
 
 
 def _contains(terms: tuple[str, ...], seq: tuple[str, ...]) -> bool:

@@ -461,10 +461,18 @@ def _best_with_proximity_by_whoosh(
 
 @dataclass
 class PageScores:
-    """The page records scored for one query (`scored`) and the pages that were scored (`scope`, sorted)."""
+    """The page records scored for one query (`scored`) and the pages that were scored (`scope`, sorted), and
+    the page query they were scored with (built once per request, see `page_query`)."""
 
     scope: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     scored: Postings | None = None
+    query: wq.Query | None = None
+
+    def page_query(self, parsed: ParsedQuery, reader: Any) -> wq.Query:
+        """The page query of `parsed`, without the proximity bonus (`build_page_query`), built on first use."""
+        if self.query is None:
+            self.query = build_page_query(parsed, reader, proximity=False)
+        return self.query
 
     def within(self, scope: np.ndarray) -> Postings | None:
         """The scores of the pages `scope` (sorted), if they were all scored; else None."""
@@ -536,9 +544,10 @@ def _add_best_page_scores(
     page_ids, parents = pages.pages_of(candidates)
     if not len(page_ids):
         return
-    scored = _page_scores(searcher, evaluator, build_page_query(parsed, searcher.reader(), proximity=False), page_ids)
-    if page_scores is not None:
-        page_scores.scope, page_scores.scored = page_ids, scored
+    if page_scores is None:
+        page_scores = PageScores()
+    scored = _page_scores(searcher, evaluator, page_scores.page_query(parsed, searcher.reader()), page_ids)
+    page_scores.scope, page_scores.scored = page_ids, scored
     if not len(scored):
         return
     owners = parents[np.searchsorted(page_ids, scored.ids)].tolist()
@@ -634,7 +643,9 @@ def _render_hits(
     best_pages: dict[str, list[tuple[int, str]]] = {p: [] for p in paths}
     terms: frozenset[str] = frozenset()
     if parsed is not None and not parsed.is_empty:
-        page_q = build_page_query(parsed, searcher.reader(), proximity=False)
+        if page_scores is None:
+            page_scores = PageScores()
+        page_q = page_scores.page_query(parsed, searcher.reader())
         terms = highlight_terms(page_q)
         phrases = [exact_words(c.text) for c in parsed.positive if c.kind == "phrase"]
         phrases = [p for p in phrases if len(p) > 1]
