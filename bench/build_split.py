@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from whoosh import index as whoosh_index
 
 from indexer.batch import Failure, extract_one, scan_corpus
+from indexer.catalogue import load_catalogue
 from indexer.config import Settings
-from indexer.enrich import load_catalogue
 from indexer.schema import build_schema
 from indexer.writer import _enrich_all, build_index, doc_records, failure_record
 

@@ -59,10 +59,10 @@ from whoosh.filedb.filestore import RamStorage  # noqa: E402
 from whoosh.qparser import MultifieldParser, OrGroup, QueryParser  # noqa: E402
 
 from indexer.batch import ExtractionCache, Failure, FileInfo, extract_many, scan_corpus  # noqa: E402
+from indexer.catalogue import load_catalogue  # noqa: E402
 from indexer.config import Settings  # noqa: E402
 from indexer.document import Document  # noqa: E402
 from indexer.enrich import (  # noqa: E402
-    load_catalogue,
     parents_by_child,
     resolve_links,
     themes,

@@ -1,7 +1,7 @@
-"""Command line: ``python -m indexer build | update | status`` (a thin layer over the library).
+"""Command line: ``python -m indexer build | update | status | catalogue`` (a thin layer over the library).
 
-Errors that stop a run (corpus missing, index locked…) print one line in French and English and exit 1;
-files that fail are reported, and the run still exits 0.
+Errors that stop a run (corpus missing, index locked…) print one line in French and exit 1; files that fail
+are reported, and the run still exits 0.
 """
 
 from __future__ import annotations
@@ -14,60 +14,69 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from indexer.cli_parser import FrenchArgumentParser
 from indexer.config import Settings
 from indexer.enrich import NO_YEAR, NO_YEAR_LABEL
 from indexer.errors import IndexerError
+from indexer.wording import count, french_datetime
 
 logger = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = FrenchArgumentParser(
         prog="python -m indexer",
         description="Indexation des publications du centre de ressources (pages HTML et dossiers PDF).",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé / verbose log")
+    parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
 
-    def common(p: argparse.ArgumentParser, writes: bool = True) -> None:
+    def common(p: argparse.ArgumentParser, writes: bool = True, index: bool = True) -> None:
+        # -v after the command too (« update -v »); SUPPRESS keeps a -v given before it.
+        p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="journal détaillé")
         if writes:
             p.add_argument("--corpus", help="dossier du corpus (défaut : corpus, ou CRPV_CORPUS)")
-        p.add_argument("--index", help="dossier de l’index (défaut : index, ou CRPV_INDEX)")
-        if writes:
+        if index:
+            p.add_argument("--index", help="dossier de l’index (défaut : index, ou CRPV_INDEX)")
+        if writes and index:
             p.add_argument(
                 "--wait",
                 type=float,
                 default=0.0,
                 metavar="S",
-                help="attendre au plus S secondes qu’une autre exécution finisse / wait for the lock",
+                help="attendre au plus S secondes qu’une autre exécution finisse",
             )
 
-    build = sub.add_parser("build", help="reconstruit tout l’index / full rebuild, swapped in atomically")
+    build = sub.add_parser("build", help="reconstruit tout l’index (remplacé d’un coup à la fin)")
     common(build)
-    update = sub.add_parser("update", help="fichiers nouveaux, modifiés et supprimés seulement / incremental")
+    update = sub.add_parser("update", help="fichiers nouveaux, modifiés et supprimés seulement")
     common(update)
     update.add_argument(
         "--watch",
         action="store_true",
-        help="surveiller le corpus et mettre à jour après chaque changement / watch the corpus (Ctrl-C stops)",
+        help="surveiller le corpus et mettre à jour après chaque changement (Ctrl-C arrête)",
     )
     update.add_argument(
         "--interval",
         type=_seconds(minimum=0.1),
         default=2.0,
         metavar="S",
-        help="avec --watch : examiner le corpus toutes les S secondes (défaut : 2) / polling interval",
+        help="avec --watch : examiner le corpus toutes les S secondes (défaut : 2)",
     )
     update.add_argument(
         "--debounce",
         type=_seconds(minimum=0.0),
         default=5.0,
         metavar="S",
-        help="avec --watch : attendre S secondes sans changement avant la mise à jour (défaut : 5) / debounce",
+        help="avec --watch : attendre S secondes sans changement avant la mise à jour (défaut : 5)",
     )
-    status = sub.add_parser("status", help="état de l’index : comptes, échecs, dernière exécution / status")
+    status = sub.add_parser("status", help="état de l’index : comptes, échecs, dernière exécution")
     common(status, writes=False)
-    status.add_argument("--json", action="store_true", help="sortie JSON / JSON output")
+    status.add_argument("--json", action="store_true", help="sortie JSON")
+    catalogue = sub.add_parser("catalogue", help="vérifie le catalogue : lignes ignorées ou appliquées en partie")
+    common(catalogue, index=False)
+    catalogue.add_argument("--check", action="store_true", help="vérifier le catalogue (action par défaut)")
+    catalogue.add_argument("--json", action="store_true", help="sortie JSON")
     return parser
 
 
@@ -93,38 +102,19 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
-        settings = Settings.load(corpus=getattr(args, "corpus", None), index=args.index)
-        if args.command == "build":
-            from indexer.writer import build_index
-
-            _print_report(build_index(settings, wait=args.wait).summary())
-        elif args.command == "update" and args.watch:
-            from indexer.watch import watch
-
-            watch(settings, interval=args.interval, debounce=args.debounce, wait=args.wait)
-        elif args.command == "update":
-            from indexer.writer import update_index
-
-            _print_report(update_index(settings, wait=args.wait).summary())
-        else:
-            from indexer.status import index_status
-
-            status = index_status(settings.index)
-            if args.json:
-                print(json.dumps(status, ensure_ascii=False, indent=2))
-            else:
-                _print_status(status)
+        settings = Settings.load(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None))
+        _run(args, settings)
     except IndexerError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("Interrompu : l’index précédent reste en place. / Interrupted.", file=sys.stderr)
+        print("Interrompu : l’index précédent reste en place.", file=sys.stderr)
         return 130
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             print(
                 f"Erreur : disque plein, l’index n’a pas pu être écrit dans {settings.index} ; l’index précédent "
-                "reste en place. Libérez de la place puis relancez. / Disk full: the previous index is unchanged.",
+                "reste en place. Libérez de la place puis relancez.",
                 file=sys.stderr,
             )
             return 1
@@ -139,11 +129,63 @@ def main(argv: list[str] | None = None) -> int:
         detail = " ".join(str(exc).split())[:200]
         print(
             f"Erreur inattendue ({type(exc).__name__} : {detail}) ; si l’index est endommagé, reconstruisez-le avec "
-            "« python -m indexer build » (détail avec -v). / Unexpected error.",
+            "« python -m indexer build » (détail avec -v).",
             file=sys.stderr,
         )
         return 1
     return 0
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> None:
+    if args.command == "build":
+        from indexer.writer import build_index
+
+        _print_report(build_index(settings, wait=args.wait).summary())
+    elif args.command == "update" and args.watch:
+        from indexer.watch import watch
+
+        watch(settings, interval=args.interval, debounce=args.debounce, wait=args.wait)
+    elif args.command == "update":
+        from indexer.writer import update_index
+
+        _print_report(update_index(settings, wait=args.wait).summary())
+    elif args.command == "catalogue":
+        _check_catalogue(settings, as_json=args.json)
+    else:
+        from indexer.status import index_status
+
+        status = index_status(settings.index)
+        if args.json:
+            print(json.dumps(status, ensure_ascii=False, indent=2))
+        else:
+            _print_status(status)
+
+
+def _check_catalogue(settings: Settings, as_json: bool) -> None:
+    from indexer.batch import scan_corpus
+    from indexer.catalogue import CATALOGUE_NAME, DELIMITER_NAMES, read_catalogue
+
+    files, _ = scan_corpus(settings.corpus)
+    catalogue = read_catalogue(settings.corpus, files.keys())
+    issues = [{"line": i.line, "path": i.path, "reason": i.reason, "ignored": i.ignored} for i in catalogue.issues]
+    if as_json:
+        report = {"file": str(catalogue.file or ""), "rows": catalogue.rows, "issues": issues}
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    if catalogue.file is None:
+        print(f"Pas de catalogue : {settings.corpus / CATALOGUE_NAME} n’existe pas.")
+        return
+    sep = catalogue.delimiter.replace("\t", "⇥")
+    print(
+        f"Catalogue : {catalogue.file} — séparateur « {sep} » ({DELIMITER_NAMES[catalogue.delimiter]}), "
+        f"encodage {catalogue.encoding} ; {count(catalogue.rows, 'ligne', 'lignes')}."
+    )
+    if not catalogue.issues:
+        print("Toutes les lignes sont appliquées.")
+        return
+    print(f"Lignes ignorées ou appliquées en partie ({len(catalogue.issues)}) :")
+    for issue in catalogue.issues:
+        print(f"  {issue.describe()}")
 
 
 def _print_report(summary: dict[str, Any]) -> None:
@@ -169,8 +211,9 @@ def _print_status(status: dict[str, Any]) -> None:
     print("Par type : " + ", ".join(f"{k} : {v}" for k, v in status["by_type_label"].items()))
     last = status.get("last_run")
     if last:
+        mode = "construction complète" if last["mode"] == "build" else "mise à jour"
         print(
-            f"Dernière exécution : {last['mode']} le {last['when']} — {last['added']} ajouté(s), "
+            f"Dernière exécution : {mode}, le {french_datetime(last['when'])} — {last['added']} ajouté(s), "
             f"{last['updated']} modifié(s), {last['removed']} supprimé(s), {last['failed']} en échec"
         )
     if status["failures"]:

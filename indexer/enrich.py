@@ -16,15 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
 from importlib import resources
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from indexer.analysis import analyse, fold
 from indexer.document import Document
 
 logger = logging.getLogger(__name__)
-
-CATALOGUE_NAME = "catalogue.csv"
 
 # Sources, as recorded in Document.sources (the search app shows them in French).
 SOURCE_CATALOGUE = "catalogue"
@@ -333,46 +330,6 @@ def _type_patterns() -> tuple[tuple[int, str, re.Pattern[str]], ...]:
             if p:
                 out.append((rank, doc_type.slug, re.compile(r"(?<![a-z])" + re.escape(p) + r"s?(?![a-z])")))
     return tuple(out)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Catalogue
-
-
-def load_catalogue(corpus: Path) -> dict[str, CatalogueEntry]:
-    """Read `catalogue.csv` (path, title, year, themes, type) from the corpus root, if present.
-
-    Themes are `;`-separated slugs or labels; a year of « sans-date » forces « Non datée ».
-    Bad rows are logged and skipped.
-    """
-    path = corpus / CATALOGUE_NAME
-    if not path.is_file():
-        return {}
-    entries: dict[str, CatalogueEntry] = {}
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        for lineno, row in enumerate(csv.DictReader(fh), start=2):
-            rel = (row.get("path") or "").strip()
-            if not rel:
-                continue
-            entry = CatalogueEntry(title=(row.get("title") or "").strip() or None)
-            year = (row.get("year") or "").strip()
-            if year == NO_YEAR:
-                entry.no_year = True
-            elif year:
-                if year.isdigit() and _valid_year(int(year)):
-                    entry.year = int(year)
-                else:
-                    logger.warning("catalogue.csv ligne %s : année illisible %r", lineno, year)
-            raw_themes = [t.strip() for t in (row.get("themes") or "").split(";") if t.strip()]
-            entry.themes = themes_from_labels(raw_themes)
-            doc_type = (row.get("type") or "").strip()
-            if doc_type:
-                if doc_type in type_labels():
-                    entry.doc_type = doc_type
-                else:
-                    entry.doc_type = type_from_text(doc_type)
-            entries[rel] = entry
-    return entries
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from whoosh.writing import PostingPool
 
 from indexer import extract
 from indexer.batch import ExtractionCache, Failure, FileInfo, extract_many, scan_corpus
+from indexer.catalogue import load_catalogue
 from indexer.config import Settings
 from indexer.document import Document
 from indexer.enrich import (
@@ -48,7 +49,6 @@ from indexer.enrich import (
     LinkResolver,
     ParentInfo,
     enrich,
-    load_catalogue,
     parent_info,
     parents_by_child,
     resolve_links,
@@ -66,6 +66,7 @@ from indexer.schema import (
     iter_page_values,
     text_values,
 )
+from indexer.wording import count
 
 logger = logging.getLogger(__name__)
 
@@ -546,7 +547,7 @@ def index_lock(index_root: Path, wait: float = 0.0) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     raise IndexLockedError(
                         "Une autre construction ou mise à jour de l’index est en cours ; réessayez plus tard "
-                        "(ou utilisez --wait). / Another build or update is running."
+                        "(ou utilisez --wait)."
                     ) from None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
@@ -567,9 +568,7 @@ def open_index(index_root: Path) -> whoosh_index.Index:
     """Open the live index, with a clear error when there is none."""
     path = current_dir(index_root)
     if not path.exists() or not whoosh_index.exists_in(str(path)):
-        raise IndexMissingError(
-            f"Aucun index dans {index_root} : lancez d’abord « python -m indexer build ». / No index found."
-        )
+        raise IndexMissingError(f"Aucun index dans {index_root} : lancez d’abord « python -m indexer build ».")
     try:
         return whoosh_index.open_dir(str(path))
     except Exception as exc:
@@ -830,7 +829,10 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
         report.duration_s = time.perf_counter() - t0
         _write_last_run(index_root, report)
     logger.info(
-        "Index construit : %d documents, %d échecs en %.1f s", len(report.added), len(failures), report.duration_s
+        "Index construit : %s, %s en %.1f s",
+        count(len(report.added), "document", "documents"),
+        count(len(failures), "échec", "échecs"),
+        report.duration_s,
     )
     return report
 
@@ -1016,8 +1018,7 @@ def update_index(settings: Settings, wait: float = 0.0) -> RunReport:
         finally:
             ix.close()
         report.duration_s = time.perf_counter() - t0
-        if report.added or report.updated or report.removed or report.failed or report.relinked:
-            _write_last_run(index_root, report)
+        _write_last_run(index_root, report)  # even when nothing changed: `status` names the last run
     return report
 
 
@@ -1124,11 +1125,12 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> RunReport:
             enrich(doc, _parents_of(doc.path, searcher, fresh_posts, removed, catalogue), catalogue)
     t3 = time.perf_counter()
     report.added = sorted(p for p in docs if p not in indexed)
-    report.updated = sorted(p for p in docs if p in indexed and p not in touched)
+    # A catalogue correction modifies the document it names (the documentalist expects to see it counted).
+    report.updated = sorted({p for p in docs if p in indexed and p not in touched} | recatalogued)
     report.removed = removed
-    report.relinked = sorted(relinked)
+    report.relinked = sorted(set(relinked) - recatalogued)
     report.failed = [{"path": f.path, "reason": f.reason} for f in failures.values()]
-    report.unchanged = len(files) - len(docs) - len(failures) + len(touched)
+    report.unchanged = len(files) - len(docs) - len(failures) + len(touched) - len(recatalogued)
     catalogue_changed = old_catalogue != new_catalogue
     if not (removed or docs or relinked or failures or catalogue_changed):
         report.timings = {"scan": t1 - t0, "extract": t2 - t1, "enrich": t3 - t2, "write": 0.0}

@@ -53,6 +53,7 @@ from flask import (
 from indexer.config import ENV_PREFIX, Settings
 from indexer.enrich import NO_YEAR, NO_YEAR_LABEL
 from indexer.errors import IndexerError, IndexLockedError
+from indexer.wording import count, french_datetime
 from search_app import querylog
 
 logger = logging.getLogger(__name__)
@@ -64,20 +65,6 @@ SECRET_FILE = "secret_key"
 SECRET_ENV = "CRPV_SECRET_KEY"
 CSRF_KEY = "admin_csrf"
 EXTENSION = "crpv_admin"
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 ALREADY_RUNNING = "Une mise à jour est déjà en cours"
 
 
@@ -363,23 +350,6 @@ def start_update():  # type: ignore[no-untyped-def]
 
 # ---------------------------------------------------------------------------------------------------------
 # What the template shows (plain values: the template only renders them)
-
-
-def french_datetime(value: datetime | str | None) -> str:
-    """« 29 novembre 2026 à 17 h 48 » (an ISO string or a datetime)."""
-    if value is None or value == "":
-        return "date inconnue"
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    return f"{value.day}\u00a0{MONTHS[value.month - 1]} {value.year} à {value.hour}\u00a0h\u00a0{value.minute:02d}"
-
-
-def count(n: int, singular: str, plural: str) -> str:
-    """« 0 ajouté », « 1 ajouté », « 2 ajoutés » (French: plural from 2), with a thin space every 3 digits."""
-    return f"{n:,}".replace(",", "\u202f") + "\u00a0" + (plural if n >= 2 else singular)
 
 
 def _seconds(value: float) -> str:

@@ -43,6 +43,8 @@ def test_build_update_status_round_trip(mini_copy, capsys):
     assert main(["status", "--index", str(mini_copy.index)]) == 0
     text = capsys.readouterr().out
     assert "Documents : 6 (5 pages web, 1 PDF" in text and "tronque.pdf — PDF endommagé" in text
+    # The last run is the no-op update, dated in French as on /admin.
+    assert re.search(r"Dernière exécution : mise à jour, le \d+\xa0\w+ 20\d\d à \d+\xa0h\xa0\d\d — 0 ajouté", text)
 
 
 def test_environment_gives_the_defaults(mini_copy, capsys, monkeypatch):
@@ -68,6 +70,19 @@ def test_locked_index_is_refused_with_a_clear_message(mini_copy):
         result = run_cli("update", "--corpus", str(mini_copy.corpus), "--index", str(mini_copy.index))
     assert result.returncode == 1
     assert "en cours" in result.stderr and "Traceback" not in result.stderr
+    assert "Another" not in result.stderr  # French only
+
+
+def test_argument_errors_are_in_french():
+    result = run_cli("update", "--bogus")
+    assert result.returncode == 2
+    assert "utilisation : python -m indexer" in result.stderr
+    assert "erreur : arguments non reconnus : --bogus" in result.stderr
+    result = run_cli("compile")
+    assert "choix « compile » inconnu (possibles : 'build', 'update', 'status', 'catalogue')" in result.stderr
+    result = run_cli("update", "--interval", "vite")
+    assert "argument --interval : nombre de secondes attendu : « vite »" in result.stderr
+    assert not re.search(r"\b(usage|error|required|invalid|arguments:)\b", result.stderr + run_cli("--help").stdout)
 
 
 def test_failed_files_do_not_fail_the_run(mini_copy):
@@ -81,8 +96,8 @@ def test_every_command_and_option_is_in_the_readme(module):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     if module == "indexer":
         help_text = run_cli("--help").stdout
-        commands = re.findall(r"^\s{4}(build|update|status)\s", help_text, re.MULTILINE)
-        assert set(commands) == {"build", "update", "status"}
+        commands = re.findall(r"^\s{4}(build|update|status|catalogue)\s", help_text, re.MULTILINE)
+        assert set(commands) == {"build", "update", "status", "catalogue"}
         for command in commands:
             assert f"python -m indexer {command}" in readme
             options = set(re.findall(r"(--[a-z][a-z-]+)", run_cli(command, "--help").stdout)) - {"--help"}

@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
+from indexer.catalogue import load_catalogue
 from indexer.document import Document, Link
 from indexer.enrich import (
     ParentInfo,
     enrich,
     find_french_date,
-    load_catalogue,
     parents_by_child,
     resolve_links,
     themes_from_labels,
@@ -57,6 +57,9 @@ def test_pdf_year_cover_and_post_come_before_creation_date():
 
 
 def test_catalogue_overrides_everything(tmp_path: Path):
+    for rel in ("dossiers/2016/a.pdf", "site/x.html"):  # rows naming files that do not exist are ignored
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"")
     (tmp_path / "catalogue.csv").write_text(
         "path,title,year,themes,type\n"
         "dossiers/2016/a.pdf,Titre corrigé,2015,Santé;participation,guide\n"

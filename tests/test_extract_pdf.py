@@ -156,6 +156,19 @@ def test_image_only_pdf_needs_ocr() -> None:
     assert document.title == "Compte rendu scanne"
 
 
+@pytest.mark.parametrize(
+    ("data", "cause"),
+    [
+        (fx.truncated_pdf(), "le fichier s’arrête au milieu de son contenu, PdfStreamError"),
+        (b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n", "table des objets introuvable, PdfReadError"),
+    ],
+)
+def test_a_damaged_pdf_is_reported_in_french(data: bytes, cause: str) -> None:
+    with pytest.raises(CorruptFileError) as caught:
+        _extract(data, "dossiers/coupe.pdf")
+    assert caught.value.reason == f"PDF endommagé ou tronqué ({cause})"  # no pypdf English in the reason
+
+
 def test_truncated_pdf_is_corrupt() -> None:
     with pytest.raises(CorruptFileError) as caught:
         _extract(fx.truncated_pdf(), "dossiers/coupe.pdf")
@@ -196,7 +209,7 @@ def test_a_failing_page_is_empty_and_logged(monkeypatch: pytest.MonkeyPatch, cap
         document = _extract(fx.dossier_pdf(), "dossiers/2016/asr.pdf")
     assert document.pages[2] == ""
     assert "Zoom sur la région Occitanie" in document.pages[3]
-    assert "dossiers/2016/asr.pdf: page 3 unreadable" in caplog.text
+    assert "dossiers/2016/asr.pdf : page 3 illisible, indexée vide (structure illisible, KeyError)" in caplog.text
 
 
 def test_a_time_limit_is_never_taken_for_a_damaged_page(monkeypatch: pytest.MonkeyPatch) -> None:

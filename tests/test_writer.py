@@ -29,7 +29,7 @@ def test_build_reports_counts_failures_and_swaps_atomically(mini_copy):
     assert status["failures"] == [
         {
             "path": "dossiers/exemples-defectueux/tronque.pdf",
-            "reason": "PDF endommagé ou tronqué (PdfStreamError : Stream has ended unexpectedly)",
+            "reason": "PDF endommagé ou tronqué (le fichier s’arrête au milieu de son contenu, PdfStreamError)",
         }
     ]
     first = os.readlink(mini_copy.index / "current")
@@ -38,6 +38,12 @@ def test_build_reports_counts_failures_and_swaps_atomically(mini_copy):
     assert first != second
     generations = sorted(p.name for p in mini_copy.index.iterdir() if p.name.startswith("gen-"))
     assert generations == [second]
+
+
+def test_the_build_log_agrees_in_number(mini_copy, caplog):
+    with caplog.at_level("INFO", logger="indexer.writer"):
+        build_index(mini_copy)
+    assert "Index construit : 6\xa0documents, 1\xa0échec en" in caplog.text  # never « 1 échecs »
 
 
 def test_warm_rebuild_uses_the_extraction_cache(mini_copy, monkeypatch):
@@ -163,7 +169,8 @@ def test_catalogue_changes_are_applied_by_update(mini_copy):
         encoding="utf-8",
     )
     report = update_index(mini_copy)
-    assert "site/2016/clauses-sociales.html" in report.relinked
+    assert report.updated == ["site/2016/clauses-sociales.html"]  # counted as modified, not « 0 modifié(s) »
+    assert report.relinked == ["dossiers/2016/achats.pdf"]
     docs = docs_by_path(mini_copy)
     post = docs["site/2016/clauses-sociales.html"]
     assert (post["title"], post["year"], post["themes"]) == ("Titre corrigé", 2015, "sante")

@@ -120,8 +120,8 @@ class SampleModel:
 
 def _extract_all(corpus: Path):  # type: ignore[no-untyped-def]
     from indexer.batch import Failure, extract_one, scan_corpus
+    from indexer.catalogue import load_catalogue
     from indexer.config import Settings
-    from indexer.enrich import load_catalogue
     from indexer.writer import _enrich_all
 
     settings = Settings.load(corpus=corpus, workers=1, extraction_timeout=0)

@@ -68,6 +68,32 @@ def _short(error: BaseException) -> str:
     return f"{name} : {message}" if message else name
 
 
+# What pypdf's messages (in English) mean for a documentalist, matched in lower case; most specific first.
+_CAUSES = (
+    ("eof marker not found", "marque de fin de fichier absente : fichier tronqué"),
+    ("stream has ended unexpectedly", "le fichier s’arrête au milieu de son contenu"),
+    ("unexpected end of stream", "le fichier s’arrête au milieu de son contenu"),
+    ("startxref", "table des objets introuvable"),
+    ("xref", "table des objets illisible"),
+    ("trailer", "fin de fichier illisible"),
+    ("header", "en-tête PDF invalide"),
+    ("cyclic", "pages qui se désignent en boucle"),
+    ("maximum", "structure démesurée (limite de sécurité atteinte)"),
+    ("cryptography", "bibliothèque de chiffrement absente"),
+    ("aes", "bibliothèque de chiffrement absente"),
+)
+
+
+def french_cause(error: BaseException) -> str:
+    """The cause of a pypdf error in French (« marque de fin de fichier absente : fichier tronqué »), its type
+    in parentheses; a message without a translation gives « structure illisible » (the English text goes to the
+    debug log only)."""
+    message = str(error).lower()
+    cause = next((french for english, french in _CAUSES if english in message), "structure illisible")
+    logger.debug("pypdf : %s", _short(error))
+    return f"{cause}, {type(error).__name__}"
+
+
 def _thousands(number: int) -> str:
     return f"{number:,}".replace(",", "\u202f")
 
@@ -328,7 +354,7 @@ def _page_texts(reader: PdfReader, rel_path: str) -> Iterator[str]:
         except _FATAL:
             raise
         except Exception as error:
-            logger.warning("%s: page %d unreadable, indexed empty (%s)", rel_path, number, _short(error))
+            logger.warning("%s : page %d illisible, indexée vide (%s)", rel_path, number, french_cause(error))
             text = ""
         yield text
 
@@ -366,7 +392,7 @@ def _open(data: bytes, rel_path: str) -> PdfReader:
                     decrypted = reader.decrypt("")
                 except DependencyError as error:
                     raise EncryptedPdfError(
-                        rel_path, f"PDF chiffré, déchiffrement impossible ici ({_short(error)})"
+                        rel_path, f"PDF chiffré, déchiffrement impossible ici ({french_cause(error)})"
                     ) from error
                 if not decrypted:
                     raise EncryptedPdfError(rel_path, ENCRYPTED_REASON)
@@ -376,7 +402,7 @@ def _open(data: bytes, rel_path: str) -> PdfReader:
     except FileNotDecryptedError as error:
         raise EncryptedPdfError(rel_path, ENCRYPTED_REASON) from error
     except Exception as error:  # pypdf raises many kinds on damaged files
-        raise CorruptFileError(rel_path, f"PDF endommagé ou tronqué ({_short(error)})") from error
+        raise CorruptFileError(rel_path, f"PDF endommagé ou tronqué ({french_cause(error)})") from error
     if page_count == 0:
         raise CorruptFileError(rel_path, "PDF endommagé ou tronqué (aucune page lisible)")
     return reader

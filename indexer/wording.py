@@ -1,0 +1,27 @@
+"""French wording shared by the command line and `/admin`: dates and counts, written the same way in both."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def french_datetime(value: datetime | str | None) -> str:
+    """« 29 novembre 2026 à 17 h 48 » (an ISO string or a datetime), in the time zone it carries."""
+    if value is None or value == "":
+        return "date inconnue"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return f"{value.day}\u00a0{MONTHS[value.month - 1]} {value.year} à {value.hour}\u00a0h\u00a0{value.minute:02d}"
+
+
+def count(n: int, singular: str, plural: str) -> str:
+    """« 0 ajouté », « 1 ajouté », « 2 ajoutés » (French: plural from 2), with a thin space every 3 digits."""
+    return f"{n:,}".replace(",", "\u202f") + "\u00a0" + (plural if n >= 2 else singular)
