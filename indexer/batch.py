@@ -72,6 +72,21 @@ class Skipped:
 
 OUTSIDE_LINK_REASON = "lien symbolique vers l’extérieur du corpus"
 BAD_NAME_REASON = "nom de fichier illisible (octets non UTF-8) : renommez le fichier"
+SAVED_PAGE_REASON = "ressources d’une page web enregistrée complète (« {page} ») : dossier non indexé"
+# A browser's « Page web complète » save writes `page.html` and its styles, scripts, images and embedded
+# players in `page_files/` (`page_fichiers/` in some French browsers): parts of the page, not documents.
+SAVED_PAGE_SUFFIXES = ("_files", "_fichiers")
+
+
+def _saved_page_of(folder: str, filenames: set[str]) -> str | None:
+    """The saved page (`x.html`) whose resources folder `folder` is (`x_files`), if any, by name."""
+    for suffix in SAVED_PAGE_SUFFIXES:
+        if folder.lower().endswith(suffix):
+            stem = folder[: -len(suffix)]
+            return next(
+                (n for n in sorted(filenames) if n.rsplit(".", 1)[0] == stem and extract.format_of(n) == "html"), None
+            )
+    return None
 
 
 def scan_corpus(corpus: Path) -> tuple[dict[str, FileInfo], list[Skipped]]:
@@ -90,10 +105,17 @@ def scan_corpus(corpus: Path) -> tuple[dict[str, FileInfo], list[Skipped]]:
     skipped: list[Skipped] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         kept = []
+        names = set(filenames)
         for name in sorted(dirnames):
             if name.startswith("."):
                 continue
             full = Path(dirpath, name)
+            page = _saved_page_of(name, names)
+            if page is not None:
+                skipped.append(
+                    Skipped(_printable(full.relative_to(root).as_posix()), SAVED_PAGE_REASON.format(page=page))
+                )
+                continue
             if full.is_symlink():
                 rel = _printable(full.relative_to(root).as_posix())
                 inside = Path(os.path.realpath(full)).is_relative_to(root)

@@ -405,3 +405,28 @@ def test_a_web_page_is_analysed_once_for_its_document_and_its_page() -> None:
     pre = pre_analyse(doc)
     assert pre.pages[0] is pre.fields["body"]
     assert pre.pages[0].items == list(_analysis_schema()["page_body"].index(text))
+
+
+def test_a_complete_web_page_save_indexes_the_page_not_its_files_folder(tmp_path):
+    from indexer.config import Settings
+
+    folder = tmp_path / "corpus" / "site" / "2020"
+    (folder / "cites-emploi_files").mkdir(parents=True)
+    (folder / "cites-emploi.html").write_text(
+        post_html("Les cités de l’emploi", "<p>Les cités de l’emploi en Occitanie.</p>", date="2020-11-04"),
+        encoding="utf-8",
+    )
+    player = "<html><head><title>YouTube</title></head><body>cités emploi vidéo lecteur</body></html>"
+    (folder / "cites-emploi_files" / "embed.html").write_text(player, encoding="utf-8")
+    for name in ("style.css", "jquery.js", "logo.png"):
+        (folder / "cites-emploi_files" / name).write_bytes(b"x")
+    settings = Settings(corpus=tmp_path / "corpus", index=tmp_path / "index", workers=1)
+    build_index(settings)
+    status = index_status(settings.index)
+    assert status["documents"] == 1
+    assert status["skipped"] == [
+        {
+            "path": "site/2020/cites-emploi_files",
+            "reason": "ressources d’une page web enregistrée complète (« cites-emploi.html ») : dossier non indexé",
+        }
+    ]
