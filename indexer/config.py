@@ -44,6 +44,27 @@ class Settings:
     max_url_bytes: int = 4096  # longer query strings are refused (414) before any search
     rate_limit: str = "120/minute"  # per client on / and /api/search (Flask-Limiter); "off" = no limit
     rate_limit_storage: str = "memory://"  # e.g. redis://… to share the counts between server processes
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none, the client
+    # is the peer address). Trusting a header no proxy of ours sets would let a client pick its own address.
+    trusted_proxies: int = 0
+
+    def __post_init__(self) -> None:
+        """Refuse values that read but mean nothing (a rate limit « beaucoup », -1 proxies) at start-up."""
+        if not rate_limit_is_off(self.rate_limit):
+            from limits import parse_many
+
+            try:
+                parse_many(self.rate_limit)
+            except ValueError:
+                raise ConfigError(
+                    f"Valeur invalide pour {ENV_PREFIX}RATE_LIMIT : « {self.rate_limit[:40]} » (attendu : une "
+                    "limite comme « 120/minute », « 10/second;500/hour », ou « off »)."
+                ) from None
+        if not 0 <= self.trusted_proxies <= 10:
+            raise ConfigError(
+                f"Valeur invalide pour {ENV_PREFIX}TRUSTED_PROXIES : « {self.trusted_proxies} » (attendu : le nombre "
+                "de mandataires inverses devant le serveur, de 0 à 10)."
+            )
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
@@ -69,6 +90,12 @@ class Settings:
 
 
 _EXPECTED = {"int": "un nombre entier", "float": "un nombre"}
+RATE_LIMIT_OFF = ("", "0", "off", "non", "none", "aucune")
+
+
+def rate_limit_is_off(value: str) -> bool:
+    """Whether a ``CRPV_RATE_LIMIT`` value turns the limit off."""
+    return value.strip().lower() in RATE_LIMIT_OFF
 
 
 def _convert(type_name: Any, raw: str) -> Any:

@@ -18,7 +18,7 @@ import whoosh
 from flask import Flask, jsonify, render_template, request
 from whoosh import index as whoosh_index
 
-from indexer.config import Settings
+from indexer.config import Settings, rate_limit_is_off
 from search_app.engine import IndexHandle, damaged_reason
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["crpv_index"] = IndexHandle(Path(settings.index))
+    if settings.trusted_proxies:  # the client's address (rate limit, logs) and scheme come from the proxies
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     from search_app import admin, api, views
 
@@ -80,9 +85,6 @@ def _raised_reading_the_index(error: BaseException) -> bool:
     return frame is not None and frame.tb_frame.f_code.co_filename.startswith(_WHOOSH_DIR)
 
 
-RATE_LIMIT_OFF = ("", "0", "off", "non", "none", "aucune")
-
-
 def _error(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
     """The same error as JSON ({"error": …}) under /api/ and as a French HTML page elsewhere."""
     if request.path.startswith("/api/"):
@@ -93,7 +95,8 @@ def _error(status: int, title: str, message: str):  # type: ignore[no-untyped-de
 def _limit_requests(app: Flask, settings: Settings) -> None:
     """Refuse over-long URLs (414), and limit each client's searches (Flask-Limiter, 429).
 
-    The rate limit is shared by ``/`` and ``/api/search``, counted per client address in memory by
+    The rate limit is shared by ``/`` and ``/api/search``, counted per client address (the one the trusted
+    proxies forward, ``CRPV_TRUSTED_PROXIES``, else the peer's) in memory by
     default (``CRPV_RATE_LIMIT_STORAGE`` for a shared store); it is off when ``CRPV_RATE_LIMIT=off`` and,
     unless ``RATELIMIT_ENABLED`` says otherwise, in tests (``TESTING``).
     """
@@ -110,7 +113,7 @@ def _limit_requests(app: Flask, settings: Settings) -> None:
         return None
 
     rate = settings.rate_limit.strip()
-    app.config.setdefault("RATELIMIT_ENABLED", not app.testing and rate.lower() not in RATE_LIMIT_OFF)
+    app.config.setdefault("RATELIMIT_ENABLED", not app.testing and not rate_limit_is_off(rate))
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.rate_limit_storage)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     from flask_limiter import Limiter
@@ -118,7 +121,7 @@ def _limit_requests(app: Flask, settings: Settings) -> None:
 
     limiter = Limiter(get_remote_address, app=app, default_limits=[])
     app.extensions["crpv_limiter"] = limiter
-    if rate.lower() in RATE_LIMIT_OFF:
+    if rate_limit_is_off(rate):
         return
     shared = limiter.shared_limit(rate, scope="recherche")
     for endpoint in ("views.index", "api.api_search"):

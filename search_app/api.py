@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, current_app, jsonify, request
 
 from search_app import querylog
+from search_app.engine import facet_postings
 from search_app.search import ParamError, SearchParams, run_search
 
 logger = logging.getLogger(__name__)
@@ -37,4 +38,6 @@ def healthz():  # type: ignore[no-untyped-def]
     ok, reason = handle.healthy()
     if not ok:
         return jsonify({"status": "indisponible", "reason": reason}), 503
-    return jsonify({"status": "ok", "documents": handle.searcher().doc_count()})
+    # Documents as the search page counts them (one per file), not the index's records (one per PDF page too).
+    documents = len(handle.shared(handle.searcher(), "facets", facet_postings)["_docs"]["all"])
+    return jsonify({"status": "ok", "documents": documents})

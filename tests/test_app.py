@@ -43,6 +43,8 @@ def test_api_400_with_json_error(web, qs):
 def test_healthz(web):
     response = web.get("/healthz")
     assert response.status_code == 200 and response.get_json()["status"] == "ok"
+    browse = web.get("/api/search?q=").get_json()  # all documents, as the page counts them
+    assert response.get_json()["documents"] == browse["total"] == 6  # not counting the PDF page records
 
 
 def test_healthz_503_without_index(tmp_path):

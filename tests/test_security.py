@@ -266,6 +266,25 @@ def test_rate_limit_per_client_with_a_french_429(mini_settings: Settings) -> Non
     assert other.status_code == 200  # another client has its own budget
 
 
+def test_clients_behind_a_trusted_proxy_have_their_own_limit(mini_settings: Settings) -> None:
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}  # every request comes from the reverse proxy
+
+    def search(web, client: str) -> int:  # type: ignore[no-untyped-def]
+        headers = {"X-Forwarded-For": client}
+        return web.get("/api/search?q=clauses", headers=headers, environ_base=proxy).status_code
+
+    behind = limited(replace(mini_settings, trusted_proxies=1), rate="2/minute")
+    assert [search(behind, "203.0.113.5") for _ in range(3)] == [200, 200, 429]
+    assert search(behind, "203.0.113.9") == 200  # a second visitor in the same training room
+    # Off by default: a client could otherwise choose its address (and escape its limit) with the header.
+    direct = limited(mini_settings, rate="2/minute")
+    assert [search(direct, "203.0.113.5"), search(direct, "203.0.113.9"), search(direct, "198.51.100.1")] == [
+        200,
+        200,
+        429,
+    ]
+
+
 def test_rate_limit_is_off_in_tests_and_when_configured_off(mini_settings: Settings) -> None:
     default_test_app = create_app({"SETTINGS": replace(mini_settings, rate_limit="1/minute"), "TESTING": True})
     web = default_test_app.test_client()
