@@ -428,10 +428,13 @@ def _enrich_year(doc: Document, parents: list[ParentInfo], entry: CatalogueEntry
     if doc.format == "pdf":
         dated = sorted((p for p in parents if p.year), key=lambda p: (p.date or str(p.year), p.path))
         parent_date = (dated[0].year, dated[0].date or str(dated[0].year)) if dated else None
+        # /CreationDate is the day the file was made: a PDF that no post publishes (its post deleted, or
+        # dropped alone) took the year it was exported or added, so it is trusted only beside an undated post.
+        creation = parse_iso_date(doc.metadata.get("creation_date")) if parents else None
         candidates = [
             (SOURCE_COVER, cover_date(doc)),
             (SOURCE_PARENT, parent_date),
-            (SOURCE_CREATION_DATE, parse_iso_date(doc.metadata.get("creation_date"))),
+            (SOURCE_CREATION_DATE, creation),
             (SOURCE_TEXT, find_french_date(" ".join(doc.pages[:2])[:4000])),
         ]
     else:

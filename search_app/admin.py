@@ -50,6 +50,7 @@ from flask import (
     url_for,
 )
 
+from indexer.catalogue import CatalogueError, CatalogueIssue, read_catalogue
 from indexer.config import ENV_PREFIX, Settings
 from indexer.enrich import NO_YEAR, NO_YEAR_LABEL
 from indexer.errors import IndexerError, IndexLockedError
@@ -318,6 +319,7 @@ def admin():  # type: ignore[no-untyped-def]
         logger.exception("État de l’index illisible")
         index_error = f"État de l’index illisible ({type(exc).__name__})."
     queries = querylog.top_zero_queries(querylog.log_path(settings.index))
+    catalogue, catalogue_error = _catalogue_issues(Path(settings.corpus))
     return render_template(
         "admin.html",
         title="Administration de l’index",
@@ -329,6 +331,8 @@ def admin():  # type: ignore[no-untyped-def]
         last_run=_run_view((status or {}).get("last_run")) if status else None,
         queries=[{**q, "last": french_datetime(q["last"].astimezone())} for q in queries],
         days=querylog.DAYS,
+        catalogue=catalogue,
+        catalogue_error=catalogue_error,
         corpus=str(settings.corpus),
         index=str(settings.index),
     )
@@ -360,8 +364,11 @@ def _run_view(run: dict[str, Any] | None) -> dict[str, Any] | None:
     if not run:
         return None
     failed = run.get("failed_paths") or []
+    build = run.get("mode") == "build"
     counts = [
-        count(run.get("added", 0), "ajouté", "ajoutés"),
+        count(run.get("added", 0), "document indexé", "documents indexés")
+        if build
+        else count(run.get("added", 0), "ajouté", "ajoutés"),
         count(run.get("updated", 0), "modifié", "modifiés"),
         count(run.get("removed", 0), "supprimé", "supprimés"),
         count(run.get("failed", 0), "en échec", "en échec"),
@@ -371,20 +378,29 @@ def _run_view(run: dict[str, Any] | None) -> dict[str, Any] | None:
     lists = [
         (label, run.get(key) or [])
         for label, key in (
-            ("Ajoutés", "added_paths"),
+            *(() if build else (("Ajoutés", "added_paths"),)),  # a build adds every file: no list to read
             ("Modifiés", "updated_paths"),
             ("Supprimés", "removed_paths"),
             ("Relations mises à jour", "relinked_paths"),
         )
     ]
     return {
-        "mode": "Construction complète" if run.get("mode") == "build" else "Mise à jour",
+        "mode": "Construction complète" if build else "Mise à jour",
         "when": french_datetime(run.get("when")),
         "duration": _seconds(run.get("duration_s") or 0.0),
         "counts": ", ".join(counts),
         "lists": [(label, paths) for label, paths in lists if paths],
         "failed": failed,
     }
+
+
+def _catalogue_issues(corpus: Path) -> tuple[list[CatalogueIssue], str | None]:
+    """The rows of the corpus's catalogue that are ignored or applied in part (the same list as
+    `python -m indexer catalogue --check`), or why the catalogue cannot be read."""
+    try:
+        return read_catalogue(corpus).issues, None
+    except (CatalogueError, OSError) as exc:
+        return [], str(exc)
 
 
 def _runner_view(state: dict[str, Any]) -> dict[str, Any]:

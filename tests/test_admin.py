@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from conftest import wp_page
 
 from indexer.status import index_status
-from indexer.writer import index_lock, update_index
+from indexer.writer import build_index, index_lock, update_index
 from search_app import admin, create_app, querylog
 
 TOKEN = "jeton-de-test-0123456789-abcdefghij"
@@ -112,7 +112,7 @@ def test_page_shows_counts_failures_empty_pdfs_and_last_run(web, admin_settings)
     years = {row.th.get_text(strip=True): row.td.get_text(strip=True) for row in tables["Par année"].tbody("tr")}
     expected = index_status(admin_settings.index)["by_year"]
     assert years == {("Non datée" if y == "sans-date" else y): str(n) for y, n in expected.items()}
-    assert years["2016"] == "2" and years["Non datée"] == "1"
+    assert years["2016"] == "2" and years["Non datée"] == "2"  # the scanned PDF: no post, no date on its cover
     for table in page.select("table"):
         assert all(th.get("scope") in ("col", "row") for th in table.find_all("th"))
     failures = page.find(id="echecs").find_parent("section")
@@ -124,6 +124,23 @@ def test_page_shows_counts_failures_empty_pdfs_and_last_run(web, admin_settings)
     last = page.find(id="derniere").find_parent("section").get_text(" ", strip=True)
     assert "Mise à jour du" in last and "1\u00a0ajouté" in last
     assert "dossiers/2016/compte-rendu-scanne.pdf" in last
+
+
+def test_after_a_build_the_last_run_does_not_list_every_file_as_added(web, admin_settings):
+    build_index(admin_settings)
+    last = soup_of(web.get("/admin", auth=AUTH)).find(id="derniere").find_parent("section")
+    assert "Construction complète du" in last.get_text() and "7\u00a0documents indexés" in last.get_text()
+    assert "Ajoutés" not in last.get_text() and "site/2016/clauses-sociales.html" not in last.get_text()
+
+
+def test_the_catalogue_rows_not_applied_are_listed(web, admin_settings):
+    (admin_settings.corpus / "catalogue.csv").write_text(
+        "path;themes\nsite/2016/clauses-sociales.html;Astronomie\n", encoding="utf-8"
+    )
+    section = soup_of(web.get("/admin", auth=AUTH)).find(id="catalogue").find_parent("section")
+    rows = [[cell.get_text(" ", strip=True) for cell in tr(["th", "td"])] for tr in section.tbody("tr")]
+    assert rows == [["2", "site/2016/clauses-sociales.html", "appliquée en partie", rows[0][3]]]
+    assert rows[0][3].startswith("thème inconnu « Astronomie » (thèmes")
 
 
 def test_page_has_no_inline_script_or_style_and_labels_its_parts(web):

@@ -52,8 +52,17 @@ def test_pdf_year_cover_and_post_come_before_creation_date():
     parent = ParentInfo("site/2019/p.html", "Post", 2019, "2019-12-10", ("sante",))
     doc = enrich(_pdf(pages=["Dossier de capitalisation", "texte"], metadata={"creation_date": "2020-01-14"}), [parent])
     assert (doc.year, doc.sources["year"]) == (2019, "parent")
-    doc = enrich(_pdf(pages=["Document", "texte"], metadata={"creation_date": "2020-01-14"}))
+    undated = ParentInfo("site/non-date/p.html", "Post", None, None, ())
+    doc = enrich(_pdf(pages=["Document", "texte"], metadata={"creation_date": "2020-01-14"}), [undated])
     assert (doc.year, doc.sources["year"]) == (2020, "creation_date")
+
+
+def test_an_orphan_pdf_never_takes_the_day_its_file_was_made():
+    made = {"creation_date": "2026-12-07"}  # exported the day it was added; its post was then deleted
+    doc = enrich(_pdf(pages=["Document", "texte"], metadata=made))
+    assert (doc.year, doc.sources["year"]) == (None, "none")  # « Non datée »
+    doc = enrich(_pdf(pages=["Guide pratique\nMars 2018", "texte"], metadata=made))
+    assert (doc.year, doc.sources["year"]) == (2018, "cover")
 
 
 def test_catalogue_overrides_everything(tmp_path: Path):
