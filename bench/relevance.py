@@ -72,8 +72,9 @@ from indexer.enrich import (  # noqa: E402
     year_facet_value,
 )
 from indexer.writer import CACHE, _enrich_all, build_index  # noqa: E402
-from search_app.engine import IndexHandle  # noqa: E402
-from search_app.search import SearchParams, run_search  # noqa: E402
+from search_app.index_handle import IndexHandle  # noqa: E402
+from search_app.params import SearchParams  # noqa: E402
+from search_app.search import run_search  # noqa: E402
 
 QUERIES_FILE = ROOT / "bench" / "relevance" / "queries.json"
 KINDS = ("title", "inflection", "accents", "phrase", "body", "pdf_passage", "acronym", "facet")

@@ -14,15 +14,10 @@ from indexer.enrich import NO_YEAR, SOURCE_LABELS, theme_labels, type_labels
 from indexer.extract import format_of
 from indexer.schema import KIND_DOC
 from search_app import querylog
-from search_app.search import (
-    SORT_LABELS,
-    ParamError,
-    SearchParams,
-    corpus_url,
-    document_url,
-    is_reference_page,
-    run_search,
-)
+from search_app.page_records import is_reference_page
+from search_app.params import SORT_LABELS, ParamError, SearchParams
+from search_app.present import corpus_url, document_url
+from search_app.search import run_search
 from search_app.snippets import opening
 
 logger = logging.getLogger(__name__)

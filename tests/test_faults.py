@@ -22,8 +22,9 @@ from indexer.cli import main as indexer_main
 from indexer.config import Settings
 from indexer.writer import build_index
 from search_app import create_app
-from search_app.engine import IndexHandle
-from search_app.search import SearchParams, run_search
+from search_app.index_handle import IndexHandle
+from search_app.params import SearchParams
+from search_app.search import run_search
 
 # Whoosh leaves a file open on its error paths (a failed write of its table of contents, a segment that
 # cannot be read); CPython closes it when the object is collected. Not ours to fix: not an error here.

@@ -154,8 +154,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 def search_paths(settings: Settings, word: str) -> list[str]:
     """The documents that have every word of `word` (those with only some of them are left out)."""
-    from search_app.engine import IndexHandle
-    from search_app.search import SearchParams, run_search
+    from search_app.index_handle import IndexHandle
+    from search_app.params import SearchParams
+    from search_app.search import run_search
 
     handle = IndexHandle(settings.index)
     try:
