@@ -13,7 +13,7 @@ The update button is a POST form carrying a per-session CSRF token (Flask's sign
 ``<index>/secret_key`` (permissions 0600).
 
 The update runs in a background thread of the server (`UpdateRunner`), which calls
-`indexer.writer.update_index` in a child process (``python -m search_app.admin``): extraction arms a
+`indexer.update.update_index` in a child process (``python -m search_app.admin``): extraction arms a
 ``SIGALRM`` time limit per file, which Python allows only in a process's main thread, and a child also keeps
 a hostile PDF's memory out of the server. (A plain subprocess rather than multiprocessing: its "spawn" start
 method re-runs the parent's main script, which may be the script that started the server.) The page follows
@@ -51,8 +51,8 @@ from flask import (
 )
 
 from indexer.config import ENV_PREFIX, Settings
-from indexer.enrich import NO_YEAR, NO_YEAR_LABEL
 from indexer.errors import IndexerError, IndexLockedError
+from indexer.vocab import NO_YEAR, NO_YEAR_LABEL
 from search_app import querylog
 
 logger = logging.getLogger(__name__)
@@ -171,7 +171,7 @@ def run_update(settings: Settings) -> dict[str, Any]:
 
 def _child_main() -> int:
     """The child of `run_update`: one update with the settings of the environment, one JSON line out."""
-    from indexer.writer import update_index
+    from indexer.update import update_index
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s", stream=sys.stderr)
     try:

@@ -19,8 +19,8 @@ from typing import Any
 from whoosh.query import Term
 
 from indexer.errors import IndexMissingError
-from indexer.schema import KIND_DOC
-from indexer.writer import CURRENT, open_index
+from indexer.records import KIND_DOC
+from indexer.store import CURRENT, open_index
 from search_app.query import ranking_model
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from indexer.enrich import NO_YEAR, NO_YEAR_LABEL, theme_labels, type_labels
+from indexer.vocab import NO_YEAR, NO_YEAR_LABEL, theme_labels, type_labels
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,11 @@ from urllib.parse import quote, urlencode
 import numpy as np
 from whoosh import query as wq
 
-from indexer.analysis import analyse, exact_words, fold
+from indexer.analysis import analyse
 from indexer.config import Settings
-from indexer.enrich import NO_YEAR, type_labels
-from indexer.schema import KIND_PAGE
+from indexer.records import KIND_PAGE
+from indexer.vocab import NO_YEAR, type_labels
+from indexer.words import exact_words, fold
 from search_app.engine import IndexHandle, facet_postings
 from search_app.facets import FACETS, FacetMasks, compute_facets_masked, facet_label, toggle_query, union, without
 from search_app.matching import (

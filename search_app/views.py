@@ -10,9 +10,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
 from whoosh.query import Term
 
-from indexer.enrich import NO_YEAR, SOURCE_LABELS, theme_labels, type_labels
 from indexer.extract import format_of
-from indexer.schema import KIND_DOC
+from indexer.records import KIND_DOC
+from indexer.vocab import NO_YEAR, SOURCE_LABELS, theme_labels, type_labels
 from search_app import querylog
 from search_app.search import (
     SORT_LABELS,

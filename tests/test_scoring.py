@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
-from indexer.schema import KIND_DOC
+from indexer.records import KIND_DOC
 from search_app.engine import IndexHandle
 from search_app.query import build_page_query, build_query, parse
 from search_app.scoring import Evaluator, Postings, TermCache, Unsupported, top
