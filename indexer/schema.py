@@ -1,18 +1,6 @@
-"""The Whoosh schema.
+"""The Whoosh schema, and the text fields' values analysed ahead of writing (in the extraction workers).
 
-One index holds three kinds of records, told apart by ``kind``:
-
-- ``doc``: one per document (HTML page or PDF). Ranking (BM25F over title, headings, body, meta),
-  facets and counts use these only, so counts count documents.
-- ``page``: one per page of a document (an HTML page has one). They carry the page text, stored for
-  snippets, and are searched only to find the best pages of the documents shown.
-- ``failure``: one per file that could not be indexed, with its reason: failures are committed in the
-  same transaction as the documents, so `status` and the next `update` always agree with the index.
-- ``meta``: bookkeeping, such as the catalogue the documents were enriched with (so that `update` sees
-  which catalogue entries changed).
-
-Every document, page and failure record has ``path`` (the corpus-relative path of its file): deleting a file is one
-``delete_by_term("path", …)``.
+What the records hold (kinds, uids, encodings) is `indexer.records`'s; docs/architecture.md describes both.
 """
 
 from __future__ import annotations
@@ -29,11 +17,6 @@ from indexer.analysis import exact_analyzer, french_analyzer, spelling_analyzer
 
 if TYPE_CHECKING:
     from indexer.document import Document
-
-KIND_DOC = "doc"
-KIND_PAGE = "page"
-KIND_FAILURE = "failure"
-KIND_META = "meta"
 
 # Schema version: bump when a change needs a full rebuild; `update` refuses an older index.
 SCHEMA_VERSION = 5

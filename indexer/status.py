@@ -6,9 +6,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from indexer.enrich import NO_YEAR, theme_labels, type_labels
-from indexer.schema import KIND_DOC, KIND_FAILURE
-from indexer.writer import open_index, read_last_run
+from indexer.records import KIND_DOC, KIND_FAILURE
+from indexer.store import open_index, read_last_run
+from indexer.vocab import NO_YEAR, theme_labels, type_labels
 
 
 def index_status(index_root: Path) -> dict[str, Any]:

@@ -5,22 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from indexer.enrich import NO_YEAR, NO_YEAR_LABEL
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+from indexer.vocab import MONTH_NAMES, NO_YEAR, NO_YEAR_LABEL
 
 
 def french_datetime(value: datetime | str | None) -> str:
@@ -32,7 +17,7 @@ def french_datetime(value: datetime | str | None) -> str:
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
-    return f"{value.day}\u00a0{MONTHS[value.month - 1]} {value.year} à {value.hour}\u00a0h\u00a0{value.minute:02d}"
+    return f"{value.day}\u00a0{MONTH_NAMES[value.month - 1]} {value.year} à {value.hour}\u00a0h\u00a0{value.minute:02d}"
 
 
 def count(n: int, singular: str, plural: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from indexer.enrich import NO_YEAR, NO_YEAR_LABEL, theme_labels, type_labels
+from indexer.vocab import NO_YEAR, NO_YEAR_LABEL, theme_labels, type_labels
 
 
 class Facet:

@@ -22,8 +22,8 @@ import numpy as np
 from whoosh.query import Term
 
 from indexer.errors import IndexMissingError
-from indexer.schema import KIND_DOC
-from indexer.writer import CURRENT, open_index
+from indexer.records import KIND_DOC
+from indexer.store import CURRENT, open_index
 from search_app.evaluate import TermCache, cache_size_for
 from search_app.facets import FacetMasks
 from search_app.page_records import PageRecords

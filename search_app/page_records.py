@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.schema import KIND_PAGE
+from indexer.records import KIND_PAGE
 from search_app.whoosh_postings import term_docs
 
 _LEADER_LINE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")

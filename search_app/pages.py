@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.analysis import exact_words
+from indexer.words import exact_words
 from search_app import tuning
 from search_app.page_records import PageRecords
 from search_app.query import ParsedQuery

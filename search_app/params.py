@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.config import Settings
-from indexer.enrich import NO_YEAR
+from indexer.vocab import NO_YEAR
 
 SORTS = ("relevance", "date_desc", "date_asc")
 SORT_LABELS = {"relevance": "Pertinence", "date_desc": "Plus récents", "date_asc": "Plus anciens"}

@@ -13,7 +13,8 @@ from urllib.parse import quote
 from whoosh import query as wq
 
 from indexer.analysis import EXPANSION_MARK, acronym_expansions
-from indexer.enrich import type_labels
+from indexer.records import StoredDoc, page_uid
+from indexer.vocab import type_labels
 from search_app.facets import facet_label
 from search_app.pages import PdfPage
 from search_app.query import Clause
@@ -81,44 +82,42 @@ def results(searcher: Any, shown: Shown) -> list[dict[str, Any]]:
 
 def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any]:
     """One result dict (see the JSON contract in `docs/architecture.md`)."""
-    path = fields["path"]
-    is_pdf = fields.get("format") == "pdf"
+    doc = StoredDoc(fields)
+    path = doc.path
+    is_pdf = doc.format == "pdf"
     pages = shown.pages.get(path) or []
     page_list = [{"page": n, "snippet": make_snippet(t, shown.terms), "url": corpus_url(path, n)} for n, t in pages]
     if page_list:
         snippet = page_list[0]["snippet"]
     else:
-        first = searcher.document(uid=f"{path}#1")
+        first = searcher.document(uid=page_uid(path, 1))
         snippet = make_snippet((first or {}).get("text") or "", shown.terms)
     best = pages[0][0] if (is_pdf and pages) else None
-    types = [t for t in (fields.get("type") or "").split("\n") if t]
-    doc_type = types[-1] if types else fields.get("format", "")
-    themes = [t for t in (fields.get("themes") or "").split("\n") if t]
-    year = fields.get("year")
+    doc_type = doc.doc_type
     return {
         "path": path,
         "url": corpus_url(path, best),
-        "title": fields.get("title") or path,
-        "year": int(year) if year else None,
-        "themes": themes,
+        "title": doc.title or path,
+        "year": doc.year,
+        "themes": doc.themes,
         "type": doc_type,
         "snippet": snippet,
         "page": best,
         "pages": page_list if is_pdf else [],
-        "published_in": _published_in(searcher, fields),
+        "published_in": _published_in(searcher, doc),
         # Added fields.
         "format": fields.get("format"),
         "type_label": type_labels().get(doc_type, doc_type),
-        "theme_labels": [facet_label("theme", t) for t in themes],
-        "date": fields.get("date") or None,
+        "theme_labels": [facet_label("theme", t) for t in doc.themes],
+        "date": doc.date,
         "page_count": fields.get("page_count"),
         "document_url": document_url(path),
     }
 
 
-def _published_in(searcher: Any, fields: dict[str, Any]) -> dict[str, str] | None:
+def _published_in(searcher: Any, doc: StoredDoc) -> dict[str, str] | None:
     """The first indexed document that publishes this one (a post that links to the PDF)."""
-    for parent in fields.get("published_in") or []:
+    for parent in doc.published_in:
         parent_fields = searcher.document(uid=parent)
         if parent_fields:
             return {"path": parent, "title": parent_fields.get("title") or parent, "url": document_url(parent)}

@@ -22,12 +22,10 @@ from indexer.analysis import (
     analyse,
     derived_terms,
     exact_terms,
-    exact_words,
     expansion_acronyms,
-    fold,
-    index_forms,
     surface_words,
 )
+from indexer.words import exact_words, fold, index_forms
 from search_app import tuning
 
 logger = logging.getLogger(__name__)

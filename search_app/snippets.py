@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from itertools import takewhile
 
-from indexer.analysis import ELISIONS, WORD_PATTERN, fold, index_forms, stop_words
+from indexer.words import ELISIONS, WORD_PATTERN, fold, index_forms, stop_words
 
 SNIPPET_CHARS = 240
 CONTEXT_BEFORE = 70

@@ -7,8 +7,9 @@ from typing import Any
 
 from whoosh import query as wq
 
-from indexer.analysis import analyse, fold
-from indexer.schema import KIND_PAGE
+from indexer.analysis import analyse
+from indexer.records import KIND_PAGE
+from indexer.words import fold
 from search_app.query import ParsedQuery
 
 MIN_FUZZY_CHARS = 4  # shorter unknown words get no correction

@@ -1,5 +1,5 @@
 """The update the documentalist starts from ``/admin``: one at a time, in a background thread of the server,
-which runs `indexer.writer.update_index` in a child process (``python -m search_app.update_runner``).
+which runs `indexer.update.update_index` in a child process (``python -m search_app.update_runner``).
 
 Extraction arms a ``SIGALRM`` time limit per file, which Python allows only in a process's main thread, and a
 child also keeps a hostile PDF's memory out of the server. (A plain subprocess rather than multiprocessing: its
@@ -62,7 +62,7 @@ def run_update(settings: Settings) -> dict[str, Any]:
 
 def _child_main() -> int:
     """The child of `run_update`: one update with the settings of the environment, one JSON line out."""
-    from indexer.writer import update_index
+    from indexer.update import update_index
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s", stream=sys.stderr)
     try:

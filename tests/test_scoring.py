@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
-from indexer.schema import KIND_DOC
+from indexer.records import KIND_DOC
 from search_app.evaluate import Evaluator, TermCache, Unsupported
 from search_app.index_handle import IndexHandle
 from search_app.postings import Postings, top

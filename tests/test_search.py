@@ -301,8 +301,8 @@ def _passage_corpus(root):
 def test_the_best_page_of_a_long_dossier_counts_in_its_rank(tmp_path, monkeypatch):
     """A 12-page dossier that answers on one page comes before a short post that has the words apart;
     without the best page's weight, the post's shortness wins."""
+    from indexer.build import build_index
     from indexer.config import Settings
-    from indexer.writer import build_index
 
     settings = Settings(corpus=_passage_corpus(tmp_path / "corpus"), index=tmp_path / "index", workers=1)
     build_index(settings)
@@ -323,7 +323,8 @@ def test_pages_belong_to_the_nearest_document_record_after_updates_and_merges(mi
     updates and segment merges; checked against the stored paths."""
     import numpy as np
 
-    from indexer.writer import open_index, update_index
+    from indexer.store import open_index
+    from indexer.update import update_index
     from search_app.page_records import PageRecords
     from search_app.whoosh_postings import term_docs
 
@@ -404,8 +405,8 @@ def test_a_glossary_page_is_never_a_dossier_best_page(tmp_path, monkeypatch):
     """A dossier whose only mention of CLSPD is its list of acronyms stays below the post about the CLSPD
     (the glossary, a short page that names the acronym and its expansion, outscored the post's page)."""
     import search_app.page_records as page_records
+    from indexer.build import build_index
     from indexer.config import Settings
-    from indexer.writer import build_index
 
     body = _paragraphs(["Comment articuler le CLSPD avec les instances du contrat de ville ?", *FILLER * 6])
     pages = [*([f"Chapitre {n}", *FILLER * 4] for n in range(1, 9)), GLOSSARY]

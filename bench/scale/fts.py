@@ -153,7 +153,7 @@ def _documents(reader: Any) -> Iterator[tuple[dict[str, Any], list[tuple[int, st
 
 def build(index_root: Path, db_path: Path, workers: int = 2) -> dict[str, Any]:
     """Build the FTS5 database from a built Whoosh index (replacing `db_path`); returns its statistics."""
-    from indexer.writer import open_index, read_last_run
+    from indexer.store import open_index, read_last_run
 
     started = time.perf_counter()
     tmp = db_path.with_suffix(".building")
@@ -242,7 +242,7 @@ def build(index_root: Path, db_path: Path, workers: int = 2) -> dict[str, Any]:
 
 def is_current(index_root: Path, db_path: Path) -> bool:
     """Whether `db_path` was built from the current build of the index."""
-    from indexer.writer import read_last_run
+    from indexer.store import read_last_run
 
     if not db_path.exists():
         return False
@@ -291,7 +291,8 @@ class QueryBuilder:
         return f"({self.phrase_columns} : {_quote(' '.join(terms))})"
 
     def clause(self, clause: Any) -> str:
-        from indexer.analysis import acronym_expansions, expansion_acronyms, fold
+        from indexer.analysis import acronym_expansions, expansion_acronyms
+        from indexer.words import fold
         from search_app.query import _word_terms, analyse_text
 
         if clause.kind == "prefix":
@@ -299,7 +300,7 @@ class QueryBuilder:
         terms = analyse_text(clause.text)
         if clause.kind == "phrase" and has_exact():
             # The words as typed, in order, in the exact column (stop words kept, nothing stemmed).
-            from indexer.analysis import exact_words
+            from indexer.words import exact_words
 
             words = exact_words(clause.text)
             self.terms.update(terms)

@@ -290,7 +290,7 @@ def _du(path: Path, exclude: str | None = None) -> int:
 
 def text_stats(index: Path) -> dict[str, Any]:
     """Size of the text the engine indexed (the stored text of every page), from the built index."""
-    from indexer.writer import open_index
+    from indexer.store import open_index
 
     ix = open_index(index)
     chars = pages = 0

@@ -1,8 +1,4 @@
-"""Finding the corpus files, and extracting many of them in worker processes with a cache by content hash.
-
-Each worker reads a file, hashes it, and returns the cached extraction when that content was already
-extracted by the same extractor version; otherwise it extracts under a time limit and fills the cache.
-A failure is returned as a value (`Failure`), never raised: one bad file never stops a batch.
+"""Extracting many files in watched worker processes, their results handed over as they finish.
 
 Worker processes are watched one by one (`_WorkerPool`): each has its own pipe, so the batch always knows
 which file a worker holds. A worker that dies (killed by the OS, a crash in C code, `os._exit`) costs only
@@ -15,15 +11,11 @@ with a `MemoryError` (or at worst kills its own worker) instead of bringing the 
 from __future__ import annotations
 
 import contextlib
-import gzip
-import hashlib
-import json
 import logging
 import multiprocessing
 import os
 import queue
 import signal
-import stat
 import threading
 import time
 from collections import deque
@@ -34,281 +26,12 @@ from multiprocessing.connection import wait as wait_for
 from pathlib import Path
 from typing import Any
 
-from indexer import extract, schema
 from indexer.config import Settings
+from indexer.corpus import Failure, FileInfo
 from indexer.document import Document
-from indexer.errors import CorpusNotFoundError, ExtractionError, ExtractionTimeoutError
+from indexer.extraction import MEMORY_REASON, extract_one, timeout_reason
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class FileInfo:
-    """A corpus file as seen by a scan: its corpus-relative path, size and modification time."""
-
-    path: str
-    size: int
-    mtime: float
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A file that could not be indexed, with a reason a documentalist understands (French)."""
-
-    path: str
-    reason: str
-    content_hash: str = ""
-    size: int = 0
-    mtime: float = 0.0
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A file of the corpus folder that is not indexed on purpose (unsupported format, link outside…)."""
-
-    path: str
-    reason: str
-
-
-OUTSIDE_LINK_REASON = "lien symbolique vers l’extérieur du corpus"
-BAD_NAME_REASON = "nom de fichier illisible (octets non UTF-8) : renommez le fichier"
-
-
-def scan_corpus(corpus: Path) -> tuple[dict[str, FileInfo], list[Skipped]]:
-    """Every indexable file under `corpus`, recursively, by corpus-relative POSIX path; and what was skipped.
-
-    Extensions are matched case-insensitively. Hidden files and folders are ignored silently. Reported as
-    skipped, with a French reason: unsupported formats (except `catalogue.csv`), symbolic links leading
-    outside the corpus (files and folders), links to folders inside it (not followed: a loop or a second
-    copy of the same files), names that are not valid UTF-8, special files (pipes, devices) and files
-    that cannot be examined. A file's path is its name exactly as on disk (no Unicode normalisation).
-    """
-    if not corpus.is_dir():
-        raise CorpusNotFoundError(f"Dossier du corpus introuvable : {corpus}")
-    root = corpus.resolve()
-    found: dict[str, FileInfo] = {}
-    skipped: list[Skipped] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        kept = []
-        for name in sorted(dirnames):
-            if name.startswith("."):
-                continue
-            full = Path(dirpath, name)
-            if full.is_symlink():
-                rel = _printable(full.relative_to(root).as_posix())
-                inside = Path(os.path.realpath(full)).is_relative_to(root)
-                reason = "lien symbolique vers un dossier : non suivi" if inside else OUTSIDE_LINK_REASON
-                skipped.append(Skipped(rel, reason))
-                continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            full = Path(dirpath, name)
-            rel = full.relative_to(root).as_posix()
-            if not _is_utf8(rel):
-                skipped.append(Skipped(_printable(rel), BAD_NAME_REASON))
-                continue
-            if extract.format_of(rel) is None:
-                if rel != "catalogue.csv":
-                    skipped.append(Skipped(rel, extract.unsupported_reason(rel)))
-                continue
-            try:
-                if full.is_symlink() and not Path(os.path.realpath(full)).is_relative_to(root):
-                    skipped.append(Skipped(rel, OUTSIDE_LINK_REASON))
-                    continue
-                st = full.stat()
-            except OSError as exc:
-                reason = "lien symbolique cassé" if full.is_symlink() else f"fichier illisible ({exc.strerror or exc})"
-                skipped.append(Skipped(rel, reason))
-                continue
-            if not stat.S_ISREG(st.st_mode):
-                skipped.append(Skipped(rel, "pas un fichier ordinaire (tube, périphérique…)"))
-                continue
-            found[rel] = FileInfo(rel, st.st_size, st.st_mtime)
-    return found, skipped
-
-
-def _is_utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:  # undecodable bytes, kept by os.fsdecode as lone surrogates
-        return False
-    return True
-
-
-def _printable(name: str) -> str:
-    """A name as text that can be stored and shown (undecodable bytes as U+FFFD)."""
-    return os.fsencode(name).decode("utf-8", errors="replace")
-
-
-class ExtractionCache:
-    """Extracted documents on disk, keyed by content hash and extractor version (gzip JSON files)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def _file(self, content_hash: str) -> Path:
-        return self.folder / content_hash[:2] / f"{content_hash}-{extract.EXTRACTOR_VERSION}.json.gz"
-
-    def get(self, content_hash: str) -> Document | None:
-        """The cached extraction of that content, or None."""
-        try:
-            with gzip.open(self._file(content_hash), "rt", encoding="utf-8") as fh:
-                return Document.from_dict(json.load(fh))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, TypeError, EOFError) as exc:
-            logger.warning("Cache d’extraction illisible pour %s : %s", content_hash, exc)
-            return None
-
-    def put(self, doc: Document) -> None:
-        """Store an extraction (atomically: a reader never sees half a file)."""
-        target = self._file(doc.content_hash)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=3) as fh:
-                json.dump(doc.to_dict(), fh, ensure_ascii=False)
-            os.replace(tmp, target)
-        except OSError as exc:  # a full disk must not fail the file: the cache is only a cache
-            logger.warning("Impossible d’écrire le cache d’extraction : %s", exc)
-
-
-def _alarm(signum: int, frame: Any) -> None:
-    raise TimeoutError
-
-
-def _worker_init(parent: int | None = None) -> None:
-    """In each extraction worker: die with the parent (Linux), so that a killed run leaves no orphan.
-
-    Sibling workers hold each other's pipe ends, so an orphaned worker would otherwise wait forever.
-    `parent` is the pid of the process that started the worker (the parent may itself be pid 1 in a container).
-    """
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != (parent or os.getppid()):  # the parent died before the call above took effect
-            os._exit(1)
-    except (OSError, AttributeError):  # not Linux: the worker only outlives a parent killed with SIGKILL
-        pass
-
-
-def _read_file(root: Path, info: FileInfo, settings: Settings) -> bytes | Failure:
-    """The bytes of a corpus file, read safely: inside the corpus, a regular file, at most its size limit.
-
-    Checked again at read time (the scan may be minutes old): a file replaced by a link leading outside,
-    by a named pipe (which would block a plain read forever) or grown past its limit is refused.
-    """
-
-    def failure(reason: str) -> Failure:
-        return Failure(info.path, reason, size=info.size, mtime=info.mtime)
-
-    real = Path(os.path.realpath(root / info.path))
-    if not real.is_relative_to(root):
-        return failure(OUTSIDE_LINK_REASON)
-    limit = extract.size_limit(info.path, settings) or int(settings.max_file_mb * 1024 * 1024)
-    try:
-        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        with open(fd, "rb", closefd=True) as handle:
-            st = os.fstat(handle.fileno())
-            if not stat.S_ISREG(st.st_mode):
-                return failure("pas un fichier ordinaire (tube, périphérique…)")
-            if st.st_size > limit:
-                return failure(extract.too_large_reason(st.st_size, info.path, settings))
-            data = handle.read(limit + 1)
-    except FileNotFoundError:
-        return failure("fichier introuvable (supprimé pendant l’indexation ?)")
-    except OSError as exc:
-        return failure(f"fichier illisible ({exc.strerror or exc})")
-    if len(data) > limit:  # it grew since the fstat
-        return failure(extract.too_large_reason(len(data), info.path, settings))
-    return data
-
-
-def extract_one(
-    corpus: Path, info: FileInfo, settings: Settings, cache_dir: Path | None, analyse: bool = False
-) -> Document | Failure:
-    """Extract one file (in a worker process): from the cache when possible, under a time limit.
-
-    With `analyse`, the document also carries its text already analysed for the index (`pre_analyse`).
-    """
-    doc = _extract_one(corpus, info, settings, cache_dir)
-    if analyse and isinstance(doc, Document):
-        _pre_analyse(doc)
-    return doc
-
-
-def _pre_analyse(doc: Document) -> None:
-    """Attach the analysed text to `doc`; on any error leave it to the writer, which analyses it itself."""
-    try:
-        doc.analysed = schema.pre_analyse(doc)
-    except Exception as exc:  # MemoryError under the worker's cap included: the writer will try again
-        logger.warning("Analyse anticipée impossible pour %s (%s) : faite à l’écriture", doc.path, exc)
-        doc.analysed = None
-
-
-def _extract_one(corpus: Path, info: FileInfo, settings: Settings, cache_dir: Path | None) -> Document | Failure:
-    data = _read_file(corpus.resolve(), info, settings)
-    if isinstance(data, Failure):
-        return data
-    content_hash = hashlib.sha256(data).hexdigest()
-    cache = ExtractionCache(cache_dir) if cache_dir else None
-    if cache:
-        cached = cache.get(content_hash)
-        if cached is not None:
-            cached.path, cached.size, cached.mtime = info.path, info.size, info.mtime
-            extract.cap_text(cached, settings)
-            return cached
-    use_alarm = (
-        settings.extraction_timeout > 0
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()  # signals are for the main thread only
-    )
-    if use_alarm:
-        previous = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, settings.extraction_timeout)
-    try:
-        doc = extract.extract_data(data, info.path, settings)
-    except TimeoutError:
-        err = ExtractionTimeoutError(info.path, timeout_reason(settings))
-        return Failure(info.path, err.reason, content_hash, info.size, info.mtime)
-    except ExtractionError as exc:
-        return Failure(info.path, exc.reason, content_hash, info.size, info.mtime)
-    except MemoryError:
-        return Failure(info.path, MEMORY_REASON, content_hash, info.size, info.mtime)
-    except RecursionError:
-        return Failure(info.path, "structure trop profonde pour être lue", content_hash, info.size, info.mtime)
-    except Exception as exc:  # an extractor bug must not stop the batch: report it with its cause
-        logger.exception("Erreur inattendue sur %s", info.path)
-        return Failure(
-            info.path,
-            f"erreur inattendue à l’extraction ({type(exc).__name__})",
-            content_hash,
-            info.size,
-            info.mtime,
-        )
-    finally:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-    doc.path, doc.size, doc.mtime, doc.content_hash = info.path, info.size, info.mtime, content_hash
-    if cache:
-        cache.put(doc)
-    return doc
-
-
-MEMORY_REASON = "mémoire insuffisante pour lire ce fichier"
-
-
-def timeout_reason(settings: Settings) -> str:
-    """« extraction trop longue (plus de 120 s) »."""
-    seconds = f"{settings.extraction_timeout:g}".replace(".", ",")
-    return f"extraction trop longue (plus de {seconds} s)"
 
 
 def extract_many(
@@ -344,6 +67,24 @@ def extract_many(
     finally:
         feed.stop()
         pool.close()
+
+
+def _worker_init(parent: int | None = None) -> None:
+    """In each extraction worker: die with the parent (Linux), so that a killed run leaves no orphan.
+
+    Sibling workers hold each other's pipe ends, so an orphaned worker would otherwise wait forever.
+    `parent` is the pid of the process that started the worker (the parent may itself be pid 1 in a container).
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != (parent or os.getppid()):  # the parent died before the call above took effect
+            os._exit(1)
+    except (OSError, AttributeError):  # not Linux: the worker only outlives a parent killed with SIGKILL
+        pass
 
 
 class _Raised:
