@@ -44,6 +44,15 @@ def cache_size_for(records: int) -> int:
     return max(CACHE_POSTINGS, CACHE_POSTINGS_PER_RECORD * records)
 
 
+def _bm25(scorer: Any, weights: np.ndarray, lengths: np.ndarray | None) -> np.ndarray:
+    """Whoosh's BM25F score of term frequencies `weights` in records of field lengths `lengths`, with the
+    constants of its `scorer`; without lengths (an unscorable field), Whoosh scores with the weight alone."""
+    if lengths is None:
+        return weights
+    k1, b = scorer.K1, scorer.B
+    return scorer.idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / scorer.avgfl)))
+
+
 class Unsupported(Exception):
     """A query node this module does not evaluate."""
 
@@ -121,12 +130,8 @@ class Evaluator:
             if (fieldname, btext) not in reader:
                 continue
             local, weights = leaf_arrays(reader.postings(fieldname, btext))
-            if bm25:
-                fl = self._lengths(reader, offset, fieldname)[local]
-                k1, b = scorer.K1, scorer.B
-                scores = scorer.idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * fl / scorer.avgfl)))
-            else:  # an unscorable field: Whoosh scores it with the weight alone
-                scores = weights
+            fl = self._lengths(reader, offset, fieldname)[local] if bm25 else None
+            scores = _bm25(scorer, weights, fl)
             ids_parts.append(local + offset)
             score_parts.append(scores)
         if not ids_parts:
@@ -225,13 +230,8 @@ class Evaluator:
                     found_positions.append(list(accumulate(loads(value[_INT_SIZE:]))))
         if not ids:
             return EMPTY, []
-        w = np.array(weights, dtype=np.float64)
-        if bm25:
-            fl = np.array(lengths, dtype=np.float64)
-            k1, b = scorer.K1, scorer.B
-            scores = scorer.idf * ((w * (k1 + 1)) / (w + k1 * ((1 - b) + b * fl / scorer.avgfl)))
-        else:
-            scores = w
+        fl = np.array(lengths, dtype=np.float64) if bm25 else None
+        scores = _bm25(scorer, np.array(weights, dtype=np.float64), fl)
         return Postings(np.array(ids, dtype=np.int64), scores), found_positions
 
     def at(self, q: wq.Query, docs: np.ndarray) -> Postings:

@@ -25,13 +25,11 @@ from indexer.errors import IndexMissingError
 from indexer.records import KIND_DOC
 from indexer.store import CURRENT, open_index
 from search_app.evaluate import TermCache, cache_size_for
-from search_app.facets import FacetMasks
+from search_app.facets import FACETS, FacetMasks
 from search_app.page_records import PageRecords
 from search_app.tuning import ranking_model
 
 logger = logging.getLogger(__name__)
-
-FACET_FIELDS = ("year_facet", "themes", "type")
 
 
 class IndexHandle:
@@ -196,7 +194,7 @@ def facet_postings(searcher: Any) -> dict[str, dict[str, frozenset[int]]]:
     doc_kind = set(searcher.docs_for_query(Term("kind", KIND_DOC)))
     reader = searcher.reader()
     out: dict[str, dict[str, frozenset[int]]] = {}
-    for fieldname in FACET_FIELDS:
+    for fieldname in (facet.field for facet in FACETS):
         values: dict[str, frozenset[int]] = {}
         for raw in reader.lexicon(fieldname):
             value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
