@@ -82,7 +82,7 @@ class _Feed:
 
     The consumer of `extract_many` (the index writer) takes a while with each document; driven from the
     consumer's own loop, the pool handed a worker its next file only once the previous document was written,
-    and the workers sat idle half the time (a 100,000-document build: 45 % of a core each). The thread keeps
+    and the workers would sit idle while it writes. The thread keeps
     them busy; the queue bounds how many extracted documents wait in memory.
     """
 
@@ -234,8 +234,7 @@ class _WorkerPool:
         """Give every worker a file to extract, and the next one too.
 
         Without the second file, a worker that has sent its result waits for the parent to read it and answer
-        with another file; the parent, busy writing the index, takes a while: at 100,000 documents each worker
-        sat idle about a third of the time.
+        with another file; the parent, busy writing the index, takes a while, and the worker would sit idle.
         """
         for slot, worker in enumerate(self.slots):
             if not pending:
