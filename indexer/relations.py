@@ -68,7 +68,7 @@ def resolve_links(docs: Iterable[Document], corpus_paths: Iterable[str]) -> None
 
 class LinkResolver:
     """`resolve_links` with the corpus's paths indexed once: a build resolves each page as it comes, and
-    indexing the paths for every page made the build quadratic (10,000 documents: 2 minutes of it)."""
+    indexing the paths for every page would make the build quadratic."""
 
     def __init__(self, corpus_paths: Iterable[str]) -> None:
         self.paths = set(corpus_paths)

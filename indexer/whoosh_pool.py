@@ -17,12 +17,12 @@ from whoosh.writing import PostingPool
 class GroupedPostingPool(PostingPool):
     """Whoosh's posting pool, with postings grouped by term instead of sorted one by one.
 
-    Whoosh's pool keeps one tuple per posting, sorts them all by (field, term, document) at every run it
-    saves, and merges the runs a posting at a time: on a 1,000-document build, that was a third of the
-    writer's time. Documents are numbered in the order they are added, so the postings of a term arrive
-    already in document order: keeping a list per term, only the terms need sorting, and runs are merged a
-    term at a time (a term's postings from an earlier run come first). A term whose postings do arrive out
-    of order (Whoosh adds no such postings today) is sorted, in its run and again when runs are merged.
+    Whoosh's pool keeps one tuple per posting, sorts them all by (field, term, document) at every run it saves, and
+    merges the runs a posting at a time, which makes it a large part of the writer's time. Documents are numbered in
+    the order they are added, so the postings of a term arrive already in document order: keeping a list per term,
+    only the terms need sorting, and runs are merged a term at a time (a term's postings from an earlier run come
+    first). A term whose postings do arrive out of order (Whoosh adds no such postings today) is sorted, in its run
+    and again when runs are merged.
     """
 
     # Estimated bytes of memory per term and per posting (CPython objects: a posting is three list slots, a

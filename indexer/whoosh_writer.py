@@ -25,12 +25,12 @@ logger = logging.getLogger(__name__)
 
 
 def open_writer(ix: Any, **options: Any) -> Any:
-    """A Whoosh writer. Posting blocks are stored uncompressed: about 15 % less CPU per build or update, for
-    a somewhat larger index. Its posting pool groups postings by term (see `GroupedPostingPool`).
+    """A Whoosh writer. Posting blocks are stored uncompressed: less CPU per build or update, for a
+    somewhat larger index. Its posting pool groups postings by term (see `GroupedPostingPool`).
 
     Segments are left as separate files, not assembled into one compound file: Whoosh opens a compound
-    file through mmap but then copies each of its parts into a BytesIO, so every searcher held a private
-    copy of the postings in memory (at 10,000 documents, 8 server threads used 7.8 GB); separate files are
+    file through mmap but then copies each of its parts into a BytesIO, so every searcher would hold a
+    private copy of the postings in memory; separate files are
     read through the page cache, shared by all searchers.
     """
     from whoosh.codec.whoosh3 import W3Codec
@@ -123,8 +123,7 @@ def _flush_segment_with_lengths(self: Any) -> None:
     """Whoosh's `SegmentWriter._flush_segment`, with the documents' field lengths read once per field.
 
     Writing the postings asks for the length of the field of every posting's document (for the blocks'
-    length bounds); Whoosh reads it from the column file each time, a seek and a read per posting: a
-    quarter of the commit on a 1,000-document build.
+    length bounds); Whoosh reads it from the column file each time, a seek and a read per posting.
     """
     self.perdocwriter.close()
     pdr = self.per_document_reader() if self.codec.length_stats else None
@@ -251,10 +250,9 @@ def _add_grouped_postings(fieldwriter: Any, schema: Any, lengths: _FieldLengths 
 def _fill_blocks(postwriter: Any, postings: list[Any], field_lengths: list[int]) -> None:
     """Fill Whoosh's W3 postings writer with one term's postings (a flat list), a block at a time.
 
-    What `add_posting` does one posting at a time (a call, four type checks, the block's statistics updated
-    per posting), done per block with list slices: the writer's CPU for 400 cached documents went from 10.5
-    to 9.0 s. The blocks and their statistics are the same bytes (tests/test_writer.py compares them with
-    Whoosh's own).
+    What `add_posting` does one posting at a time (a call, four type checks, the block's statistics updated per
+    posting), done per block with list slices, for less CPU per posting. The blocks and their statistics are the
+    same bytes (tests/test_writer.py compares them with Whoosh's own).
     """
     limit = postwriter._blocklimit
     total = len(postings) // 3

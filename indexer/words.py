@@ -35,7 +35,7 @@ _EXTRA_STOPS = {
 
 
 # Longest text whose folding is cached: words and short labels repeat, whole openings of documents do not (a
-# cache of those held every document's text: 8 KB per document in the build's main process, 800 MB at 100,000).
+# cache of those would hold every document's text in the build's main process).
 FOLD_CACHE_CHARS = 64
 
 

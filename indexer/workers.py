@@ -30,6 +30,7 @@ from indexer.config import Settings
 from indexer.corpus import Failure, FileInfo
 from indexer.document import Document
 from indexer.extraction import MEMORY_REASON, extract_one, timeout_reason
+from indexer.worker_process import death_reason, die_with_parent, limit_memory
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def extract_many(
                 on_done(result)
             yield result
         return
-    pool = _WorkerPool(min(settings.workers, len(files)), corpus, settings, cache_dir, analyse)
+    pool = _WorkerPool(min(settings.workers, len(files)), _Job(corpus, settings, cache_dir, analyse))
     feed = _Feed(pool, files, depth=2 * len(pool.slots))
     try:
         for result in feed:
@@ -67,24 +68,6 @@ def extract_many(
     finally:
         feed.stop()
         pool.close()
-
-
-def _worker_init(parent: int | None = None) -> None:
-    """In each extraction worker: die with the parent (Linux), so that a killed run leaves no orphan.
-
-    Sibling workers hold each other's pipe ends, so an orphaned worker would otherwise wait forever.
-    `parent` is the pid of the process that started the worker (the parent may itself be pid 1 in a container).
-    """
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != (parent or os.getppid()):  # the parent died before the call above took effect
-            os._exit(1)
-    except (OSError, AttributeError):  # not Linux: the worker only outlives a parent killed with SIGKILL
-        pass
 
 
 class _Raised:
@@ -99,7 +82,7 @@ class _Feed:
 
     The consumer of `extract_many` (the index writer) takes a while with each document; driven from the
     consumer's own loop, the pool handed a worker its next file only once the previous document was written,
-    and the workers sat idle half the time (a 100,000-document build: 45 % of a core each). The thread keeps
+    and the workers would sit idle while it writes. The thread keeps
     them busy; the queue bounds how many extracted documents wait in memory.
     """
 
@@ -163,21 +146,23 @@ class _Worker:
     queued: FileInfo | None = None  # the next one, already sent: the worker starts it as soon as it answers
 
 
-def _worker_main(
-    conn: Connection,
-    inherited: list[Connection],
-    parent: int,
-    corpus: Path,
-    settings: Settings,
-    cache_dir: Path | None,
-    analyse: bool = False,
-) -> None:
+@dataclass(frozen=True)
+class _Job:
+    """What every worker of a batch needs: where the files are, the limits, the cache, whether to analyse."""
+
+    corpus: Path
+    settings: Settings
+    cache_dir: Path | None
+    analyse: bool = False
+
+
+def _worker_main(conn: Connection, inherited: list[Connection], parent: int, job: _Job) -> None:
     """A worker's loop: receive a `FileInfo`, send back its `Document` or `Failure`; stop on None or EOF."""
-    _worker_init(parent)
+    die_with_parent(parent)
     for other in inherited:  # the parent's ends of this and older workers' pipes, copied by fork
         other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
-    _limit_memory(settings.max_worker_memory_mb)
+    limit_memory(job.settings.max_worker_memory_mb)
     while True:
         try:
             info = conn.recv()
@@ -185,7 +170,7 @@ def _worker_main(
             return
         if info is None:
             return
-        result = extract_one(corpus, info, settings, cache_dir, analyse)
+        result = extract_one(job.corpus, info, job.settings, job.cache_dir, job.analyse)
         _send(conn, info, result)
 
 
@@ -206,57 +191,6 @@ def _send(conn: Connection, info: FileInfo, result: Document | Failure) -> None:
     conn.send(Failure(info.path, MEMORY_REASON, getattr(result, "content_hash", ""), info.size, info.mtime))
 
 
-def _limit_memory(megabytes: int) -> None:
-    """Cap this process's address space (RLIMIT_AS) at `megabytes`, but never below what it already uses."""
-    if megabytes <= 0:
-        return
-    try:
-        import resource
-    except ImportError:  # not POSIX
-        return
-    wanted = megabytes * 1024 * 1024
-    current = _address_space()
-    if current + 256 * 1024 * 1024 > wanted:
-        logger.warning(
-            "Plafond mémoire des processus d’extraction (%d Mo) trop bas : %d Mo déjà utilisés, plafond porté à %d Mo",
-            megabytes,
-            current // (1024 * 1024),
-            (current + 256 * 1024 * 1024) // (1024 * 1024),
-        )
-        wanted = current + 256 * 1024 * 1024
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        wanted = min(wanted, hard)
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
-    except (ValueError, OSError) as exc:
-        logger.warning("Impossible de plafonner la mémoire du processus d’extraction : %s", exc)
-
-
-def _address_space() -> int:
-    """This process's current address-space size in bytes (VmSize), 0 when unknown."""
-    try:
-        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
-            for line in status:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-def _death_reason(exitcode: int | None) -> str:
-    if exitcode == -signal.SIGKILL:
-        return "le processus d’extraction a été tué par le système (mémoire épuisée ?)"
-    if exitcode is not None and exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = str(-exitcode)
-        return f"le processus d’extraction s’est arrêté brutalement (signal {name})"
-    return f"le processus d’extraction s’est arrêté brutalement (code {exitcode})"
-
-
 class _WorkerPool:
     """`size` worker processes, each fed one file at a time through its own pipe, and watched.
 
@@ -264,14 +198,10 @@ class _WorkerPool:
     period (a loop in C code that SIGALRM cannot interrupt) is killed and replaced.
     """
 
-    def __init__(
-        self, size: int, corpus: Path, settings: Settings, cache_dir: Path | None, analyse: bool = False
-    ) -> None:
+    def __init__(self, size: int, job: _Job) -> None:
         self.context = multiprocessing.get_context("fork")  # workers share the parent's loaded modules
-        self.analyse = analyse
-        self.corpus = corpus
-        self.settings = settings
-        self.cache_dir = cache_dir
+        self.job = job
+        self.settings = settings = job.settings
         self.slots: list[_Worker | None] = [None] * max(1, size)
         self.stopping = threading.Event()  # set when the batch is abandoned: `run` hands out no more files
         timeout = settings.extraction_timeout
@@ -282,7 +212,7 @@ class _WorkerPool:
         inherited = [w.conn for w in self.slots if w is not None] + [parent_end]
         process = self.context.Process(
             target=_worker_main,
-            args=(child_end, inherited, os.getpid(), self.corpus, self.settings, self.cache_dir, self.analyse),
+            args=(child_end, inherited, os.getpid(), self.job),
             name="crpv-extraction",
             daemon=True,
         )
@@ -304,8 +234,7 @@ class _WorkerPool:
         """Give every worker a file to extract, and the next one too.
 
         Without the second file, a worker that has sent its result waits for the parent to read it and answer
-        with another file; the parent, busy writing the index, takes a while: at 100,000 documents each worker
-        sat idle about a third of the time.
+        with another file; the parent, busy writing the index, takes a while, and the worker would sit idle.
         """
         for slot, worker in enumerate(self.slots):
             if not pending:
@@ -354,7 +283,7 @@ class _WorkerPool:
         exitcode = worker.process.exitcode
         self._requeue(worker, pending)
         self._discard(slot, kill=True)
-        reason = _death_reason(exitcode)
+        reason = death_reason(exitcode)
         logger.error("Extraction de %s : %s", info.path, reason)
         return Failure(info.path, reason, "", info.size, info.mtime)
 
