@@ -19,20 +19,36 @@ class ParamError(ValueError):
     """A parameter out of range: the API answers 400 with this message (French)."""
 
 
+# The facets a query string may filter on, each with the French word for its values in error messages. A new
+# facet adds its name here, its class in `search_app/facets.py` (`docs/architecture.md`).
+FILTERS = {"year": "année", "theme": "thème", "type": "type"}
+MAX_FILTERS = 60
+
+
 @dataclass
 class SearchParams:
     """Validated search parameters."""
 
     q: str = ""
-    years: list[str] = field(default_factory=list)
+    filters: dict[str, list[str]] = field(default_factory=dict)  # facet name → selected values
     year_from: int | None = None
     year_to: int | None = None
-    themes: list[str] = field(default_factory=list)
-    types: list[str] = field(default_factory=list)
     sort: str = ""
     page: int = 1
     per_page: int = 10
     default_per_page: int = 10  # the configured size of a results page (`CRPV_PER_PAGE`): links omit it
+
+    @property
+    def years(self) -> list[str]:
+        return self.filters.get("year", [])
+
+    @property
+    def themes(self) -> list[str]:
+        return self.filters.get("theme", [])
+
+    @property
+    def types(self) -> list[str]:
+        return self.filters.get("type", [])
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any], settings: Settings) -> SearchParams:
@@ -53,17 +69,8 @@ class SearchParams:
         q = (getone("q") or "").replace("\x00", " ")
         if len(q) > settings.max_query_chars:
             raise ParamError(f"Requête trop longue ({len(q)} caractères, limite {settings.max_query_chars}).")
-        years = _unique(v.strip() for v in getlist("year") if v.strip())
-        for y in years:
-            if y != NO_YEAR and not (y.isdigit() and len(y) == 4):
-                raise ParamError(f"Année invalide : « {y[:20]} » (attendu : AAAA ou {NO_YEAR}).")
-        themes = _unique(v.strip() for v in getlist("theme") if v.strip())
-        types = _unique(v.strip() for v in getlist("type") if v.strip())
-        for name, values in (("thème", themes), ("type", types)):
-            for v in values:
-                if not _SLUG.match(v):
-                    raise ParamError(f"Valeur de {name} invalide : « {v[:40]} ».")
-        if len(years) + len(themes) + len(types) > 60:
+        filters = {name: _filter_values(name, getlist(name)) for name in FILTERS}
+        if sum(len(values) for values in filters.values()) > MAX_FILTERS:
             raise ParamError("Trop de filtres.")
         year_from = _int_param(getone("year_from"), "year_from", 1900, 2100)
         year_to = _int_param(getone("year_to"), "year_to", 1900, 2100)
@@ -74,22 +81,15 @@ class SearchParams:
             raise ParamError("Tri inconnu (attendu : relevance, date_desc ou date_asc).")
         page = _int_param(getone("page"), "page", 1, settings.max_page) or 1
         per_page = _int_param(getone("per_page"), "per_page", 1, settings.max_per_page) or settings.per_page
-        return cls(
-            q.strip(),
-            years,
-            year_from,
-            year_to,
-            themes,
-            types,
-            sort,
-            page,
-            per_page,
-            default_per_page=settings.per_page,
-        )
+        return cls(q.strip(), filters, year_from, year_to, sort, page, per_page, settings.per_page)
 
     def selected(self) -> dict[str, list[str]]:
         """The selected values of each facet, by facet name."""
-        return {"year": self.years, "theme": self.themes, "type": self.types}
+        return {name: self.filters.get(name, []) for name in FILTERS}
+
+    def has_filters(self) -> bool:
+        """Whether any facet value or year range is selected."""
+        return any(self.filters.values()) or bool(self.year_from or self.year_to)
 
     def query_items(self) -> list[tuple[str, str]]:
         """The parameters as query-string items (for toggle and pagination links)."""
@@ -101,13 +101,24 @@ class SearchParams:
             items.append(("year_from", str(self.year_from)))
         if self.year_to:
             items.append(("year_to", str(self.year_to)))
-        items += [("theme", t) for t in self.themes]
-        items += [("type", t) for t in self.types]
+        items += [(name, v) for name, values in self.selected().items() if name != "year" for v in values]
         if self.sort:
             items.append(("sort", self.sort))
         if self.per_page != self.default_per_page:
             items.append(("per_page", str(self.per_page)))
         return items
+
+
+def _filter_values(name: str, raw: list[str]) -> list[str]:
+    """The distinct values of one facet filter, checked: a year (or undated), else a slug."""
+    values = _unique(v.strip() for v in raw if v.strip())
+    for v in values:
+        if name == "year":
+            if v != NO_YEAR and not (v.isdigit() and len(v) == 4):
+                raise ParamError(f"Année invalide : « {v[:20]} » (attendu : AAAA ou {NO_YEAR}).")
+        elif not _SLUG.match(v):
+            raise ParamError(f"Valeur de {FILTERS[name]} invalide : « {v[:40]} ».")
+    return values
 
 
 def _unique(values: Any) -> list[str]:

@@ -137,7 +137,7 @@ def note(params: Any, result: dict[str, Any]) -> None:
     """Log the search of the current request if it found nothing (called by the page and the API)."""
     if not params.q or result.get("total") or params.page != 1:
         return
-    if params.years or params.themes or params.types or params.year_from or params.year_to:
+    if params.has_filters():
         return
     from flask import current_app
 

@@ -404,7 +404,7 @@ class FtsSearch:
     def _filters(params: Any, skip: str | None) -> tuple[str, list[Any]]:
         parts: list[str] = []
         args: list[Any] = []
-        for facet, values in (("year", params.years), ("theme", params.themes), ("type", params.types)):
+        for facet, values in params.selected().items():
             if facet == skip or not values:
                 continue
             marks = ",".join("?" * len(values))
