@@ -24,7 +24,7 @@ from indexer.enrich import CatalogueEntry, enrich, load_catalogue
 from indexer.progress import checkpoint, progress
 from indexer.records import KIND_DOC, IndexedFile, catalogue_record, doc_records, failure_record, manifest_record
 from indexer.relations import LinkResolver, Parents, resolve_links
-from indexer.schema import SCHEMA_VERSION, build_schema
+from indexer.schema import SCHEMA_VERSION, build_schema, pre_analyse
 from indexer.store import (
     CACHE,
     CURRENT,
@@ -188,7 +188,7 @@ def _extract_and_write(run: _BuildRun, writer: Any) -> None:
     started = time.perf_counter()
     on_done = progress(len(pages_first), "Extraction")
     cache_dir = run.settings.index / CACHE
-    for result in extract_many(run.settings.corpus, pages_first, run.settings, cache_dir, on_done, analyse=True):
+    for result in extract_many(run.settings.corpus, pages_first, run.settings, cache_dir, on_done, analyse=pre_analyse):
         if isinstance(result, Failure):
             logger.warning("Échec : %s — %s", result.path, result.reason)
             run.failures[result.path] = result

@@ -14,10 +14,11 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from indexer import extract, schema
+from indexer import extract
 from indexer.config import Settings
 from indexer.corpus import Failure, FileInfo, read_file
 from indexer.document import Document
@@ -63,23 +64,28 @@ def _alarm(signum: int, frame: Any) -> None:
     raise TimeoutError
 
 
+# What a build asks the workers to compute from each extracted document (`indexer.schema.pre_analyse`): the
+# result travels with the document as `Document.analysed`. Passed in, so that extraction knows nothing of the index.
+Analyse = Callable[[Document], Any]
+
+
 def extract_one(
-    corpus: Path, info: FileInfo, settings: Settings, cache_dir: Path | None, analyse: bool = False
+    corpus: Path, info: FileInfo, settings: Settings, cache_dir: Path | None, analyse: Analyse | None = None
 ) -> Document | Failure:
     """Extract one file (in a worker process): from the cache when possible, under a time limit.
 
-    With `analyse`, the document also carries its text already analysed for the index (`pre_analyse`).
+    With `analyse`, the document also carries what it returns (`Document.analysed`).
     """
     doc = _extract_one(corpus, info, settings, cache_dir)
-    if analyse and isinstance(doc, Document):
-        _pre_analyse(doc)
+    if analyse is not None and isinstance(doc, Document):
+        _pre_analyse(doc, analyse)
     return doc
 
 
-def _pre_analyse(doc: Document) -> None:
+def _pre_analyse(doc: Document, analyse: Analyse) -> None:
     """Attach the analysed text to `doc`; on any error leave it to the writer, which analyses it itself."""
     try:
-        doc.analysed = schema.pre_analyse(doc)
+        doc.analysed = analyse(doc)
     except Exception as exc:  # MemoryError under the worker's cap included: the writer will try again
         logger.warning("Analyse anticipée impossible pour %s (%s) : faite à l’écriture", doc.path, exc)
         doc.analysed = None

@@ -24,7 +24,6 @@ from urllib.parse import unquote, urlsplit
 from indexer.corpus import Failure
 from indexer.document import Document
 from indexer.extract import EXTRACTOR_VERSION
-from indexer.schema import iter_page_values, text_values
 from indexer.vocab import FORMAT_TYPES, NO_YEAR
 
 KIND_DOC = "doc"
@@ -34,6 +33,10 @@ KIND_META = "meta"
 
 MANIFEST_UID = "meta:manifest"
 CATALOGUE_UID = "meta:catalogue"
+
+# The « Vouliez-vous dire » vocabulary of a document: its title, headings and opening are enough, and
+# analysing whole dossiers once more would cost a large share of the build.
+SPELL_CHARS = 30_000
 
 # Metadata keys of a document kept in its record (shown on its page).
 META_KEYS = ("subject", "keywords", "categories", "description", "author", "encoding", "canonical")
@@ -57,6 +60,22 @@ def encode_list(values: Iterable[str]) -> str:
 def decode_list(value: str | None) -> list[str]:
     """The values of a multi-valued field, as `encode_list` stored them."""
     return [v for v in (value or "").split("\n") if v]
+
+
+def text_values(doc: Document) -> dict[str, str]:
+    """The document-record fields that hold a document's whole text, as they are indexed."""
+    return {
+        "body": doc.text,
+        "exact": doc.title + "\n" + doc.text,
+        "spell": "\n".join([doc.title, *doc.headings, doc.text[:SPELL_CHARS]]),
+    }
+
+
+def iter_page_values(doc: Document) -> Iterator[tuple[int, Any]]:
+    """(page number, `page_body` value) for each page of `doc`, pre-analysed when possible."""
+    pre = doc.analysed
+    values: list[Any] = pre.pages if pre is not None and len(pre.pages) == len(doc.pages) else doc.pages
+    yield from enumerate(values, start=1)
 
 
 def type_values(doc_format: str, doc_type: str | None) -> list[str]:

@@ -29,7 +29,7 @@ from typing import Any
 from indexer.config import Settings
 from indexer.corpus import Failure, FileInfo
 from indexer.document import Document
-from indexer.extraction import MEMORY_REASON, extract_one, timeout_reason
+from indexer.extraction import MEMORY_REASON, Analyse, extract_one, timeout_reason
 from indexer.worker_process import death_reason, die_with_parent, limit_memory
 
 logger = logging.getLogger(__name__)
@@ -41,12 +41,12 @@ def extract_many(
     settings: Settings,
     cache_dir: Path | None,
     on_done: Callable[[Document | Failure], None] | None = None,
-    analyse: bool = False,
+    analyse: Analyse | None = None,
 ) -> Iterator[Document | Failure]:
     """Extract `files` in `settings.workers` watched processes (0: in this process); yields as they finish.
 
     Every file gives exactly one result, a `Document` or a `Failure`, whatever happens to the workers. With
-    `analyse`, the workers also analyse each document's text for the index (see `extract_one`).
+    `analyse`, the workers also compute it for each document (see `extract_one`).
     """
     files = list(files)
     if not files:
@@ -153,7 +153,7 @@ class _Job:
     corpus: Path
     settings: Settings
     cache_dir: Path | None
-    analyse: bool = False
+    analyse: Analyse | None = None
 
 
 def _worker_main(conn: Connection, inherited: list[Connection], parent: int, job: _Job) -> None:

@@ -29,6 +29,7 @@ from indexer.build import build_index
 from indexer.config import Settings
 from indexer.corpus import Failure, FileInfo, scan_corpus
 from indexer.document import Document
+from indexer.schema import pre_analyse
 from indexer.status import index_status
 from indexer.store import open_index
 from indexer.update import update_index
@@ -459,7 +460,7 @@ def test_a_batch_abandoned_by_its_consumer_stops_its_workers_and_feeding_thread(
     (corpus / "enorme.html").write_bytes(big_page(12))  # long to parse: a worker is busy with it
     files, _ = scan_corpus(corpus)
     ordered = sorted(files.values(), key=lambda f: f.path != "enorme.html")
-    batch = extract_many(corpus, ordered, Settings(workers=2, extraction_timeout=600), None, analyse=True)
+    batch = extract_many(corpus, ordered, Settings(workers=2, extraction_timeout=600), None, analyse=pre_analyse)
     first = next(batch)
     assert first.path.startswith("page-") and first.analysed is not None  # analysed by the worker
     batch.close()

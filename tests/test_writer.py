@@ -288,8 +288,8 @@ def test_text_analysed_by_the_workers_gives_the_index_the_writer_would_write(min
 
 def test_pre_analysis_is_used_only_for_the_text_it_was_computed_from() -> None:
     from indexer.document import Document
-    from indexer.records import doc_records
-    from indexer.schema import Analysed, _analysis_schema, pre_analyse, text_values
+    from indexer.records import doc_records, text_values
+    from indexer.schema import Analysed, _analysis_schema, pre_analyse
 
     doc = Document(path="d.pdf", format="pdf", title="Le QPV des Arènes", pages=["Page une : l’école.", "Deux"])
     pre = pre_analyse(doc)
