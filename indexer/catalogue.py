@@ -16,17 +16,11 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer.analysis import fold
-from indexer.enrich import (
-    NO_YEAR,
-    CatalogueEntry,
-    parse_iso_date,
-    theme_labels,
-    themes_from_labels,
-    type_from_text,
-    type_labels,
-)
+from indexer.dates import valid_year
+from indexer.enrich import CatalogueEntry, themes_from_labels, type_from_text
 from indexer.errors import IndexerError
+from indexer.vocab import NO_YEAR, theme_labels, type_labels
+from indexer.words import fold
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +134,7 @@ def _read_row(catalogue: Catalogue, line: int, values: dict[str, str], ctx: _Row
     if fold(year).lower() in (NO_YEAR, "sans date", "non datee"):
         entry.no_year = True
     elif year:
-        if year.isdigit() and len(year) == 4 and parse_iso_date(year):
+        if year.isdigit() and valid_year(int(year)):
             entry.year = int(year)
         else:
             notes.append(f"année illisible « {year} » (attendu : une année comme 2016, ou « sans-date »)")

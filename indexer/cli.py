@@ -16,8 +16,8 @@ from typing import Any
 
 from indexer.cli_parser import FrenchArgumentParser
 from indexer.config import Settings
-from indexer.enrich import NO_YEAR, NO_YEAR_LABEL
 from indexer.errors import IndexerError
+from indexer.vocab import NO_YEAR, NO_YEAR_LABEL
 from indexer.wording import count, french_datetime
 
 logger = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> None:
     if args.command == "build":
-        from indexer.writer import build_index
+        from indexer.build import build_index
 
         _print_report(build_index(settings, wait=args.wait).summary())
     elif args.command == "update" and args.watch:
@@ -146,7 +146,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
 
         watch(settings, interval=args.interval, debounce=args.debounce, wait=args.wait)
     elif args.command == "update":
-        from indexer.writer import update_index
+        from indexer.update import update_index
 
         _print_report(update_index(settings, wait=args.wait).summary())
     elif args.command == "catalogue":
@@ -162,8 +162,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _check_catalogue(settings: Settings, as_json: bool) -> None:
-    from indexer.batch import scan_corpus
     from indexer.catalogue import CATALOGUE_NAME, DELIMITER_NAMES, read_catalogue
+    from indexer.corpus import scan_corpus
 
     files, _ = scan_corpus(settings.corpus)
     catalogue = read_catalogue(settings.corpus, files.keys())

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
+from indexer.vocab import MONTH_NAMES
 
 
 def french_datetime(value: datetime | str | None) -> str:
@@ -19,7 +16,7 @@ def french_datetime(value: datetime | str | None) -> str:
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
-    return f"{value.day}\u00a0{MONTHS[value.month - 1]} {value.year} à {value.hour}\u00a0h\u00a0{value.minute:02d}"
+    return f"{value.day}\u00a0{MONTH_NAMES[value.month - 1]} {value.year} à {value.hour}\u00a0h\u00a0{value.minute:02d}"
 
 
 def count(n: int, singular: str, plural: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from indexer.cli_parser import FrenchArgumentParser
 from indexer.config import ConfigError, Settings
 from search_app import create_app
-from search_app.engine import check_index
+from search_app.index_handle import check_index
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import logging
 from flask import Blueprint, current_app, jsonify, request
 
 from search_app import querylog
-from search_app.engine import facet_postings
-from search_app.search import ParamError, SearchParams, run_search
+from search_app.params import ParamError, SearchParams
+from search_app.search import run_search
 
 logger = logging.getLogger(__name__)
 
@@ -39,5 +39,5 @@ def healthz():  # type: ignore[no-untyped-def]
     if not ok:
         return jsonify({"status": "indisponible", "reason": reason}), 503
     # Documents as the search page counts them (one per file), not the index's records (one per PDF page too).
-    documents = len(handle.shared(handle.searcher(), "facets", facet_postings)["_docs"]["all"])
+    documents = len(handle.documents(handle.searcher()))
     return jsonify({"status": "ok", "documents": documents})

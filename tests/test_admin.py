@@ -14,8 +14,10 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import wp_page
 
+from indexer.build import build_index
 from indexer.status import index_status
-from indexer.writer import build_index, index_lock, update_index
+from indexer.store import index_lock
+from indexer.update import update_index
 from search_app import admin, create_app, querylog
 
 TOKEN = "jeton-de-test-0123456789-abcdefghij"

@@ -7,7 +7,7 @@ import logging
 from test_writer import docs_by_path
 
 from indexer.cli import main
-from indexer.writer import update_index
+from indexer.update import update_index
 
 POST = "site/2016/clauses-sociales.html"
 

@@ -1,0 +1,88 @@
+"""What the documentalist's page shows, as plain French strings (the template only renders them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from indexer.catalogue import CatalogueError, CatalogueIssue, read_catalogue
+from indexer.vocab import NO_YEAR, NO_YEAR_LABEL
+from indexer.wording import count, french_datetime
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",") + "\u00a0s"
+
+
+def run_view(run: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not run:
+        return None
+    failed = run.get("failed_paths") or []
+    build = run.get("mode") == "build"
+    counts = [
+        count(run.get("added", 0), "document indexé", "documents indexés")
+        if build
+        else count(run.get("added", 0), "ajouté", "ajoutés"),
+        count(run.get("updated", 0), "modifié", "modifiés"),
+        count(run.get("removed", 0), "supprimé", "supprimés"),
+        count(run.get("failed", 0), "en échec", "en échec"),
+    ]
+    if run.get("unchanged"):
+        counts.append(count(run["unchanged"], "inchangé", "inchangés"))
+    lists = [
+        (label, run.get(key) or [])
+        for label, key in (
+            *(() if build else (("Ajoutés", "added_paths"),)),  # a build adds every file: no list to read
+            ("Modifiés", "updated_paths"),
+            ("Supprimés", "removed_paths"),
+            ("Relations mises à jour", "relinked_paths"),
+        )
+    ]
+    return {
+        "mode": "Construction complète" if build else "Mise à jour",
+        "when": french_datetime(run.get("when")),
+        "duration": _seconds(run.get("duration_s") or 0.0),
+        "counts": ", ".join(counts),
+        "lists": [(label, paths) for label, paths in lists if paths],
+        "failed": failed,
+    }
+
+
+def catalogue_view(corpus: Path) -> tuple[list[CatalogueIssue], str | None]:
+    """The rows of the corpus's catalogue that are ignored or applied in part (the same list as
+    `python -m indexer catalogue --check`), or why the catalogue cannot be read."""
+    try:
+        return read_catalogue(corpus).issues, None
+    except (CatalogueError, OSError) as exc:
+        return [], str(exc)
+
+
+def runner_view(state: dict[str, Any]) -> dict[str, Any]:
+    view: dict[str, Any] = {"state": state["state"], "running": state["state"] == "running"}
+    if "started" in state:
+        view["started"] = french_datetime(state["started"])
+    if "finished" in state:
+        view["finished"] = french_datetime(state["finished"])
+    if state.get("summary"):
+        summary = state["summary"]
+        view["run"] = run_view(summary)
+        view["changed"] = any(summary.get(k) for k in ("added", "updated", "removed", "failed", "relinked"))
+    view["error"] = state.get("error")
+    return view
+
+
+def status_view(status: dict[str, Any]) -> dict[str, Any]:
+    by_year = [(NO_YEAR_LABEL if y == NO_YEAR else y, n) for y, n in status["by_year"].items()]
+    return {
+        "documents": count(status["documents"], "document", "documents"),
+        "html": count(status["by_format"]["html"], "page web", "pages web"),
+        "pdf": count(status["by_format"]["pdf"], "PDF", "PDF"),
+        "pages": count(status.get("pages", 0), "page", "pages"),
+        "tables": [
+            ("Par année", "Année", by_year),
+            ("Par thème", "Thème", list(status["by_theme"].items())),
+            ("Par type", "Type", list(status.get("by_type_label", status["by_type"]).items())),
+        ],
+        "failures": status["failures"],
+        "empty": status["empty"],
+    }
