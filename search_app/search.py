@@ -43,8 +43,9 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         order = Ranker(evaluator, parsed, page_ranker)
     else:
         order = DateOrder(handle.date_orders(searcher)["date_asc" if sort == "date_asc" else "date_desc"])
-    offset = (params.page - 1) * params.per_page
-    docs, partial = results_page(found.tiers, offset, params.per_page, order)
+    page_count = max(1, -(-len(found.final) // params.per_page))
+    page = min(params.page, page_count)  # a page beyond the last (an old link, a hand-typed one) shows the last
+    docs, partial = results_page(found.tiers, (page - 1) * params.per_page, params.per_page, order)
     shown = Shown(docs, partial, _missing_words(parsed, found.groups, [d for d in docs if d in partial]))
     if page_ranker is not None and not parsed.is_empty and docs:
         paths = [searcher.stored_fields(d)["path"] for d in docs]
@@ -59,7 +60,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         "query": params.q,
         "suggestion": suggestion,
         "total": total,
-        "page": params.page,
+        "page": page,
         "per_page": params.per_page,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),
         "results": results(searcher, shown),
@@ -68,7 +69,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         "match": found.match,
         "total_all_words": 0 if found.tiers[0].partial else len(found.tiers[0].docs),
         "sort": sort,
-        "page_count": max(1, -(-total // params.per_page)),
+        "page_count": page_count,
         "active_filters": active_filters(params, items),
         "query_string": urlencode(items),
         "suggestion_query": ("?" + urlencode([("q", suggestion)])) if suggestion else None,

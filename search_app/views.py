@@ -6,6 +6,7 @@ import logging
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
 from whoosh.query import Term
@@ -42,14 +43,31 @@ def index():  # type: ignore[no-untyped-def]
         return render_template("error.html", title="Recherche indisponible", message=reason), 503
     result = run_search(params, _handle())
     querylog.note(params, result)
+    here = _with_page(result["query_string"], result["page"])  # this very results page: its JSON, the way back
     return render_template(
         "index.html",
         r=result,
         params=params,
         sort_labels=SORT_LABELS,
         pagination=_pagination(result),
-        json_url=url_for("api.api_search") + ("?" + result["query_string"] if result["query_string"] else ""),
+        json_url=url_for("api.api_search") + here,
+        here=here,
     )
+
+
+def _with_page(query_string: str, page: int) -> str:
+    """« ?q=…&page=2 »: a search's query string with its results page (none for the first), or ""."""
+    items = query_string + (("&" if query_string else "") + f"page={page}" if page > 1 else "")
+    return "?" + items if items else ""
+
+
+def _back_to_search() -> str:
+    """The search a document page was opened from (its parameters ride along in the document's URL)."""
+    try:
+        params = SearchParams.from_args(request.args, current_app.config["SETTINGS"])
+    except ParamError:
+        return url_for("views.index")
+    return url_for("views.index") + _with_page(urlencode(params.query_items()), params.page)
 
 
 def _pagination(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -156,6 +174,7 @@ def document(path: str):  # type: ignore[no-untyped-def]
         children=children,
         similar=similar[:5],
         file_url=corpus_url(path),
+        back_url=_back_to_search(),
     )
 
 

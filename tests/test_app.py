@@ -73,8 +73,11 @@ def test_page_renders_results_facets_and_json_link(web):
     pdf_links = [a["href"] for a in soup.select(".pages a")]
     assert "/corpus/dossiers/2016/achats.pdf#page=2" in pdf_links
     assert soup.find("a", string="Ces résultats en JSON")["href"].startswith("/api/search?q=clauses")
-    facet_links = {a.select_one(".label").get_text(): a["href"] for a in soup.select(".facet-value")}
-    assert facet_links["Dossier PDF"] == "?q=clauses+sociales&type=pdf"
+    form = soup.select_one("form.facets-form")  # real checkboxes in a form that works without JavaScript
+    boxes = {li.select_one(".label").get_text(): li.input for li in form.select(".facet-value")}
+    assert boxes["Dossier PDF"].attrs | {"id": ""} == {"type": "checkbox", "name": "type", "value": "pdf", "id": ""}
+    assert [(i["name"], i["value"]) for i in form.select("input[type=hidden]")] == [("q", "clauses sociales")]
+    assert not soup.select("[role=checkbox]")
     assert soup.select_one("a.skip-link")["href"] == "#contenu" and soup.find(id="contenu")
     assert soup.find("header") and soup.find("main") and soup.find("footer")
 
@@ -166,3 +169,21 @@ def test_opensearch_description(web):
     assert "{searchTerms}" in response.get_data(as_text=True)
     page = BeautifulSoup(web.get("/").data, "html.parser")
     assert page.find("link", rel="search")["href"] == "/opensearch.xml"
+
+
+def test_a_page_beyond_the_last_shows_the_last_page(web):
+    api = web.get("/api/search?per_page=2&page=99").get_json()
+    assert (api["page"], api["page_count"], len(api["results"])) == (3, 3, 2)  # 6 documents, 2 a page
+    soup = BeautifulSoup(web.get("/?per_page=2&page=99").data, "html.parser")
+    assert "page 3 sur 3" in soup.find(attrs={"role": "status"}).get_text()
+    assert len(soup.select(".hit-title a")) == 2
+    assert soup.find("a", rel="prev")["href"] == "?per_page=2&page=2" and not soup.find("a", rel="next")
+
+
+def test_the_json_link_and_the_document_links_keep_the_results_page(web):
+    soup = BeautifulSoup(web.get("/?q=clauses&per_page=2&page=2").data, "html.parser")
+    assert soup.find("a", string="Ces résultats en JSON")["href"] == "/api/search?q=clauses&per_page=2&page=2"
+    fiche = soup.select_one(".more a")["href"]
+    assert fiche.endswith("?q=clauses&per_page=2&page=2")
+    back = BeautifulSoup(web.get(fiche).data, "html.parser").find("a", string="‹ Retour à la recherche")
+    assert back["href"] == "/?q=clauses&per_page=2&page=2"

@@ -73,13 +73,53 @@ def test_type_a_query_and_see_highlighted_results(page, live_url):
 
 def test_tick_a_facet_then_remove_it(page, live_url):
     page.goto(live_url + "/?q=clauses")
-    page.locator(".facet-value", has_text="Dossier PDF").click()
+    page.get_by_role("checkbox", name="Dossier PDF").click()
     page.wait_for_url("**type=pdf**")
     assert "1 document" in status_text(page)
-    assert page.locator(".facet-value.selected", has_text="Dossier PDF").get_attribute("aria-checked") == "true"
+    assert page.get_by_role("checkbox", name="Dossier PDF").is_checked()
     page.locator(".chips .chip").first.click()
     page.wait_for_url(lambda url: "type=pdf" not in url)
     assert "3 documents" in status_text(page)
+
+
+def test_a_facet_is_a_checkbox_the_space_key_ticks(page, live_url):
+    page.goto(live_url + "/?q=clauses")
+    box = page.get_by_role("checkbox", name="Dossier PDF")
+    box.focus()
+    page.keyboard.press("Space")
+    page.wait_for_url("**type=pdf**")
+    assert "1 document" in status_text(page)
+    box = page.get_by_role("checkbox", name="Dossier PDF")
+    assert box.is_checked()
+    box.focus()
+    page.keyboard.press("Space")  # and unticks
+    page.wait_for_url(lambda url: "type=pdf" not in url)
+    assert "3 documents" in status_text(page)
+
+
+def test_facets_work_without_javascript(browser, live_url):
+    context = browser.new_context(locale="fr-FR", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto(live_url + "/?q=clauses")
+        page.get_by_role("checkbox", name="Dossier PDF").check()
+        page.get_by_role("button", name="Appliquer les filtres").click()
+        page.wait_for_url("**type=pdf**")
+        assert "1 document" in status_text(page) and "q=clauses" in page.url
+    finally:
+        context.close()
+
+
+def test_back_to_the_search_from_a_document_keeps_the_query_and_filters(page, live_url):
+    page.goto(live_url + "/?q=clauses&type=html&per_page=2&page=2")
+    titles = page.locator(".hit-title a").all_inner_texts()
+    page.locator(".more a").first.click()
+    page.wait_for_url("**/document/**")
+    page.get_by_role("link", name="Retour à la recherche").click()
+    page.wait_for_url("**/?**")
+    assert "q=clauses" in page.url and "type=html" in page.url and "page=2" in page.url
+    assert page.locator(".hit-title a").all_inner_texts() == titles
 
 
 def test_change_page(page, live_url):

@@ -195,7 +195,8 @@ def test_pagination(search):
     second = search(per_page="2", page="2")
     assert first["total"] == second["total"] == 6 and first["page_count"] == 3
     assert not set(paths(first)) & set(paths(second))
-    assert search(per_page="2", page="9")["results"] == []
+    beyond = search(per_page="2", page="9")  # clamped to the last page, never an empty page « 9 sur 3 »
+    assert beyond["page"] == 3 and paths(beyond) == paths(search(per_page="2", page="3"))
 
 
 def test_links_carry_the_results_page_size_only_when_it_is_not_the_configured_one(mini_settings):
