@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(message)s",
         stream=sys.stderr,
     )
+    if not args.verbose:  # pypdf warns in English of what a file's French failure reason already says
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         settings = Settings.load(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None))
         _run(args, settings)

@@ -74,8 +74,8 @@ class SearchParams:
             raise ParamError("Trop de filtres.")
         year_from = _int_param(getone("year_from"), "year_from", 1900, 2100)
         year_to = _int_param(getone("year_to"), "year_to", 1900, 2100)
-        if year_from and year_to and year_from > year_to:
-            raise ParamError("L’année de début est postérieure à l’année de fin.")
+        if year_from and year_to and year_from > year_to:  # « de 2019 à 2015 » means the same years
+            year_from, year_to = year_to, year_from
         sort = getone("sort") or ""
         if sort and sort not in SORTS:
             raise ParamError("Tri inconnu (attendu : relevance, date_desc ou date_asc).")

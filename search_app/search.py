@@ -54,6 +54,8 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         shown.pages = shown_pdf_pages(searcher, ranked, paths, phrases, page_ranker.page_records)
         shown.terms = snippet_terms(page_ranker.query, phrases)
     suggestion = suggest(searcher, parsed) if searching else None
+    if suggestion and not _improves(suggestion, params, found, handle, evaluator):
+        suggestion = None
     items = params.query_items()
     total = len(found.final)
     return {
@@ -118,6 +120,14 @@ def _find(params: SearchParams, parsed: ParsedQuery | None, handle: IndexHandle,
     partial = Tier(rest, scored_any, partial=True, factor=coverage(groups, len(evaluator.universe), rest))
     tiers = [t for t in (found.tiers[0], partial) if t.docs]
     return Found(tiers, final | final_any, facets_any, "partial" if final else "any", groups)
+
+
+def _improves(suggestion: str, params: SearchParams, found: Found, handle: IndexHandle, evaluator: Evaluator) -> bool:
+    """Whether a suggested query finds more documents with all its words, under the same filters, than the
+    query typed (a correction that only finds what one of the typed words finds already helps no one)."""
+    suggested = _find(params, parse(suggestion), handle, evaluator).tiers[0]
+    typed = found.tiers[0]
+    return not suggested.partial and len(suggested.docs) > (0 if typed.partial else len(typed.docs))
 
 
 def _missing_words(parsed: ParsedQuery, groups: list[np.ndarray], docnums: list[int]) -> dict[int, list[str]]:

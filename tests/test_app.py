@@ -187,3 +187,13 @@ def test_the_json_link_and_the_document_links_keep_the_results_page(web):
     assert fiche.endswith("?q=clauses&per_page=2&page=2")
     back = BeautifulSoup(web.get(fiche).data, "html.parser").find("a", string="‹ Retour à la recherche")
     assert back["href"] == "/?q=clauses&per_page=2&page=2"
+
+
+def test_page_links_say_which_is_best_and_list_the_others_in_page_order(client):
+    api = client.get("/api/search?q=QPV").get_json()
+    hit = next(h for h in api["results"] if len(h["pages"]) >= 3)
+    soup = BeautifulSoup(client.get("/?q=QPV").data, "html.parser")
+    shown = next(p for p in soup.select(".pages") if f"/corpus/{hit['path']}#" in str(p))
+    assert shown.get_text(" ", strip=True).startswith(f"Meilleure page : p. {hit['pages'][0]['page']} ; aussi :")
+    others = [int(a.get_text().split()[-1]) for a in shown.select("a:not(.best)")]
+    assert others == sorted(p["page"] for p in hit["pages"][1:]) and others != [p["page"] for p in hit["pages"][1:]]

@@ -179,6 +179,14 @@ def test_selected_value_stays_visible_at_zero(search):
     assert facet(result, "theme")["sante"] == (0, True)
 
 
+def test_a_reversed_period_is_read_the_right_way_round(search, mini_app):
+    assert paths(search(q="clauses", year_from="2016", year_to="2015")) == paths(
+        search(q="clauses", year_from="2015", year_to="2016")
+    )
+    page = mini_app.test_client().get("/?q=clauses&year_from=2019&year_to=2015")
+    assert page.status_code == 200 and 'value="clauses"' in page.get_data(as_text=True)  # the query is kept
+
+
 def test_year_range_and_type(search):
     assert set(paths(search(year_from="2015", year_to="2016"))) == {
         "site/2015/qpv-chiffres.html",
@@ -219,7 +227,6 @@ def test_links_carry_the_results_page_size_only_when_it_is_not_the_configured_on
         {"page": "abc"},
         {"per_page": "51"},
         {"year": "20x6"},
-        {"year_from": "2020", "year_to": "2010"},
         {"sort": "random"},
         {"theme": "Santé publique"},
         {"q": "x" * 501},
@@ -240,6 +247,13 @@ def test_suggestion_from_corpus_vocabulary(search):
     result = search(q="psychiatrei")
     assert result["total"] == 0
     assert result["suggestion"] == "psychiatrie"
+
+
+def test_a_suggestion_is_made_only_when_it_finds_documents_with_all_its_words(search):
+    # « psychiatrue » is one letter from « psychiatrie », but no document speaks of both clauses and psychiatry:
+    # « clauses psychiatrie » would find nothing better than what « clauses » alone already finds.
+    assert search(q="clauses psychiatrue")["suggestion"] is None
+    assert search(q="conseil psychiatrue")["suggestion"] == "conseil psychiatrie"  # the mental-health post
 
 
 def test_date_sorts_keep_undated_documents_last(search):
