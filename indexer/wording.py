@@ -22,3 +22,14 @@ def french_datetime(value: datetime | str | None) -> str:
 def count(n: int, singular: str, plural: str) -> str:
     """« 0 ajouté », « 1 ajouté », « 2 ajoutés » (French: plural from 2), with a thin space every 3 digits."""
     return f"{n:,}".replace(",", "\u202f") + "\u00a0" + (plural if n >= 2 else singular)
+
+
+def french_date(iso: str | None) -> str:
+    """« 10 juin 2016 », « juin 2016 » or « 2016 » from an ISO date as precise as known; "" for none."""
+    parts = (iso or "").split("-")
+    if not parts[0].isdigit():
+        return ""
+    if len(parts) >= 2 and parts[1].isdigit() and 1 <= int(parts[1]) <= 12:
+        month = f"{MONTH_NAMES[int(parts[1]) - 1]} {parts[0]}"
+        return f"{int(parts[2])}\u00a0{month}" if len(parts) == 3 and parts[2].isdigit() else month
+    return parts[0]

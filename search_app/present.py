@@ -44,6 +44,12 @@ def document_url(path: str) -> str:
     return "/document/" + quote(path, safe="/")
 
 
+def live_url(fields: dict[str, Any]) -> str | None:
+    """The live address of a saved web page (its `rel="canonical"` link), when it is a web address."""
+    canonical = str((fields.get("metadata") or {}).get("canonical") or "")
+    return canonical if canonical.startswith(("https://", "http://")) else None
+
+
 def highlight_terms(q: wq.Query) -> frozenset[str]:
     """The index terms a query looks for (to mark them in snippets)."""
     terms: set[str] = set()
@@ -112,6 +118,7 @@ def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any
         "date": doc.date,
         "page_count": fields.get("page_count"),
         "document_url": document_url(path),
+        "live_url": live_url(fields),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -14,10 +15,11 @@ from whoosh.query import Term
 from indexer.extract import format_of
 from indexer.records import KIND_DOC, StoredDoc, page_uid
 from indexer.vocab import NO_YEAR, SOURCE_LABELS, theme_labels, type_labels
+from indexer.wording import french_date
 from search_app import querylog
 from search_app.page_records import is_reference_page
 from search_app.params import SORT_LABELS, ParamError, SearchParams
-from search_app.present import corpus_url, document_url
+from search_app.present import corpus_url, document_url, live_url
 from search_app.search import run_search
 from search_app.snippets import opening
 
@@ -175,7 +177,17 @@ def document(path: str):  # type: ignore[no-untyped-def]
         similar=similar[:5],
         file_url=corpus_url(path),
         back_url=_back_to_search(),
+        article=_article(searcher, path) if doc.format == "html" else [],
+        live_url=live_url(fields),
+        date=french_date(doc.date),
     )
+
+
+def _article(searcher: Any, path: str) -> list[str]:
+    """A web page's extracted text, by paragraph: read here in full, with its title, date and the PDFs it
+    publishes, instead of the saved file with the site's menus (or a logged-in admin bar)."""
+    texts = _page_texts(searcher, path, 1)
+    return [p.strip() for p in re.split(r"\n+", texts[0] if texts else "") if p.strip()]
 
 
 def _page_texts(searcher: Any, path: str, count: int, limit: int = 40) -> list[str]:

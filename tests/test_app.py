@@ -197,3 +197,24 @@ def test_page_links_say_which_is_best_and_list_the_others_in_page_order(client):
     assert shown.get_text(" ", strip=True).startswith(f"Meilleure page : p. {hit['pages'][0]['page']} ; aussi :")
     others = [int(a.get_text().split()[-1]) for a in shown.select("a:not(.best)")]
     assert others == sorted(p["page"] for p in hit["pages"][1:]) and others != [p["page"] for p in hit["pages"][1:]]
+
+
+def test_a_web_page_result_opens_a_clean_reading_view_with_the_original_one_click_away(web):
+    soup = BeautifulSoup(web.get("/?q=psychiatrie").data, "html.parser")
+    link = soup.select_one(".hit-title a")["href"]  # no live address known: the reading view, not the raw file
+    assert link == "/document/site/2019/sante-mentale.html?q=psychiatrie"
+    page = BeautifulSoup(web.get(link).data, "html.parser")
+    text = page.select_one(".article").get_text(" ", strip=True)
+    assert "Le conseil local de santé mentale réunit élus, psychiatrie et bailleurs." in text
+    assert "barre d’outils" not in page.get_text() and "Articles récents" not in page.get_text()
+    assert "15\xa0février 2019" in page.get_text()
+    assert page.find("a", string="site/2019/sante-mentale.html")["href"] == "/corpus/site/2019/sante-mentale.html"
+
+
+def test_a_web_page_result_opens_its_live_address_when_known(client):
+    api = client.get("/api/search?q=achats+socialement+responsables").get_json()
+    hit = next(h for h in api["results"] if h["format"] == "html" and h["live_url"])
+    assert hit["live_url"].startswith("https://www.villesetterritoireslr.fr/")
+    soup = BeautifulSoup(client.get("/?q=achats+socialement+responsables").data, "html.parser")
+    assert hit["live_url"] in [a["href"] for a in soup.select(".hit-title a")]
+    assert hit["url"] == "/corpus/" + hit["path"]  # the JSON `url` still opens the file, as the contract says

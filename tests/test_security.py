@@ -94,7 +94,7 @@ def test_results_page_escapes_titles_passages_and_file_names(evil_web) -> None:
     assert PAYLOADS["title"] in text and PAYLOADS["passage"] in text  # shown as text
     assert PAYLOADS["pdf_title"] in text
     hrefs = {a["href"] for a in soup.select(".hit-title a")}
-    assert "/corpus/" + quote(EVIL_NAME, safe="/") in hrefs
+    assert "/document/" + quote(EVIL_NAME, safe="/") + "?q=tamarin" in hrefs  # a web page: its reading view
 
 
 def test_document_pages_escape_metadata(evil_web) -> None:
