@@ -31,6 +31,7 @@ class Shown:
     missing: dict[int, list[str]] = field(default_factory=dict)
     pages: dict[str, list[PdfPage]] = field(default_factory=dict)
     terms: frozenset[str] = frozenset()
+    phrases: tuple[tuple[str, ...], ...] = ()  # marked only where written whole (acronym expansions)
 
 
 def corpus_url(path: str, page: int | None = None) -> str:
@@ -51,15 +52,27 @@ def live_url(fields: dict[str, Any]) -> str | None:
 
 
 def highlight_terms(q: wq.Query) -> frozenset[str]:
-    """The index terms a query looks for (to mark them in snippets)."""
+    """The index terms a query looks for (to mark them in snippets), acronym expansions apart."""
     terms: set[str] = set()
     for _fieldname, text in q.iter_all_terms():
         term = text.decode("utf-8") if isinstance(text, bytes) else text
-        if term.startswith(EXPANSION_MARK):  # an acronym's expansion: its words
-            terms.update(acronym_expansions().get(term[len(EXPANSION_MARK) :], ()))
-        else:
+        if not term.startswith(EXPANSION_MARK):
             terms.add(term)
     return frozenset(terms)
+
+
+def expansion_phrases(q: wq.Query) -> tuple[tuple[str, ...], ...]:
+    """The written-out forms of the acronyms a query looks for, as term sequences: marked in snippets only
+    where the whole form is written (« QPV » marked « Villes » of « Villes et Territoires » when its words were
+    marked one by one)."""
+    found = []
+    for _fieldname, text in q.iter_all_terms():
+        term = text.decode("utf-8") if isinstance(text, bytes) else text
+        if term.startswith(EXPANSION_MARK):
+            phrase = acronym_expansions().get(term[len(EXPANSION_MARK) :], ())
+            if phrase and phrase not in found:
+                found.append(phrase)
+    return tuple(found)
 
 
 def snippet_terms(page_query: Any, phrases: list[list[str]]) -> frozenset[str]:
@@ -92,12 +105,15 @@ def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any
     path = doc.path
     is_pdf = doc.format == "pdf"
     pages = shown.pages.get(path) or []
-    page_list = [{"page": n, "snippet": make_snippet(t, shown.terms), "url": corpus_url(path, n)} for n, t in pages]
+    page_list = [
+        {"page": n, "snippet": make_snippet(t, shown.terms, shown.phrases), "url": corpus_url(path, n)}
+        for n, t in pages
+    ]
     if page_list:
         snippet = page_list[0]["snippet"]
     else:
         first = searcher.document(uid=page_uid(path, 1))
-        snippet = make_snippet((first or {}).get("text") or "", shown.terms)
+        snippet = make_snippet((first or {}).get("text") or "", shown.terms, shown.phrases)
     best = pages[0][0] if (is_pdf and pages) else None
     doc_type = doc.doc_type
     return {

@@ -22,7 +22,7 @@ from search_app.facets import active_filters, compute_facets_masked, year_range_
 from search_app.index_handle import IndexHandle
 from search_app.pages import quoted_phrases, shown_pdf_pages
 from search_app.params import SearchParams
-from search_app.present import Shown, as_typed, results, snippet_terms
+from search_app.present import Shown, as_typed, expansion_phrases, results, snippet_terms
 from search_app.query import ParsedQuery, build_query, clause_query, parse
 from search_app.rank import DateOrder, PageRecordRanker, Ranker, Tier, TierOrder, coverage, results_page
 from search_app.suggest import suggest
@@ -53,6 +53,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         ranked = page_ranker.ranked_pages(docs)
         shown.pages = shown_pdf_pages(searcher, ranked, paths, phrases, page_ranker.page_records)
         shown.terms = snippet_terms(page_ranker.query, phrases)
+        shown.phrases = expansion_phrases(page_ranker.query)
     suggestion = suggest(searcher, parsed) if searching else None
     if suggestion and not _improves(suggestion, params, found, handle, evaluator):
         suggestion = None

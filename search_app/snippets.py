@@ -28,13 +28,35 @@ def word_terms(word: str) -> frozenset[str]:
     return analysed | {fold(without_elision(word.lower()))}
 
 
-def find_matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, frozenset[str]]]:
-    """Spans (start, end, matched terms) of the words of `text` that produce one of `terms`."""
+Phrases = tuple[tuple[str, ...], ...]
+
+
+def find_matches(text: str, terms: frozenset[str], phrases: Phrases = ()) -> list[tuple[int, int, frozenset[str]]]:
+    """Spans (start, end, matched terms) of the words of `text` that produce one of `terms`, or that belong to
+    a run of words producing one of `phrases` in order (stop words between them skipped)."""
+    words = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+    in_phrase = _phrase_words(words, phrases) if phrases else {}
     out = []
-    for m in _WORD.finditer(text):
-        produced = word_terms(m.group(0))
-        if not terms.isdisjoint(produced):
-            out.append((m.start(), m.end(), produced & terms))
+    for i, (start, end, word) in enumerate(words):
+        matched = (word_terms(word) & terms) | in_phrase.get(i, frozenset())
+        if matched:
+            out.append((start, end, matched))
+    return out
+
+
+def _phrase_words(words: list[tuple[int, int, str]], phrases: Phrases) -> dict[int, frozenset[str]]:
+    """Index of each word inside a whole occurrence of a phrase → that phrase's terms."""
+    content = [
+        (i, frozenset(t for position in word_analysis(w) for t in position)) for i, (_, _, w) in enumerate(words)
+    ]
+    content = [(i, produced) for i, produced in content if produced]  # stop words do not break a phrase
+    out: dict[int, frozenset[str]] = {}
+    for phrase in phrases:
+        n = len(phrase)
+        for k in range(len(content) - n + 1):
+            if all(phrase[j] in content[k + j][1] for j in range(n)):
+                for j in range(n):
+                    out[content[k + j][0]] = out.get(content[k + j][0], frozenset()) | frozenset(phrase)
     return out
 
 
@@ -63,10 +85,11 @@ def _window(text: str, anchor: int) -> tuple[int, int]:
     return start, end
 
 
-def make_snippet(text: str, terms: frozenset[str]) -> str:
-    """The best passages of `text` for `terms` (escaped HTML with <mark>), or the opening of the text."""
+def make_snippet(text: str, terms: frozenset[str], phrases: Phrases = ()) -> str:
+    """The best passages of `text` for `terms` and whole `phrases` (escaped HTML with <mark>), or the opening
+    of the text."""
     text = re.sub(r"\s+", " ", text).strip()
-    matches = find_matches(text, terms) if terms else []
+    matches = find_matches(text, terms, phrases) if terms or phrases else []
     if not matches:
         return opening(text)
     candidates = []

@@ -218,3 +218,15 @@ def test_a_web_page_result_opens_its_live_address_when_known(client):
     soup = BeautifulSoup(client.get("/?q=achats+socialement+responsables").data, "html.parser")
     assert hit["live_url"] in [a["href"] for a in soup.select(".hit-title a")]
     assert hit["url"] == "/corpus/" + hit["path"]  # the JSON `url` still opens the file, as the contract says
+
+
+def test_an_acronym_marks_its_written_out_form_only_where_it_is_written_whole(client):
+    import re
+
+    api = client.get("/api/search?q=QPV&per_page=50").get_json()
+    snippets = [s for h in api["results"] for s in [h["snippet"], *(p["snippet"] for p in h["pages"])]]
+    whole = r"<mark>quartiers?</mark> <mark>prioritaires?</mark> de la <mark>politique</mark> de la <mark>ville</mark>"
+    assert any(re.search(whole, s.lower()) for s in snippets)
+    for snippet in snippets:  # « Villes et Territoires », « petites villes »: not « QPV »
+        loose = re.sub(whole, "", snippet.lower())
+        assert not re.search(r"<mark>(villes?|politique|quartiers?|prioritaires?)</mark>", loose), snippet
