@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable
 from typing import IO, NoReturn
 
 # argparse's own messages (Python 3.11 to 3.13), most specific first.
@@ -60,6 +61,22 @@ class FrenchArgumentParser(argparse.ArgumentParser):
 
     def print_usage(self, file: IO[str] | None = None) -> None:
         self._print_message(self.format_usage(), file)
+
+
+def bounded_int(low: int, high: int, out_of_range: str) -> Callable[[str], int]:
+    """An argparse `type` for a whole number from `low` to `high`; `out_of_range` is the French message, with
+    « {value} » for the number given."""
+
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"nombre entier attendu : « {raw} »") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(out_of_range.format(value=value))
+        return value
+
+    return parse
 
 
 def _french_headings(text: str) -> str:

@@ -8,7 +8,7 @@ import logging
 import sys
 from typing import Any
 
-from indexer.cli_parser import FrenchArgumentParser
+from indexer.cli_parser import FrenchArgumentParser, bounded_int
 from indexer.config import ConfigError, Settings
 from search_app import create_app
 from search_app.index_handle import check_index
@@ -23,37 +23,23 @@ _BIND_ERRORS = {
 }
 
 
-def _port(raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"numéro de port attendu : « {raw} »") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port {value} hors limites (de 1 à 65535 ; 0 : un port libre)")
-    return value
-
-
-def _threads(raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"nombre entier attendu : « {raw} »") from None
-    if not 1 <= value <= 256:
-        raise argparse.ArgumentTypeError(f"{value} fils : de 1 à 256")
-    return value
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = FrenchArgumentParser(
         prog="python -m search_app", description="Sert la page de recherche et l’API JSON (waitress)."
     )
     parser.add_argument("--host", default="127.0.0.1", help="adresse d’écoute (défaut : 127.0.0.1)")
+    port = bounded_int(0, 65535, "port {value} hors limites (de 1 à 65535 ; 0 : un port libre)")
     parser.add_argument(
-        "--port", type=_port, default=5000, help="port, de 1 à 65535 (défaut : 5000 ; 0 : un port libre)"
+        "--port", type=port, default=5000, help="port, de 1 à 65535 (défaut : 5000 ; 0 : un port libre)"
     )
     parser.add_argument("--index", help="dossier de l’index (défaut : index, ou CRPV_INDEX)")
     parser.add_argument("--corpus", help="dossier du corpus (défaut : corpus, ou CRPV_CORPUS)")
-    parser.add_argument("--threads", type=_threads, default=8, help="fils de traitement (défaut : 8)")
+    parser.add_argument(
+        "--threads",
+        type=bounded_int(1, 256, "{value} fils : de 1 à 256"),
+        default=8,
+        help="fils de traitement (défaut : 8)",
+    )
     return parser
 
 

@@ -1,8 +1,11 @@
 """Facets: definitions, filters and disjunctive counts, and the query strings that toggle each value.
 
 Several values of one facet are OR'ed, different facets are AND'ed, and each facet's counts apply the
-other facets' filters but not its own. Counts count documents (doc records only), computed as
-intersections of document-number sets, without materialising hits.
+other facets' filters but not its own. One exception, so that a combination means what it says: the type
+facet holds two kinds of values, formats (PDF, web page) and genres (synthèse, guide…); values of one kind
+are OR'ed, the two kinds AND'ed (« Dossier PDF » + « Synthèse »: the PDF syntheses, not every PDF and every
+synthesis), and a value's count applies the other kind's selection. Counts count documents (doc records
+only), computed as intersections of document-number sets or masks, without materialising hits.
 """
 
 from __future__ import annotations
@@ -26,6 +29,10 @@ class Facet:
     def label(self, value: str) -> str:
         """The French label of a value."""
         return value
+
+    def group_of(self, value: str) -> int:
+        """The kind of a value: values of one kind are OR'ed, kinds AND'ed (one kind for most facets)."""
+        return 0
 
     def order(self, entry: dict[str, Any]) -> tuple[Any, ...]:
         """The sort key of an entry (most documents first, then by label)."""
@@ -82,6 +89,9 @@ class TypeFacet(Facet):
     def label(self, value: str) -> str:
         return type_labels().get(value, value)
 
+    def group_of(self, value: str) -> int:
+        return 0 if value in self.formats else 1
+
     def order(self, entry: dict[str, Any]) -> tuple[Any, ...]:
         value = entry["value"]
         rank = self.formats.index(value) if value in self.formats else len(self.formats)
@@ -117,36 +127,58 @@ def compute_facets(
     `selected` maps a facet name to its selected values; `range_docs` is the year-range filter (or None);
     `query_items` are the current query-string items, from which each value's toggle query is built.
     """
-    allowed: dict[str, frozenset[int] | None] = {}
-    for facet in FACETS:
-        values = selected.get(facet.name) or []
-        allowed[facet.name] = union(postings[facet.field].get(v, frozenset()) for v in values) if values else None
+    by_group = {
+        facet.name: _groups(
+            facet, selected.get(facet.name) or [], lambda v, f=facet: postings[f.field].get(v, frozenset())
+        )
+        for facet in FACETS
+    }
     base = matched if range_docs is None else matched & range_docs
     final = base
-    for docs in allowed.values():
-        if docs is not None:
+    for groups in by_group.values():
+        for docs in groups.values():
             final = final & docs
-    facets = _facet_lists(base, allowed, postings, lambda scope, docs: len(scope & docs), selected, query_items)
+    facets = _facet_lists(base, by_group, postings, lambda scope, docs: len(scope & docs), selected, query_items)
     return facets, final
+
+
+def _groups(facet: Facet, values: list[str], docs_of: Callable[[str], Any]) -> dict[int, Any]:
+    """The documents the selected values of a facet allow, by kind of value (OR'ed within a kind): sets or
+    masks alike. A document passes the facet's filter when it is in every kind's documents."""
+    out: dict[int, Any] = {}
+    for value in values:
+        kind = facet.group_of(value)
+        out[kind] = docs_of(value) if kind not in out else out[kind] | docs_of(value)
+    return out
 
 
 def _facet_lists(
     base: Any,
-    allowed: Mapping[str, Any],
+    by_group: Mapping[str, Mapping[int, Any]],
     docs_by_field: Mapping[str, Mapping[str, Any]],
     count: Callable[[Any, Any], int],
     selected: Mapping[str, list[str]],
     query_items: list[tuple[str, str]],
 ) -> dict[str, list[dict]]:
-    """Each facet's entries: counts within `base` and the other facets' filters (`allowed`), for document
-    sets (`compute_facets`) or masks (`compute_facets_masked`) alike, `count` counting an intersection."""
+    """Each facet's entries: counts within `base`, the other facets' filters and the facet's other kinds of
+    values (`by_group`, see `_groups`), for document sets (`compute_facets`) or masks (`compute_facets_masked`)
+    alike, `count` counting an intersection."""
     facets: dict[str, list[dict]] = {}
     for facet in FACETS:
         scope = base
-        for other, docs in allowed.items():
-            if other != facet.name and docs is not None:
+        for other, groups in by_group.items():
+            for docs in groups.values() if other != facet.name else ():
                 scope = scope & docs
-        counts = {value: count(scope, docs) for value, docs in docs_by_field[facet.field].items()}
+        scopes: dict[int, Any] = {}
+        counts = {}
+        for value, docs in docs_by_field[facet.field].items():
+            kind = facet.group_of(value)
+            if kind not in scopes:
+                scopes[kind] = scope
+                for other_kind, own in by_group[facet.name].items():
+                    if other_kind != kind:
+                        scopes[kind] = scopes[kind] & own
+            counts[value] = count(scopes[kind], docs)
         facets[facet.name] = facet.entries(counts, selected.get(facet.name) or [], query_items)
     return facets
 
@@ -202,27 +234,22 @@ def compute_facets_masked(
     """`compute_facets` with masks: `matched` is a sorted array of record numbers. Same result."""
     import numpy as np
 
-    allowed: dict[str, np.ndarray | None] = {}
-    for facet in FACETS:
-        values = selected.get(facet.name) or []
-        if values:
-            mask = np.zeros(masks.size, dtype=bool)
-            for v in values:
-                found = masks.fields[facet.field].get(v)
-                if found is not None:
-                    mask |= found
-            allowed[facet.name] = mask
-        else:
-            allowed[facet.name] = None
+    empty = np.zeros(masks.size, dtype=bool)
+    by_group = {
+        facet.name: _groups(
+            facet, selected.get(facet.name) or [], lambda v, f=facet: masks.fields[f.field].get(v, empty)
+        )
+        for facet in FACETS
+    }
     base = masks.of(matched)
     if range_docs is not None:
         base &= masks.of(range_docs)
     final = base.copy()
-    for docs in allowed.values():
-        if docs is not None:
+    for groups in by_group.values():
+        for docs in groups.values():
             final &= docs
     count = lambda scope, docs: int(np.count_nonzero(scope & docs))  # noqa: E731
-    facets = _facet_lists(base, allowed, masks.fields, count, selected, query_items)
+    facets = _facet_lists(base, by_group, masks.fields, count, selected, query_items)
     return facets, frozenset(np.flatnonzero(final).tolist())
 
 

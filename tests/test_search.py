@@ -445,3 +445,18 @@ def test_a_glossary_page_is_never_a_dossier_best_page(tmp_path, monkeypatch):
     assert [p["page"] for p in results[1]["pages"]] == [9]  # no other page matches: the glossary is shown
     monkeypatch.setattr(page_records, "is_reference_page", lambda text: False)
     assert [r["path"] for r in search()] == ["dossiers/2016/dossier.pdf", "site/2014/clspd.html"]
+
+
+def test_a_format_and_a_genre_together_mean_both(search):
+    """« Dossier PDF » + « Journée » returned the journée's web page too (every type value was OR'ed): a format
+    and a genre are AND'ed, values of the same kind still OR'ed, and the counts follow."""
+    assert paths(search(type=["pdf", "journee"])) == []
+    assert paths(search(type=["pdf", "dossier-thematique"])) == ["dossiers/2016/achats.pdf"]
+    assert set(paths(search(type=["journee", "dossier-thematique"]))) == {
+        "dossiers/2016/achats.pdf",
+        "site/2016/clauses-sociales.html",
+    }
+    assert set(paths(search(type=["pdf", "html"]))) == set(paths(search()))
+    counts = facet(search(type="pdf"), "type")
+    assert "journee" not in counts and counts["dossier-thematique"] == (1, False)  # no PDF journée
+    assert counts["html"] == (5, False) and counts["pdf"] == (1, True)  # the other format: OR'ed
