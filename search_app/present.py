@@ -16,9 +16,13 @@ from indexer.analysis import EXPANSION_MARK, acronym_expansions
 from indexer.records import StoredDoc, page_uid
 from indexer.vocab import type_labels
 from search_app.facets import facet_label
+from search_app.page_records import is_reference_page
 from search_app.pages import PdfPage
 from search_app.query import Clause
 from search_app.snippets import make_snippet
+
+MIN_PROSE_CHARS = 300  # a PDF page with less text is a cover, a title page or a blank page
+OPENING_PAGES = 6  # pages looked at for a PDF's opening (a cover, then a table of contents of up to 4 pages)
 
 
 @dataclass
@@ -112,8 +116,7 @@ def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any
     if page_list:
         snippet = page_list[0]["snippet"]
     else:
-        first = searcher.document(uid=page_uid(path, 1))
-        snippet = make_snippet((first or {}).get("text") or "", shown.terms, shown.phrases)
+        snippet = make_snippet(_opening_text(searcher, path, doc.page_count or 1), shown.terms, shown.phrases)
     best = pages[0][0] if (is_pdf and pages) else None
     doc_type = doc.doc_type
     return {
@@ -136,6 +139,17 @@ def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any
         "document_url": document_url(path),
         "live_url": live_url(fields),
     }
+
+
+def _opening_text(searcher: Any, path: str, page_count: int) -> str:
+    """The text a result without a matching page opens with: for a PDF, the first page of prose after its
+    cover (a cover's centre name and title, then a table of contents, told nothing), else the first page."""
+    texts = []
+    for n in range(1, min(page_count, OPENING_PAGES) + 1):
+        texts.append((searcher.document(uid=page_uid(path, n)) or {}).get("text") or "")
+        if n > 1 and len(texts[-1]) >= MIN_PROSE_CHARS and not is_reference_page(texts[-1]):
+            return texts[-1]
+    return texts[0] if texts else ""
 
 
 def _published_in(searcher: Any, doc: StoredDoc) -> dict[str, str] | None:

@@ -230,3 +230,9 @@ def test_an_acronym_marks_its_written_out_form_only_where_it_is_written_whole(cl
     for snippet in snippets:  # « Villes et Territoires », « petites villes »: not « QPV »
         loose = re.sub(whole, "", snippet.lower())
         assert not re.search(r"<mark>(villes?|politique|quartiers?|prioritaires?)</mark>", loose), snippet
+
+
+def test_a_pdf_without_a_matching_page_opens_on_its_first_page_of_prose_not_its_cover(client):
+    api = client.get("/api/search?type=pdf&per_page=50").get_json()  # browsing: no page matches
+    covers = [h["path"] for h in api["results"] if h["snippet"].startswith("Villes et Territoires Languedoc")]
+    assert covers == [] and len(api["results"]) > 10
