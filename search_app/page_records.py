@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from indexer.records import KIND_PAGE
+from indexer.words import fold
 from search_app.whoosh_postings import term_docs
 
 _LEADER_LINE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
@@ -35,6 +36,18 @@ def is_glossary_page(text: str) -> bool:
     """Whether a page is (mostly) a glossary of acronyms (« Glossaire », « Sigles »: lines that start with an
     acronym followed by its meaning, « ESS : économie sociale et solidaire » or « CLSM conseil local… »)."""
     return _lines_like(text, _GLOSSARY_ENTRY, 6)
+
+
+_CONTACTS_HEADING = re.compile(r"^(?:contacts?|adresses|liens)(?: utiles)?$|^carnet d.adresses$|^annuaire$")
+
+
+def is_contacts_page(text: str) -> bool:
+    """Whether a page opens with a « Contacts utiles » heading (or « Adresses utiles », « Annuaire »): a list of
+    organisations that names many of the document's topics without discussing them. Unlike a table of contents,
+    it still counts for ranking (it tells what a dossier covers; measured: treating it as a reference page
+    dropped a relevant dossier out of the top 10 for « ANRU »), but it is listed after the pages that discuss."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return bool(_CONTACTS_HEADING.match(fold(first).strip().lower()))
 
 
 def is_reference_page(text: str) -> bool:

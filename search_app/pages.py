@@ -12,7 +12,7 @@ from typing import Any
 
 from indexer.words import exact_words
 from search_app import tuning
-from search_app.page_records import PageRecords
+from search_app.page_records import PageRecords, is_contacts_page
 from search_app.query import ParsedQuery
 
 PdfPage = tuple[int, str]  # (PDF page number, its text)
@@ -45,7 +45,7 @@ def shown_pdf_pages(
         found = candidates.get(fields.get("path"))
         if found is not None and len(found) < t.pdf_page_candidates:
             text = fields.get("text") or ""
-            reference = page_records.is_reference(searcher, page_record, text)
+            reference = page_records.is_reference(searcher, page_record, text) or is_contacts_page(text)
             key = (_missing_phrases(text, phrases), int(reference), rank)
             found.append((key, fields.get("page"), text))
     return {

@@ -236,3 +236,17 @@ def test_a_pdf_without_a_matching_page_opens_on_its_first_page_of_prose_not_its_
     api = client.get("/api/search?type=pdf&per_page=50").get_json()  # browsing: no page matches
     covers = [h["path"] for h in api["results"] if h["snippet"].startswith("Villes et Territoires Languedoc")]
     assert covers == [] and len(api["results"]) > 10
+
+
+def test_a_contacts_page_is_listed_after_the_pages_that_discuss(client):
+    api = client.get("/api/search?q=ANRU").get_json()
+    dossier = next(
+        h for h in api["results"] if h["path"].endswith("achats-socialement-responsables-dossier-thematique.pdf")
+    )
+    assert dossier["page"] != 48  # p. 48, « Contacts utiles », was its best page: it names ANRU, discusses nothing
+    from search_app.page_records import is_contacts_page
+
+    assert is_contacts_page("Contacts utiles\nAu niveau national\n• Alliance Villes Emploi : www.ville-emploi.asso.fr")
+    assert not is_contacts_page(
+        "Le conseil citoyen de Bédarieux réunit les habitants.\nContacts utiles\n• DDCS du Gard"
+    )
