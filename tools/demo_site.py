@@ -19,7 +19,7 @@ import json
 import re
 import sys
 import threading
-import time
+import unicodedata
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +57,8 @@ class BaseSite:
         self.log: list[tuple[str, dict[str, str]]] = []  # (path with query, request headers)
         self.base = ""
         self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)  # notified at each request (tests wait on it)
+        self.release = threading.Event()  # ends every stall (set when the server stops)
         self._server: Any = None
 
     # -- serving ---------------------------------------------------------------------------------------------
@@ -69,26 +71,35 @@ class BaseSite:
         return self.base
 
     def stop(self) -> None:
+        self.release.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
 
     def fault(self, path: str, *faults: tuple) -> None:
-        """Queue faults for a path: ("status", code, headers), ("stall", seconds), ("redirect", url)."""
+        """Queue faults for a path: ("status", code, headers), ("stall", at most seconds), ("redirect", url)."""
         self.script.setdefault(path, deque()).extend(faults)
 
     def requests_to(self, prefix: str) -> list[tuple[str, dict[str, str]]]:
-        return [entry for entry in self.log if entry[0].startswith(prefix)]
+        """The requests whose path (with query) starts with `prefix`."""
+        with self.lock:
+            return [entry for entry in self.log if entry[0].startswith(prefix)]
+
+    def wait_for(self, prefix: str, timeout: float = 30.0) -> bool:
+        """Wait until a request for `prefix` arrives; whether it did."""
+        with self.arrived:
+            return self.arrived.wait_for(lambda: any(p.startswith(prefix) for p, _ in self.log), timeout)
 
     def wsgi(self, environ: dict, start_response: Any) -> Any:
         request = Request(environ)
         full = request.full_path.rstrip("?")
         with self.lock:
             self.log.append((full, dict(request.headers)))
+            self.arrived.notify_all()
             queued = self.script.get(full) or self.script.get(request.path)
             fault = queued.popleft() if queued else None
         if fault and fault[0] == "stall":
-            time.sleep(fault[1])
+            self.release.wait(fault[1])
             response = Response("trop tard", 200)
         elif fault and fault[0] == "status":
             response = Response("erreur", fault[1], headers=fault[2] if len(fault) > 2 else {})
@@ -161,7 +172,7 @@ class WordPressSite(BaseSite):
     def add_post(self, title: str, content: str, when: datetime | None = None, **extra: Any) -> WpItem:
         """Publish a post (`categories`, `tags`: names; `type`: « post » or « page »; `slug`)."""
         when = when or datetime.now(UTC).replace(microsecond=0)
-        slug = extra.get("slug") or re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or f"article-{self._next}"
+        slug = extra.get("slug") or _slug(title)[:60] or f"article-{self._next}"
         item = WpItem(self._id(), extra.get("type", "post"), slug, title, content, when, when)
         item.categories = [self.term("categories", n) for n in extra.get("categories", [])]
         item.tags = [self.term("tags", n) for n in extra.get("tags", [])]
@@ -307,7 +318,8 @@ def _local(when: datetime) -> str:
 
 
 def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    folded = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
 
 
 def _json(request: Request, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

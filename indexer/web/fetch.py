@@ -263,14 +263,16 @@ class Fetcher:
                 if declared.isdigit() and int(declared) > max_bytes:
                     raise FetchError(url, _too_large(int(declared), max_bytes))
                 chunks, size = [], 0
-                for chunk in answer.iter_raw(_CHUNK):
-                    size += len(chunk)
-                    self.stats.add(received=len(chunk))
-                    if size > max_bytes:
-                        raise FetchError(url, _too_large(size, max_bytes, partial=True))
-                    if time.monotonic() > deadline:
-                        raise httpx.ReadTimeout("slow body")
-                    chunks.append(chunk)
+                try:
+                    for chunk in answer.iter_bytes(_CHUNK):  # decoded: the limit holds for compressed answers too
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise FetchError(url, _too_large(size, max_bytes, partial=True))
+                        if time.monotonic() > deadline:
+                            raise httpx.ReadTimeout("slow body")
+                        chunks.append(chunk)
+                finally:
+                    self.stats.add(received=answer.num_bytes_downloaded)
                 return Response(url, 200, answer.headers, b"".join(chunks))
 
     def _pace(self, url: str, host: _Host) -> None:

@@ -99,10 +99,11 @@ def _changed(
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     """Every item of a route (key → id, modified, link) and the items to write, read whole."""
     known = {k: v for k, v in h.state.items.items() if k.startswith(kind + ":")}
+    # Listed even on a first sync, so that the next one can ask for it conditionally.
+    listing = {f"{kind}:{p['id']}": _brief(p) for p in _list(h, route, {"_fields": _BRIEF})}
     if not known:  # a first sync: one pass reads everything
         posts = _list(h, route, {"_fields": _FULL}, keep=False)
-        return {f"{kind}:{p['id']}": _brief(p) for p in posts}, posts
-    listing = {f"{kind}:{p['id']}": _brief(p) for p in _list(h, route, {"_fields": _BRIEF})}
+        return listing, posts
     stale = set()
     for key, item in listing.items():
         entry = known.get(key)
