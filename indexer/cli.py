@@ -96,12 +96,7 @@ def _seconds(minimum: float) -> Callable[[str], float]:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("httpx").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    _configure_logging(args.verbose)
     try:
         settings = Settings.load(corpus=getattr(args, "corpus", None), index=args.index)
         if args.command == "build":
@@ -156,6 +151,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr
+    )
+    # httpx logs every request at INFO: the sync's summary says what matters.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def _sync(settings: Settings, args: argparse.Namespace) -> int:

@@ -71,13 +71,7 @@ def sync_source(corpus: Path, source: Source, options: SyncOptions) -> SyncRepor
 
 
 def _harvest(h: Harvest) -> None:
-    cached = h.state.lists.get(h.source.url) or {}
-    home = h.fetcher.get(
-        h.source.url, etag=cached.get("etag"), last_modified=cached.get("last_modified"), max_bytes=h.limits.html
-    )
-    api = cached.get("api") if home.status == 304 else discover(home)
-    if home.status == 200:
-        h.state.lists[h.source.url] = {"etag": home.etag, "last_modified": home.last_modified, "api": api}
+    api = _api_root(h)
     if api and host_key(api) in h.source.allowed_hosts:
         h.state.api, h.state.kind = api, "wordpress"
         h.report.kind = "wordpress"
@@ -88,6 +82,24 @@ def _harvest(h: Harvest) -> None:
             h.report.notes.append(f"API WordPress fermée ({error}) : lecture par les sitemaps")
     h.state.kind = h.report.kind = "sitemap"
     harvest_sitemaps(h)
+
+
+def _api_root(h: Harvest) -> str | None:
+    """The REST API root the start page advertises (None for a site without WordPress or without a start page)."""
+    cached = h.state.lists.get(h.source.url) or {}
+    try:
+        home = h.fetcher.get(
+            h.source.url, etag=cached.get("etag"), last_modified=cached.get("last_modified"), max_bytes=h.limits.html
+        )
+    except FetchError as error:
+        if error.status is None:  # unreachable, refused: nothing else will work
+            raise
+        h.report.notes.append(f"page d’accueil : {error.reason}")
+        return None
+    api = cached.get("api") if home.status == 304 else discover(home)
+    if home.status == 200:
+        h.state.lists[h.source.url] = {"etag": home.etag, "last_modified": home.last_modified, "api": api}
+    return api
 
 
 def summary_line(report: SyncReport) -> str:
