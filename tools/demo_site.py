@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import html
 import json
+import logging
 import re
 import sys
 import threading
@@ -63,8 +64,9 @@ class BaseSite:
 
     # -- serving ---------------------------------------------------------------------------------------------
 
-    def start(self, port: int = 0) -> str:
-        """Serve on 127.0.0.1 in a thread; the base URL (« http://127.0.0.1:PORT »)."""
+    def start(self, port: int = 0, quiet: bool = True) -> str:
+        """Serve on 127.0.0.1 in a thread; the base URL (« http://127.0.0.1:PORT »). `quiet`: no request log."""
+        logging.getLogger("werkzeug").setLevel(logging.WARNING if quiet else logging.INFO)
         self._server = make_server("127.0.0.1", port, self.wsgi, threaded=True)
         self.base = f"http://127.0.0.1:{self._server.server_port}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -450,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--posts", type=int, default=0, help="un site de N articles générés au lieu du corpus")
     args = parser.parse_args(argv)
     site = generated(args.posts) if args.posts else from_corpus(Path(args.corpus))
-    site.start(args.port)
+    site.start(args.port, quiet=False)
     print(f"Site de démonstration : {site.base}/ ({len(site.items)} articles, {len(site.media)} PDF)")
     print("Ctrl-C pour arrêter.")
     try:

@@ -101,7 +101,7 @@ def _changed(
     known = {k: v for k, v in h.state.items.items() if k.startswith(kind + ":")}
     # Listed even on a first sync, so that the next one can ask for it conditionally.
     listing = {f"{kind}:{p['id']}": _brief(p) for p in _list(h, route, {"_fields": _BRIEF})}
-    if not known:  # a first sync: one pass reads everything
+    if not known and not h.state.since:  # a first sync: one pass reads everything
         posts = _list(h, route, {"_fields": _FULL}, keep=False)
         return listing, posts
     stale = set()
