@@ -157,6 +157,7 @@ class WordPressSite(BaseSite):
         self.terms: dict[str, dict[int, str]] = {"categories": {}, "tags": {}}
         self.media: dict[int, dict[str, Any]] = {}
         self.modified_after = True  # False: an older WordPress that ignores the parameter
+        self.held: tuple[WpItem, dict[str, Resource]] | None = None
         self._next = 1
 
     def _id(self) -> int:
@@ -199,6 +200,28 @@ class WordPressSite(BaseSite):
         self.media[media_id] = {"path": path, "post": parent, "title": title or name, "modified": _now()}
         return SITE + path
 
+    def hold_back(self, item_id: int) -> None:
+        """Unpublish a post and the PDFs it links (as if it were still a draft)."""
+        item = self.items.pop(item_id)
+        files = {
+            m["path"]: self.resources.pop(m["path"]) for m in self.media.values() if SITE + m["path"] in item.content
+        }
+        self.held = (item, files)
+
+    def publish_held_back(self) -> WpItem | None:
+        """Publish the post held back, dated now, with its PDFs; None when there is none left."""
+        if self.held is None:
+            return None
+        item, files = self.held
+        self.held = None
+        item.date = item.modified = datetime.now(UTC).replace(microsecond=0)
+        self.items[item.id] = item
+        self.resources.update(files)
+        for media in self.media.values():
+            if media["path"] in files:
+                media["modified"] = _now()
+        return item
+
     def html(self, item: WpItem) -> str:
         """A post's content with its links on this server."""
         return item.content.replace(SITE, self.base)
@@ -216,6 +239,10 @@ class WordPressSite(BaseSite):
             return self._api(request, path[len("/wp-json/") :].strip("/"))
         if path == "/wp-sitemap.xml":
             return self._sitemap(request)
+        if path == "/wp-admin/publier":  # the demonstration's « Publier » button (robots.txt keeps crawlers out)
+            item = self.publish_held_back()
+            text = f"Article publié : {item.title} — {self.link(item)}" if item else "Rien à publier."
+            return Response(text + "\n", mimetype="text/plain")
         for item in self.items.values():
             if path == f"/{item.slug}/":
                 return conditional(request, self._page(item).encode(), "text/html; charset=utf-8", item.modified)
@@ -355,8 +382,13 @@ def _paginate(request: Request, records: list[dict[str, Any]]) -> Response:
 # -- the sample corpus as a WordPress site -------------------------------------------------------------------
 
 
-def from_corpus(corpus: Path) -> WordPressSite:
-    """The sample corpus's posts and PDFs as a WordPress site (PDF links point at the uploads)."""
+HELD_BACK = "emancipation-au-feminin-2021"  # published by /wp-admin/publier, to see a new post reach the search
+
+
+def from_corpus(corpus: Path, held_back: str = "") -> WordPressSite:
+    """The sample corpus's posts and PDFs as a WordPress site (PDF links point at the uploads).
+
+    The post of slug `held_back` and its PDFs stay unpublished until `WordPressSite.publish_held_back`."""
     site = WordPressSite()
     pdf_urls: dict[str, str] = {}
     for pdf in sorted((corpus / "dossiers").rglob("*.pdf")):
@@ -386,6 +418,8 @@ def from_corpus(corpus: Path) -> WordPressSite:
         for media in site.media.values():
             if media["post"] == 0 and SITE + media["path"] in str(content):
                 media["post"] = item.id
+        if item.slug == held_back:
+            site.hold_back(item.id)
     return site
 
 
@@ -451,9 +485,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765, help="port (défaut : 8765)")
     parser.add_argument("--posts", type=int, default=0, help="un site de N articles générés au lieu du corpus")
     args = parser.parse_args(argv)
-    site = generated(args.posts) if args.posts else from_corpus(Path(args.corpus))
+    site = generated(args.posts) if args.posts else from_corpus(Path(args.corpus), HELD_BACK)
     site.start(args.port, quiet=False)
     print(f"Site de démonstration : {site.base}/ ({len(site.items)} articles, {len(site.media)} PDF)")
+    if site.held:
+        print(f"Pour publier un nouvel article avec son PDF : curl {site.base}/wp-admin/publier")
     print("Ctrl-C pour arrêter.")
     try:
         threading.Event().wait()
