@@ -252,3 +252,16 @@ def test_state_survives_and_reports_are_kept(tmp_path, site):
     state = SourceState.load(settings.corpus, "127.0.0.1-" + site.base.rsplit(":", 1)[1])
     assert state.kind == "wordpress" and len(state.items) == 4 and len(state.files) == 2
     assert (state.folder / "last.json").is_file()
+
+
+def test_at_most_two_requests_in_flight(tmp_path, site):
+    links = ""
+    for n in range(5):
+        url = site.add_pdf(f"annexe-{n}.pdf", b"%PDF-1.4\n%%EOF\n", "2020/01")
+        site.fault(f"/wp-content/uploads/2020/01/annexe-{n}.pdf", ("stall", 0.2))
+        links += f'<p><a href="{url}">Annexe {n}</a></p>'
+    site.add_post("Annexes", links)
+    settings = sync_settings(tmp_path, sync_timeout=5)
+    [report] = sync(settings, site.base + "/")
+    assert report.errors == []
+    assert site.most_in_flight == 2  # the downloads overlap, two at a time, never more

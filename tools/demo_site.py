@@ -60,6 +60,7 @@ class BaseSite:
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)  # notified at each request (tests wait on it)
         self.release = threading.Event()  # ends every stall (set when the server stops)
+        self.in_flight = self.most_in_flight = 0  # requests being answered, and the most at once
         self._server: Any = None
 
     # -- serving ---------------------------------------------------------------------------------------------
@@ -100,16 +101,26 @@ class BaseSite:
             self.arrived.notify_all()
             queued = self.script.get(full) or self.script.get(request.path)
             fault = queued.popleft() if queued else None
-        if fault and fault[0] == "stall":
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            response = self._respond(request, fault)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+        return response(environ, start_response)
+
+    def _respond(self, request: Request, fault: tuple | None) -> Response:
+        if fault and fault[0] == "stall":  # a slow server: the answer comes late
             self.release.wait(fault[1])
-            response = Response("trop tard", 200)
-        elif fault and fault[0] == "status":
+            fault = None
+        if fault and fault[0] == "status":
             response = Response("erreur", fault[1], headers=fault[2] if len(fault) > 2 else {})
         elif fault and fault[0] == "redirect":
             response = Response("", 302, headers={"Location": fault[1]})
         else:
             response = self.answer(request)
-        return response(environ, start_response)
+        return response
 
     def answer(self, request: Request) -> Response:
         if request.path == "/robots.txt":
