@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from html import unescape
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html import unescape
 from xml.etree import ElementTree
 
 logger = logging.getLogger(__name__)
