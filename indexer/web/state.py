@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from indexer.web.mirror import MIRROR_DIR, write_atomic
+from indexer.web.mirror import write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -114,10 +114,23 @@ def origins(corpus: Path) -> dict[str, Origin]:
     return found
 
 
-def source_of(path: str) -> str | None:
-    """The source a corpus path was harvested for (`web/<source>/…`), or None for a file dropped by hand."""
-    parts = path.split("/")
-    return parts[1] if len(parts) > 2 and parts[0] == MIRROR_DIR else None
+class OriginIndex:
+    """Each indexed file's source and live address, read once per run from the sources' states.
+
+    A harvested file has its source and the URL it was fetched from; a page saved by hand has no source and, as
+    its live address, its `rel="canonical"` link when it declares one; a PDF saved by hand has neither.
+    """
+
+    def __init__(self, corpus: Path) -> None:
+        self.known = origins(corpus)
+
+    def of(self, path: str, canonical: str | None = None) -> tuple[str | None, str | None, str | None]:
+        """(source name, source label, live address) of a corpus file."""
+        origin = self.known.get(path)
+        if origin is not None:
+            return origin.source, origin.label, origin.url
+        live = canonical if canonical and canonical.startswith(("http://", "https://")) else None
+        return None, None, live
 
 
 def _states(corpus: Path) -> Iterator[SourceState]:
