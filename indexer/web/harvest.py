@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from indexer.web.fetch import Fetcher, FetchError, host_key
+from indexer.web.fetch import Fetcher, FetchError, Response, host_key
 from indexer.web.mirror import mirror_path, remove_file, write_atomic
 from indexer.web.sources import Source
 from indexer.web.state import SourceState
 
 logger = logging.getLogger(__name__)
 
-_GONE = (404, 410)
+GONE = (404, 410)  # the answers that mean a page or a file left the site
 
 
 @dataclass
@@ -102,17 +102,12 @@ class Harvest:
         if on_disk and entry and modified is not None and entry.get("modified") == modified:
             return path  # the site says it has not changed: no request
         try:
-            answer = self.fetcher.get(
-                url,
-                etag=entry.get("etag") if on_disk else None,
-                last_modified=entry.get("last_modified") if on_disk else None,
-                max_bytes=self.limits.pdf,
-            )
+            answer = self.revalidate(url, entry if on_disk else {}, self.limits.pdf)
         except FetchError as error:
-            if error.status in _GONE:
+            if error.status in GONE:
                 self._drop_file(url)
             self.report.error(url, error.reason)
-            return path if on_disk and error.status not in _GONE else None
+            return path if on_disk and error.status not in GONE else None
         if answer.status == 304:
             self.report.unchanged += 1
             return path
@@ -129,6 +124,12 @@ class Harvest:
         }
         self.state.save(force=False)
         return path
+
+    def revalidate(self, url: str, validators: dict[str, Any], max_bytes: int) -> Response:
+        """GET `url`, conditional on the ETag and Last-Modified of the copy on disk (none: a plain GET)."""
+        return self.fetcher.get(
+            url, etag=validators.get("etag"), last_modified=validators.get("last_modified"), max_bytes=max_bytes
+        )
 
     def store(self, path: str, data: bytes, existed: bool) -> None:
         """Write a file of the mirror atomically and count it as added or changed (unchanged bytes: neither)."""

@@ -19,14 +19,13 @@ from tqdm import tqdm
 
 from indexer.extract.html import decode_html
 from indexer.web.fetch import FetchError
-from indexer.web.harvest import Harvest
+from indexer.web.harvest import GONE, Harvest
 from indexer.web.mirror import mirror_path, pdf_links
 
 logger = logging.getLogger(__name__)
 
 _MAX_DEPTH = 3
 _MAX_SITEMAP_BYTES = 50 << 20  # the sitemaps protocol's own limit
-_GONE = (404, 410)
 
 
 class NoSitemap(Exception):
@@ -128,14 +127,9 @@ def _harvest_page(h: Harvest, url: str, lastmod: str) -> None:
         h.report.unchanged += 1
         return
     try:
-        answer = h.fetcher.get(
-            url,
-            etag=entry.get("etag") if on_disk else None,
-            last_modified=entry.get("last_modified") if on_disk else None,
-            max_bytes=h.limits.html,
-        )
+        answer = h.revalidate(url, entry if on_disk else {}, h.limits.html)
     except FetchError as error:
-        if error.status in _GONE and entry:
+        if error.status in GONE and entry:
             h.drop_item(url)
         h.report.error(url, error.reason)
         return

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from indexer.web.fetch import FetchError, Response
 from indexer.web.harvest import Harvest
-from indexer.web.mirror import Post, mirror_path, pdf_links, relative_href, render_post, rewrite_links, write_atomic
+from indexer.web.mirror import Post, mirror_path, pdf_links, relative_href, render_post, rewrite_links
 
 logger = logging.getLogger(__name__)
 
@@ -161,14 +161,7 @@ def _write_post(
         ],
         site_name=h.source.label,
     )
-    data = render_post(page)
-    existed = (h.corpus / path).is_file()
-    if existed and (h.corpus / path).read_bytes() == data:
-        h.report.unchanged += 1
-    else:
-        write_atomic(h.corpus / path, data)
-        h.report.changed += existed
-        h.report.added += not existed
+    h.store(path, render_post(page), existed=(h.corpus / path).is_file())
     h.state.items[key] = {
         "url": link,
         "path": path,
