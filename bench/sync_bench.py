@@ -29,7 +29,7 @@ import demo_site  # noqa: E402
 from indexer.config import Settings  # noqa: E402
 from indexer.web.sources import source_from_url  # noqa: E402
 from indexer.web.sync import SyncOptions, sync_sources  # noqa: E402
-from indexer.writer import update_index  # noqa: E402
+from indexer.update import update_index  # noqa: E402
 
 
 def dossier(pages: int) -> bytes:

@@ -173,7 +173,7 @@ def _sync(settings: Settings, args: argparse.Namespace) -> int:
     reports = sync_sources(settings.corpus, sources.sources, SyncOptions.from_settings(settings, sources.contact))
     summary = None
     if not args.no_update and any(not r.fatal for r in reports):
-        from indexer.writer import update_index
+        from indexer.update import update_index
 
         summary = update_index(settings, wait=args.wait).summary()
     if args.json:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sync_sites import demo_site, mirrored, sync, sync_settings
 
-from indexer.writer import update_index
+from indexer.update import update_index
 
 ROOT = Path(__file__).resolve().parents[1]
 

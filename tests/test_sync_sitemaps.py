@@ -19,7 +19,7 @@ from indexer.web.sitemaps import parse_sitemap
 from indexer.web.sources import Source, SourcesError, load_sources
 from indexer.web.state import origins
 from indexer.web.sync import SyncOptions, sync_sources
-from indexer.writer import update_index
+from indexer.update import update_index
 
 ROOT = Path(__file__).resolve().parents[1]
 RAPPORT = pdf_fixtures.pages_pdf("Rapport d’activité", [["Rapport d’activité 2020"], ["Les fiches d’expérience."]])

@@ -11,7 +11,7 @@ from sync_sites import demo_site, mirrored, small_site, sync, sync_settings
 from indexer.extract import extract_file
 from indexer.web.fetch import retry_after
 from indexer.web.state import SourceState, origins
-from indexer.writer import update_index
+from indexer.update import update_index
 
 
 @pytest.fixture
