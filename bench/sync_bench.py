@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 import demo_site  # noqa: E402
 
 from indexer.config import Settings  # noqa: E402
+from indexer.update import update_index  # noqa: E402
 from indexer.web.sources import source_from_url  # noqa: E402
 from indexer.web.sync import SyncOptions, sync_sources  # noqa: E402
-from indexer.update import update_index  # noqa: E402
 
 
 def dossier(pages: int) -> bytes:

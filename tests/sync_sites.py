@@ -9,6 +9,8 @@ from pathlib import Path
 import pdf_fixtures
 
 from indexer.config import Settings
+from indexer.records import KIND_DOC, StoredDoc
+from indexer.store import open_index
 from indexer.web.harvest import SyncReport
 from indexer.web.sources import Source, source_from_url
 from indexer.web.sync import SyncOptions, sync_sources
@@ -72,6 +74,20 @@ def small_site() -> demo_site.WordPressSite:
     site.add_post("Qui sommes-nous ?", "<p>Le centre de ressources de la politique de la ville.</p>", type="page")
     assert first.id != second.id
     return site
+
+
+def stored_docs(settings: Settings) -> dict[str, StoredDoc]:
+    """The doc records of the settings' index by file name (a post by its folder's: « slug/index.html »)."""
+    ix = open_index(settings.index)
+    try:
+        with ix.searcher() as searcher:
+            docs = [StoredDoc(fields) for fields in searcher.documents(kind=KIND_DOC)]
+    finally:
+        ix.close()
+    return {
+        "/".join(doc.path.rsplit("/", 2)[-2:]) if doc.path.endswith("/index.html") else doc.path.rsplit("/", 1)[-1]: doc
+        for doc in docs
+    }
 
 
 def mirrored(settings: Settings, suffix: str) -> list[str]:

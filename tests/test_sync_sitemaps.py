@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pdf_fixtures
 import pytest
-from sync_sites import demo_site, mirrored, small_site, sync, sync_settings
+from sync_sites import demo_site, mirrored, small_site, stored_docs, sync, sync_settings
 
 from indexer.extract import extract_file
+from indexer.update import update_index
 from indexer.web.sitemaps import parse_sitemap
 from indexer.web.sources import Source, SourcesError, load_sources
 from indexer.web.state import origins
 from indexer.web.sync import SyncOptions, sync_sources
-from indexer.update import update_index
 
 ROOT = Path(__file__).resolve().parents[1]
 RAPPORT = pdf_fixtures.pages_pdf("Rapport d’activité", [["Rapport d’activité 2020"], ["Les fiches d’expérience."]])
@@ -73,11 +73,9 @@ def test_sitemap_site_harvest(tmp_path, spip):
     assert origins(settings.corpus)[page].url == spip.base + "/spip.php?article13"
     # The PDF's relative link leads to the mirrored file: the PDF is published by the article.
     update_index(settings)
-    from whoosh import index
-
-    with index.open_dir(str(settings.index / "current")).searcher() as searcher:
-        pdf = next(d for d in searcher.documents(kind="doc") if d["path"].endswith(".pdf"))
-    assert pdf["published_in"][0].endswith("spip.php?article12.html")
+    pdf = stored_docs(settings)["rapport-2020.pdf"]
+    assert pdf.published_in[0].endswith("spip.php?article12.html")
+    assert pdf.source_url == spip.base + "/IMG/pdf/rapport-2020.pdf"
 
 
 def test_unchanged_lastmod_is_not_requested_and_removed_pages_go(tmp_path, spip):

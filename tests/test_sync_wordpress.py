@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pdf_fixtures
 import pytest
-from sync_sites import demo_site, mirrored, small_site, sync, sync_settings
+from sync_sites import demo_site, mirrored, small_site, stored_docs, sync, sync_settings
 
 from indexer.extract import extract_file
+from indexer.update import update_index
 from indexer.web.fetch import retry_after
 from indexer.web.state import SourceState, origins
-from indexer.update import update_index
 
 
 @pytest.fixture
@@ -55,14 +55,16 @@ def test_pdfs_inherit_year_and_themes_of_their_post(tmp_path, site):
     settings = sync_settings(tmp_path)
     sync(settings, site.base + "/")
     update_index(settings)
-    from whoosh import index
-
-    with index.open_dir(str(settings.index / "current")).searcher() as searcher:
-        docs = {d["path"].rsplit("/", 1)[-1]: d for d in searcher.documents(kind="doc")}
-    assert docs["achats.pdf"]["year"] == 2016  # the post's date, not the file's
-    assert docs["clsm.pdf"]["year"] == 2017  # attached media: linked from « Documents joints »
-    assert "sante" in docs["clsm.pdf"]["themes"]
-    assert docs["clsm.pdf"]["published_in"][0].endswith("conseils-locaux-de-sante-mentale-la-synthese/index.html")
+    docs = stored_docs(settings)
+    assert docs["achats.pdf"].year == 2016  # the post's date, not the file's
+    assert docs["clsm.pdf"].year == 2017  # attached media: linked from « Documents joints »
+    assert "sante" in docs["clsm.pdf"].themes
+    assert docs["clsm.pdf"].published_in[0].endswith("conseils-locaux-de-sante-mentale-la-synthese/index.html")
+    # Each document knows its source and its live address.
+    assert {doc.source for doc in docs.values()} == {"127-0-0-1-" + site.base.rsplit(":", 1)[1]}
+    assert docs["clsm.pdf"].source_url == site.base + "/wp-content/uploads/2017/03/clsm.pdf"
+    post = next(doc for doc in docs.values() if "conseils-locaux" in doc.path)
+    assert post.source_url == site.base + "/conseils-locaux-de-sante-mentale-la-synthese/"
 
 
 def test_nothing_changed_downloads_no_body(tmp_path, site):
@@ -249,7 +251,7 @@ def test_unreachable_site_is_one_clear_error(tmp_path):
 def test_state_survives_and_reports_are_kept(tmp_path, site):
     settings = sync_settings(tmp_path)
     sync(settings, site.base + "/")
-    state = SourceState.load(settings.corpus, "127.0.0.1-" + site.base.rsplit(":", 1)[1])
+    state = SourceState.load(settings.corpus, "127-0-0-1-" + site.base.rsplit(":", 1)[1])
     assert state.kind == "wordpress" and len(state.items) == 4 and len(state.files) == 2
     assert (state.folder / "last.json").is_file()
 

@@ -30,7 +30,7 @@ from indexer.web.fetch import host_key
 
 SOURCES_NAME = "sources.toml"
 DEFAULT_MAX_DOCUMENTS = 10_000
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")  # a facet value in URLs
 _KEYS = {"name", "label", "url", "include", "exclude", "max_documents", "hosts"}
 
 
@@ -74,7 +74,7 @@ class SourcesFile:
 
 def name_from_url(url: str) -> str:
     """A source name for a bare URL: its host (« www.site.fr »), with the port when there is one."""
-    return host_key(url).replace(":", "-") or "site"
+    return re.sub(r"[^a-z0-9-]+", "-", host_key(url)).strip("-")[:63] or "site"
 
 
 def source_from_url(url: str) -> Source:
@@ -133,7 +133,7 @@ def _source(entry: dict[str, Any], where: str) -> Source:
     name = entry["name"].strip()
     if not _NAME.match(name):
         raise SourcesError(
-            f"{where} : nom « {name} » invalide (minuscules, chiffres, « - », « . » ou « _ », 63 caractères au plus)"
+            f"{where} : nom « {name} » invalide (minuscules, chiffres et « - », 63 caractères au plus)"
         )
     check_url(entry["url"], where)
     patterns = {}

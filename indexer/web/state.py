@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from indexer.document import Document
 from indexer.web.mirror import write_atomic
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,10 @@ class OriginIndex:
 
     def __init__(self, corpus: Path) -> None:
         self.known = origins(corpus)
+
+    def stamp(self, doc: Document) -> None:
+        """Fill `doc.source`, `doc.source_label` and `doc.source_url` (before its records are written)."""
+        doc.source, doc.source_label, doc.source_url = self.of(doc.path, doc.metadata.get("canonical"))
 
     def of(self, path: str, canonical: str | None = None) -> tuple[str | None, str | None, str | None]:
         """(source name, source label, live address) of a corpus file."""
