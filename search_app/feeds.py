@@ -1,4 +1,5 @@
-"""« Suivre cette recherche »: an Atom 1.0 feed (RFC 4287) of the newest documents that match a search.
+"""« Suivre cette recherche »: ``/feed.atom``, an Atom 1.0 feed (RFC 4287) of the newest documents that match a
+search; it takes the query string of ``/`` (its sort and page are replaced: newest first, first page).
 
 The feed is built from the same result dicts as the page and the JSON API; each entry links to the document's live
 address when it is known (a harvested page or PDF), else to the local copy. Entries are dated by the document's
@@ -10,10 +11,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import unescape
+from typing import Any
+from urllib.parse import urlencode, urljoin
 from xml.etree import ElementTree
+
+from flask import Blueprint, Response, current_app, request, url_for
+
+from search_app.params import ParamError, SearchParams
+from search_app.search import run_search
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +29,48 @@ CONTENT_TYPE = "application/atom+xml; charset=utf-8"
 _TAGS = re.compile(r"<[^>]+>")
 _EPOCH = "1970-01-01T00:00:00Z"
 
+FEED_SIZE = 20  # entries: a feed reader keeps what it has already seen
+AUTHOR = "Centre de ressources politique de la ville"
+
 ElementTree.register_namespace("", ATOM)
+
+bp = Blueprint("feeds", __name__)
+
+
+@bp.get("/feed.atom")
+def feed():  # type: ignore[no-untyped-def]
+    """The newest documents matching the query string, as Atom; 400 (plain text) for a bad parameter."""
+    handle = current_app.extensions["crpv_index"]
+    try:
+        params = SearchParams.from_args(request.args, current_app.config["SETTINGS"])
+    except ParamError as exc:
+        return Response(f"{exc}\n", 400, mimetype="text/plain")
+    ok, reason = handle.healthy()
+    if not ok:
+        return Response(f"Recherche indisponible : {reason}\n", 503, mimetype="text/plain")
+    result = run_search(replace(params, sort="date_desc", page=1, per_page=FEED_SIZE), handle)
+    query = urlencode([(k, v) for k, v in params.query_items() if k not in ("sort", "page", "per_page")])
+    suffix = f"?{query}" if query else ""
+    document = Feed(
+        title=f"Veille : « {params.q} »" if params.q else "Nouvelles publications",
+        self_url=urljoin(request.host_url, url_for("feeds.feed") + suffix),
+        page_url=urljoin(request.host_url, url_for("views.index") + suffix),
+        author=AUTHOR,
+        entries=[feed_entry(hit, request.host_url) for hit in result["results"]],
+    )
+    return Response(render_feed(document), mimetype=CONTENT_TYPE)
+
+
+def feed_entry(hit: dict[str, Any], host_url: str) -> FeedEntry:
+    """One result dict as an entry: its live address when known, else the local copy."""
+    return FeedEntry(
+        key=hit["path"],
+        title=hit["title"],
+        link=hit["source_url"] or urljoin(host_url, hit["url"]),
+        updated=rfc3339(hit["date"]),
+        summary=summary_text(hit["snippet"]),
+        categories=tuple(zip(hit["themes"], hit["theme_labels"], strict=True)),
+    )
 
 
 @dataclass(frozen=True)
@@ -101,8 +149,3 @@ def _entry(root: ElementTree.Element, entry: FeedEntry) -> None:
 
 def _text(parent: ElementTree.Element, name: str, value: str) -> None:
     ElementTree.SubElement(parent, f"{{{ATOM}}}{name}").text = value
-
-
-def categories(themes: Iterable[str], labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    """(slug, label) pairs of a document's themes."""
-    return tuple((slug, labels.get(slug, slug)) for slug in themes)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pdf_fixtures
 import pytest
+from bs4 import BeautifulSoup
 from sync_sites import demo_site, mirrored, small_site, stored_docs, sync, sync_settings
 
 from indexer.extract import extract_file
@@ -20,6 +23,7 @@ from indexer.web.sitemaps import parse_sitemap
 from indexer.web.sources import Source, SourcesError, load_sources
 from indexer.web.state import origins
 from indexer.web.sync import SyncOptions, sync_sources
+from search_app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 RAPPORT = pdf_fixtures.pages_pdf("Rapport d’activité", [["Rapport d’activité 2020"], ["Les fiches d’expérience."]])
@@ -150,6 +154,53 @@ def test_two_sources_in_one_index(tmp_path, spip):
     assert {o.label for o in known.values()} == {"Villes et Territoires", "Profession Banlieue"}
     assert not any("article13" in p for p in known)  # excluded by its pattern
     assert update_index(settings).summary()["added"] == 8
+    client = create_app({"SETTINGS": settings, "TESTING": True}).test_client()
+    # The « Centre de ressources » facet: both sources, labelled, counting documents; it filters like the others.
+    facet = client.get("/api/search").get_json()["facets"]["source"]
+    assert {(e["value"], e["label"], e["count"]) for e in facet} == {
+        ("vt", "Villes et Territoires", 6),
+        ("pb", "Profession Banlieue", 2),
+    }
+    only = client.get("/api/search?source=pb").get_json()
+    assert only["total"] == 2 and {r["source"] for r in only["results"]} == {"pb"}
+    # A PDF page opens at its live address, at the page; the title links there, the local copy one click away.
+    found = client.get("/api/search?q=fiches+d%E2%80%99exp%C3%A9rience&type=pdf").get_json()
+    [pdf] = found["results"]
+    assert pdf["source_url"] == f"{spip.base}/IMG/pdf/rapport-2020.pdf#page={pdf['page']}" and pdf["page"] == 2
+    soup = BeautifulSoup(
+        client.get("/?q=fiches+d%E2%80%99exp%C3%A9rience&type=pdf").get_data(as_text=True), "html.parser"
+    )
+    assert soup.select_one(".hit-title a")["href"] == pdf["source_url"]
+    assert soup.select_one(".hit .local-copy")["href"] == pdf["url"]
+    assert soup.select_one("#facet-source").get_text() == "Centre de ressources"
+
+
+def test_feed_of_a_search_is_valid_atom(tmp_path, spip):
+    settings = sync_settings(tmp_path)
+    sync(settings, spip.base + "/")
+    update_index(settings)
+    client = create_app({"SETTINGS": settings, "TESTING": True}).test_client()
+    page = BeautifulSoup(client.get("/?q=rapport").get_data(as_text=True), "html.parser")
+    announced = page.find("link", rel="alternate", type="application/atom+xml")
+    assert announced["href"] == "/feed.atom?q=rapport"
+    assert page.find("a", href="/feed.atom?q=rapport").get_text() == "Suivre cette recherche (flux Atom)"
+    response = client.get(announced["href"])
+    assert response.status_code == 200 and response.mimetype == "application/atom+xml"
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ElementTree.fromstring(response.data)
+    assert root.tag == atom + "feed"
+    for name in ("id", "title", "updated", "author"):
+        assert root.find(atom + name) is not None, name
+    assert root.find(atom + "title").text == "Veille : « rapport »"
+    entries = root.findall(atom + "entry")
+    assert len(entries) == 2  # the article and its PDF, newest first
+    for entry in entries:
+        for name in ("id", "title", "updated", "link"):
+            assert entry.find(atom + name) is not None, name
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", entry.find(atom + "updated").text)
+        assert entry.find(atom + "link").get("href").startswith(spip.base + "/")
+    assert len({e.find(atom + "id").text for e in entries}) == 2
+    assert client.get("/feed.atom?year=abc").status_code == 400
 
 
 def test_sources_file_mistakes_name_the_line(tmp_path):

@@ -65,6 +65,11 @@ def test_pdfs_inherit_year_and_themes_of_their_post(tmp_path, site):
     assert docs["clsm.pdf"].source_url == site.base + "/wp-content/uploads/2017/03/clsm.pdf"
     post = next(doc for doc in docs.values() if "conseils-locaux" in doc.path)
     assert post.source_url == site.base + "/conseils-locaux-de-sante-mentale-la-synthese/"
+    # One source only: no « Centre de ressources » facet.
+    from search_app import create_app
+
+    found = create_app({"SETTINGS": settings, "TESTING": True}).test_client().get("/api/search").get_json()
+    assert "source" not in found["facets"] and found["total"] == 6
 
 
 def test_nothing_changed_downloads_no_body(tmp_path, site):
