@@ -42,8 +42,8 @@ from flask import (
 from indexer.config import Settings
 from indexer.errors import IndexerError
 from search_app import querylog
-from search_app.admin_views import french_datetime, run_view, runner_view, status_view
-from search_app.update_runner import ALREADY_RUNNING, UpdateRunner
+from search_app.admin_views import french_datetime, run_view, runner_view, status_view, sync_view
+from search_app.update_runner import ALREADY_RUNNING, UpdateRunner, run_sync
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ SECRET_FILE = "secret_key"
 SECRET_ENV = "CRPV_SECRET_KEY"
 CSRF_KEY = "admin_csrf"
 EXTENSION = "crpv_admin"
+SYNC_EXTENSION = "crpv_sync"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -65,6 +66,7 @@ def _setup(state: Any) -> None:
     app: Flask = state.app
     settings: Settings = app.config["SETTINGS"]
     app.extensions[EXTENSION] = UpdateRunner(settings)
+    app.extensions[SYNC_EXTENSION] = UpdateRunner(settings, run=run_sync)
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
     if settings.admin_token and not app.config.get("SECRET_KEY"):
@@ -205,6 +207,7 @@ def admin():  # type: ignore[no-untyped-def]
         days=querylog.DAYS,
         corpus=str(settings.corpus),
         index=str(settings.index),
+        sync=sync_view(Path(settings.corpus), current_app.extensions[SYNC_EXTENSION].state()),
     )
 
 
@@ -220,3 +223,17 @@ def start_update():  # type: ignore[no-untyped-def]
     else:
         flash(f"{ALREADY_RUNNING} : attendez qu’elle se termine.", "warning")
     return redirect(url_for("admin.admin"), code=303)
+
+
+@bp.post("/admin/synchronisation")
+def start_sync():  # type: ignore[no-untyped-def]
+    """Start a sync of the followed sites (then the index update) in the background; back to the page."""
+    if not _csrf_ok():
+        message = "Jeton de sécurité absent ou invalide : rechargez la page d’administration puis recommencez."
+        return render_template("error.html", title="Requête refusée", message=message), 403
+    runner: UpdateRunner = current_app.extensions[SYNC_EXTENSION]
+    if runner.start():
+        flash("Synchronisation lancée : rechargez la page pour en voir le résultat.", "info")
+    else:
+        flash("Une synchronisation est déjà en cours : attendez qu’elle se termine.", "warning")
+    return redirect(url_for("admin.admin", _anchor="sites"), code=303)

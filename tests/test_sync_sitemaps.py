@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -291,3 +292,31 @@ def test_cli_sync_errors_are_one_line(tmp_path, capsys):
     site.stop()
     assert main(["sync", site.base + "/", "--corpus", str(tmp_path), "--no-update"]) == 1
     assert "injoignable" in capsys.readouterr().out
+
+
+def test_admin_shows_each_source_and_synchronises(tmp_path, spip):
+    from search_app import admin
+
+    settings = replace(sync_settings(tmp_path), admin_token="jeton-de-test-0123456789-abcdefghij")
+    auth = ("documentaliste", settings.admin_token)
+    settings.corpus.mkdir(parents=True)
+    update_index(settings)  # an empty index
+    app = create_app({"SETTINGS": settings, "TESTING": True})
+    web = app.test_client()
+    page = BeautifulSoup(web.get("/admin", auth=auth).get_data(as_text=True), "html.parser")
+    assert "sources.toml" in page.select_one("#sites").get_text() and page.find("button", string="Synchroniser") is None
+    (settings.corpus / "sources.toml").write_text(
+        f'[[source]]\nname = "pb"\nlabel = "Profession Banlieue"\nurl = "{spip.base}/"\n', encoding="utf-8"
+    )
+    page = BeautifulSoup(web.get("/admin", auth=auth).get_data(as_text=True), "html.parser")
+    token = page.find("input", attrs={"name": "csrf_token"})["value"]
+    assert web.post("/admin/synchronisation", auth=auth).status_code == 403  # no CSRF token
+    response = web.post("/admin/synchronisation", auth=auth, data={"csrf_token": token})
+    assert response.status_code == 303
+    runner = app.extensions[admin.SYNC_EXTENSION]
+    runner.join(timeout=120)
+    assert runner.state()["state"] == "done", runner.state()
+    sites = BeautifulSoup(web.get("/admin", auth=auth).get_data(as_text=True), "html.parser").select_one("#sites")
+    text = sites.get_text(" ", strip=True)
+    assert "Profession Banlieue" in text and "3\u00a0ajoutés" in text and "0\u00a0erreur" in text
+    assert web.get("/api/search?q=m%C3%A9diatrices+Sevran").get_json()["total"] == 1
