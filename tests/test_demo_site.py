@@ -38,3 +38,5 @@ def test_new_post_of_the_demo_site_reaches_the_search(tmp_path):
     assert top["path"].endswith("emancipation-au-feminin-synthese.pdf")
     assert top["published_in"]["path"].endswith("emancipation-au-feminin-2021/index.html")
     assert top["year"] == 2021
+    live = f"{site.base}/wp-content/uploads/2021/06/emancipation-au-feminin-synthese.pdf#page={top['page']}"
+    assert top["source_url"] == live  # the live address, at the right page
