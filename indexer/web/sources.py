@@ -132,9 +132,7 @@ def _source(entry: dict[str, Any], where: str) -> Source:
             raise SourcesError(f"{where} : « {key} » manque ou n’est pas un texte")
     name = entry["name"].strip()
     if not _NAME.match(name):
-        raise SourcesError(
-            f"{where} : nom « {name} » invalide (minuscules, chiffres et « - », 63 caractères au plus)"
-        )
+        raise SourcesError(f"{where} : nom « {name} » invalide (minuscules, chiffres et « - », 63 caractères au plus)")
     check_url(entry["url"], where)
     patterns = {}
     for key in ("include", "exclude", "hosts"):
