@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import pdf_fixtures
@@ -41,14 +42,21 @@ def sync(settings: Settings, *sources: Source | str) -> list[SyncReport]:
     return sync_sources(settings.corpus, chosen, SyncOptions.from_settings(settings))
 
 
-def small_site() -> demo_site.WordPressSite:
-    """Three posts: one links a PDF in its text, one has a PDF attached, one has none; one page."""
-    site = demo_site.WordPressSite()
+@cache
+def _pdfs() -> tuple[bytes, bytes]:
+    """The two PDFs of the small site (written once: fpdf2 takes a while to load its font)."""
     achats = pdf_fixtures.pages_pdf(
         "Achats socialement responsables",
         [["Achats socialement responsables", "Dossier thématique"], ["Les clauses sociales dans les marchés publics."]],
     )
     sante = pdf_fixtures.pages_pdf("Santé mentale", [["Conseil local de santé mentale", "Synthèse de la journée"]])
+    return achats, sante
+
+
+def small_site() -> demo_site.WordPressSite:
+    """Three posts: one links a PDF in its text, one has a PDF attached, one has none; one page."""
+    site = demo_site.WordPressSite()
+    achats, sante = _pdfs()
     first = site.add_post(
         "Journée régionale sur les achats socialement responsables",
         f'<p>Le 31 mai 2016, journée sur les clauses sociales.</p><p><a href="{demo_site.SITE}'

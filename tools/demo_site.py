@@ -70,7 +70,8 @@ class BaseSite:
         logging.getLogger("werkzeug").setLevel(logging.WARNING if quiet else logging.INFO)
         self._server = make_server("127.0.0.1", port, self.wsgi, threaded=True)
         self.base = f"http://127.0.0.1:{self._server.server_port}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll: `stop` returns within 50 ms (tests start and stop many sites).
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self.base
 
     def stop(self) -> None:
