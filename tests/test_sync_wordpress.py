@@ -272,3 +272,14 @@ def test_at_most_two_requests_in_flight(tmp_path, site):
     [report] = sync(settings, site.base + "/")
     assert report.errors == []
     assert site.most_in_flight == 2  # the downloads overlap, two at a time, never more
+
+
+def test_closed_api_falls_back_to_the_sitemap(tmp_path, site):
+    site.robots = f"User-agent: *\nDisallow: /wp-admin/\nSitemap: {site.base}/wp-sitemap.xml\n"
+    site.fault("/wp-json/wp/v2/categories", ("status", 401))
+    settings = sync_settings(tmp_path)
+    [report] = sync(settings, site.base + "/")
+    assert report.fatal is None and report.kind == "sitemap"
+    assert "API WordPress fermée" in report.notes[0]
+    assert len(mirrored(settings, ".html")) == 4  # the pages as served
+    assert len(mirrored(settings, ".pdf")) == 1  # the PDF the text links (the attached one is not linked)
