@@ -283,3 +283,17 @@ def test_closed_api_falls_back_to_the_sitemap(tmp_path, site):
     assert "API WordPress fermée" in report.notes[0]
     assert len(mirrored(settings, ".html")) == 4  # the pages as served
     assert len(mirrored(settings, ".pdf")) == 1  # the PDF the text links (the attached one is not linked)
+
+
+def test_robots_txt_in_error_means_no_crawl_for_now(tmp_path, site):
+    site.fault("/robots.txt", *[("status", 503)] * 3)
+    [report] = sync(sync_settings(tmp_path, sync_retries=2), site.base + "/")
+    assert report.fatal and "robots.txt illisible" in report.fatal
+    assert {path for path, _ in site.log} == {"/robots.txt"}  # nothing else asked
+
+
+def test_robots_txt_redirected_on_the_same_site_is_followed(tmp_path, site):
+    site.fault("/robots.txt", ("redirect", site.base + "/regles.txt"))
+    site.resources["/regles.txt"] = demo_site.Resource(b"User-agent: *\nDisallow: /wp-content/\n", "text/plain")
+    [report] = sync(sync_settings(tmp_path), site.base + "/")
+    assert site.requests_to("/wp-content/") == [] and len(report.errors) == 2

@@ -107,6 +107,7 @@ class _Host:
     def __init__(self, per_host: int) -> None:
         self.slots = threading.BoundedSemaphore(per_host)
         self.lock = threading.Lock()
+        self.robots_lock = threading.Lock()
         self.next_start = 0.0
         self.robots: Protego | None = None
         self.robots_error: str | None = None
@@ -166,23 +167,33 @@ class Fetcher:
             return self._hosts[key]
 
     def _robots(self, url: str, host: _Host) -> Protego | None:
-        with host.lock:
-            if host.robots_read:
-                return host.robots
-            host.robots_read = True
+        """The host's robots.txt rules, read once; every other request of the host waits for them."""
+        with host.robots_lock:
+            if not host.robots_read:
+                self._read_robots(url, host)
+                host.robots_read = True
+        return host.robots
+
+    def _read_robots(self, url: str, host: _Host) -> None:
         robots_url = urljoin(url, "/robots.txt")
         try:
             answer = self._send(robots_url, host, {}, max_bytes=512 * 1024)
+            for _ in range(self.policy.max_redirects):  # http → https, www. → bare host: same site only
+                target = urljoin(robots_url, answer.headers.get("location", ""))
+                if answer.status not in _REDIRECTS or host_key(target) not in self.allowed:
+                    break
+                robots_url = target
+                answer = self._send(robots_url, self._host(robots_url), {}, max_bytes=512 * 1024)
         except FetchError as error:
-            if error.status is not None and 400 <= error.status < 500:
-                return None  # no robots.txt: no rules
-            host.robots_error = f"robots.txt illisible ({error.reason}) : le site n’est pas parcouru pour l’instant"
-            return None
+            if error.status is None or error.status >= 500:
+                host.robots_error = f"robots.txt illisible ({error.reason}) : le site n’est pas parcouru pour l’instant"
+            return  # a 4xx: no robots.txt, no rules
+        if answer.status != 200:
+            return
         host.robots = Protego.parse(answer.body.decode("utf-8", errors="replace"))
         delay = host.robots.crawl_delay(self.policy.user_agent)
         if delay:
             logger.info("%s : Crawl-delay de %s s respecté", host_key(url), delay)
-        return host.robots
 
     # -- requests -----------------------------------------------------------------------------------------
 
