@@ -6,6 +6,7 @@ the site.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -75,6 +76,8 @@ class Harvest:
     limits: Limits
     started: float = field(default_factory=time.monotonic)
     done: dict[str, str | None] = field(default_factory=dict)  # files already fetched in this run → path
+    # The download threads change the state, the report and the mirror: one at a time (saving the state walks it).
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def allowed(self, url: str) -> bool:
         """Whether `url` is on a host the source allows (other links are not followed)."""
@@ -105,24 +108,27 @@ class Harvest:
             answer = self.revalidate(url, entry if on_disk else {}, self.limits.pdf)
         except FetchError as error:
             if error.status in GONE:
-                self._drop_file(url)
+                with self.lock:
+                    self._drop_file(url)
             self.report.error(url, error.reason)
             return path if on_disk and error.status not in GONE else None
         if answer.status == 304:
-            self.report.unchanged += 1
+            with self.lock:
+                self.report.unchanged += 1
             return path
         if not answer.body.lstrip()[:5].startswith(b"%PDF"):
             self.report.error(url, "le fichier servi n’est pas un PDF (page d’erreur ou de connexion ?) : ignoré")
             return path if on_disk else None
-        self.store(path, answer.body, existed=on_disk)
-        self.state.files[url] = {
-            "url": url,
-            "path": path,
-            "etag": answer.etag,
-            "last_modified": answer.last_modified,
-            "modified": modified,
-        }
-        self.state.save(force=False)
+        with self.lock:
+            self.store(path, answer.body, existed=on_disk)
+            self.state.files[url] = {
+                "url": url,
+                "path": path,
+                "etag": answer.etag,
+                "last_modified": answer.last_modified,
+                "modified": modified,
+            }
+            self.state.save(force=False)
         return path
 
     def revalidate(self, url: str, validators: dict[str, Any], max_bytes: int) -> Response:
