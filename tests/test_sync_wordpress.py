@@ -297,3 +297,19 @@ def test_robots_txt_redirected_on_the_same_site_is_followed(tmp_path, site):
     site.resources["/regles.txt"] = demo_site.Resource(b"User-agent: *\nDisallow: /wp-content/\n", "text/plain")
     [report] = sync(sync_settings(tmp_path), site.base + "/")
     assert site.requests_to("/wp-content/") == [] and len(report.errors) == 2
+
+
+def test_an_incomplete_listing_removes_nothing(tmp_path):
+    site = demo_site.generated(120)
+    site.start()
+    try:
+        settings = sync_settings(tmp_path)
+        sync(settings, site.base + "/")
+        assert len(mirrored(settings, ".html")) == 120
+        # Page 2 of the id listing fails as if the site had shrunk meanwhile: 100 ids seen of 120.
+        site.fault("/wp-json/wp/v2/posts?_fields=id%2Cmodified%2Clink&per_page=100&page=2", ("status", 400))
+        [report] = sync(settings, site.base + "/")
+    finally:
+        site.stop()
+    assert report.fatal and "liste incomplète" in report.fatal and report.removed == 0
+    assert len(mirrored(settings, ".html")) == 120

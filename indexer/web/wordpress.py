@@ -79,7 +79,7 @@ def harvest_wordpress(h: Harvest) -> None:
     for route, kind in _ROUTES:
         listing, posts = _changed(h, route, kind, attached)
         listing = {k: v for k, v in listing.items() if h.source.wants(v["link"])}
-        keys = list(listing)[: max(0, h.source.max_documents - kept)]
+        keys = dict.fromkeys(list(listing)[: max(0, h.source.max_documents - kept)])
         if len(keys) < len(listing):
             h.report.notes.append(f"limite de {h.source.max_documents} documents atteinte : le reste est ignoré")
         kept += len(keys)
@@ -178,7 +178,7 @@ def _terms(h: Harvest, route: str) -> dict[int, tuple[str, str]]:
 def _list(h: Harvest, route: str, params: dict[str, Any], keep: bool = True) -> list[dict[str, Any]]:
     """All the entries of a paginated listing; small listings (`keep`) are kept for conditional requests."""
     entries: list[dict[str, Any]] = []
-    page, total = 1, 1
+    page, total, expected = 1, 1, 0
     while page <= total:
         url = api_url(h.state.api, route, {**params, "per_page": PER_PAGE, "page": page})
         cached = h.state.lists.get(url) if keep else None
@@ -196,20 +196,30 @@ def _list(h: Harvest, route: str, params: dict[str, Any], keep: bool = True) -> 
                 break
             raise
         if answer.status == 304 and cached:
-            found, total = cached["entries"], cached["total_pages"]
+            found, total, count = cached["entries"], cached["total_pages"], cached.get("total", 0)
         else:
             found = _json_list(answer)
-            total = int(answer.headers.get("x-wp-totalpages") or 1)
+            total = _header_int(answer, "x-wp-totalpages") or 1
+            count = _header_int(answer, "x-wp-total")
             if keep and (answer.etag or answer.last_modified):
                 h.state.lists[url] = {
                     "etag": answer.etag,
                     "last_modified": answer.last_modified,
                     "entries": found,
                     "total_pages": total,
+                    "total": count,
                 }
+        expected = expected or count
         entries += found
         page += 1
+    if len(entries) < expected:  # what is missing would be taken for removed from the site
+        raise FetchError(url, f"liste incomplète de l’API ({len(entries)} sur {expected}) : rien n’est retiré")
     return entries
+
+
+def _header_int(answer: Response, name: str) -> int:
+    value = answer.headers.get(name, "")
+    return int(value) if value.isdigit() else 0
 
 
 def _json_list(answer: Response) -> list[dict[str, Any]]:
