@@ -106,6 +106,13 @@ def test_page_gone_404_is_removed(tmp_path, spip):
     assert not any("article13" in p for p in mirrored(settings, ".html"))
 
 
+def test_sitemap_at_the_usual_address_when_robots_lists_none(tmp_path, spip):
+    spip.robots = "User-agent: *\nDisallow: /ecrire/\n"
+    [report] = sync(sync_settings(tmp_path), spip.base + "/")
+    assert report.fatal is None and report.added == 3
+    assert spip.requests_to("/sitemap.xml")
+
+
 def test_site_without_wordpress_nor_sitemap(tmp_path):
     site = demo_site.BaseSite()
     site.resources["/"] = demo_site.Resource(b"<html><body>Accueil</body></html>", "text/html")

@@ -313,3 +313,26 @@ def test_an_incomplete_listing_removes_nothing(tmp_path):
         site.stop()
     assert report.fatal and "liste incomplète" in report.fatal and report.removed == 0
     assert len(mirrored(settings, ".html")) == 120
+
+
+def test_api_discovery_and_addresses():
+    import httpx
+
+    from indexer.web.fetch import Response
+    from indexer.web.wordpress import api_url, discover
+
+    head_only = Response(
+        "https://site.fr/",
+        200,
+        httpx.Headers({}),
+        b'<html><head><link rel="https://api.w.org/" href="https://site.fr/?rest_route=/"></head></html>',
+    )
+    assert discover(head_only) == "https://site.fr/?rest_route=/"
+    assert discover(Response("https://site.fr/", 200, httpx.Headers({}), b"<html></html>")) is None
+    assert (
+        api_url("https://site.fr/?rest_route=/", "wp/v2/posts", {"page": 2})
+        == "https://site.fr/?rest_route=%2Fwp%2Fv2%2Fposts&page=2"
+    )
+    assert (
+        api_url("https://site.fr/wp-json/", "wp/v2/posts", {"page": 2}) == "https://site.fr/wp-json/wp/v2/posts?page=2"
+    )
