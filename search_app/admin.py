@@ -214,26 +214,24 @@ def admin():  # type: ignore[no-untyped-def]
 @bp.post("/admin/mise-a-jour")
 def start_update():  # type: ignore[no-untyped-def]
     """Start an update in the background, then back to the page (Post/Redirect/Get)."""
-    if not _csrf_ok():
-        message = "Jeton de sécurité absent ou invalide : rechargez la page d’administration puis recommencez."
-        return render_template("error.html", title="Requête refusée", message=message), 403
-    runner: UpdateRunner = current_app.extensions[EXTENSION]
-    if runner.start():
-        flash("Mise à jour lancée : rechargez la page pour en voir le résultat.", "info")
-    else:
-        flash(f"{ALREADY_RUNNING} : attendez qu’elle se termine.", "warning")
-    return redirect(url_for("admin.admin"), code=303)
+    return _start(EXTENSION, "Mise à jour lancée", f"{ALREADY_RUNNING} : attendez qu’elle se termine.")
 
 
 @bp.post("/admin/synchronisation")
 def start_sync():  # type: ignore[no-untyped-def]
     """Start a sync of the followed sites (then the index update) in the background; back to the page."""
+    busy = "Une synchronisation est déjà en cours : attendez qu’elle se termine."
+    return _start(SYNC_EXTENSION, "Synchronisation lancée", busy, anchor="sites")
+
+
+def _start(extension: str, started: str, busy: str, anchor: str | None = None):  # type: ignore[no-untyped-def]
+    """Start the runner of `extension` if the form's CSRF token is right, then back to the page."""
     if not _csrf_ok():
         message = "Jeton de sécurité absent ou invalide : rechargez la page d’administration puis recommencez."
         return render_template("error.html", title="Requête refusée", message=message), 403
-    runner: UpdateRunner = current_app.extensions[SYNC_EXTENSION]
+    runner: UpdateRunner = current_app.extensions[extension]
     if runner.start():
-        flash("Synchronisation lancée : rechargez la page pour en voir le résultat.", "info")
+        flash(f"{started} : rechargez la page pour en voir le résultat.", "info")
     else:
-        flash("Une synchronisation est déjà en cours : attendez qu’elle se termine.", "warning")
-    return redirect(url_for("admin.admin", _anchor="sites"), code=303)
+        flash(busy, "warning")
+    return redirect(url_for("admin.admin", _anchor=anchor), code=303)
