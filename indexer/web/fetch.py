@@ -97,9 +97,6 @@ class FetchStats:
             self.not_modified += not_modified
             self.retries += retries
 
-    def as_dict(self) -> dict[str, int]:
-        return {"requests": self.requests, "bytes": self.bytes, "not_modified": self.not_modified}
-
 
 class _Host:
     """Per-host politeness: a semaphore for the requests in flight and the time the last one started."""

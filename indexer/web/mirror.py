@@ -17,7 +17,7 @@ import os
 import posixpath
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
@@ -189,8 +189,3 @@ def render_post(post: Post) -> bytes:
     )
     page = f'<!DOCTYPE html>\n<html lang="fr"><head>{"".join(head)}</head><body>{body}</body></html>\n'
     return page.encode("utf-8")
-
-
-def orphans(files: Iterable[str], referenced: Iterable[str]) -> set[str]:
-    """The mirrored files (PDFs) that no remaining page links to."""
-    return set(files) - set(referenced)
