@@ -38,6 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 from indexer.extract.html import extract_html  # noqa: E402
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class Resource:
@@ -500,6 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     site = generated(args.posts) if args.posts else from_corpus(Path(args.corpus), HELD_BACK)
     site.start(args.port, quiet=False)
     print(f"Site de démonstration : {site.base}/ ({len(site.items)} articles, {len(site.media)} PDF)")
+    logger.debug("%d articles, %d PDF", len(site.items), len(site.media))
     if site.held:
         print(f"Pour publier un nouvel article avec son PDF : curl {site.base}/wp-admin/publier")
     print("Ctrl-C pour arrêter.")

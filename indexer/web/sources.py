@@ -18,6 +18,7 @@ A mistake gives a `SourcesError` in French that names the line and what is wrong
 from __future__ import annotations
 
 import fnmatch
+import logging
 import re
 import tomllib
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from urllib.parse import urlsplit
 
 from indexer.errors import IndexerError
 from indexer.web.fetch import host_key
+
+logger = logging.getLogger(__name__)
 
 SOURCES_NAME = "sources.toml"
 DEFAULT_MAX_DOCUMENTS = 10_000
@@ -117,6 +120,7 @@ def load_sources(path: Path) -> SourcesFile:
             raise SourcesError(f"{where} : le nom « {source.name} » est déjà pris par une autre source")
         names.add(source.name)
         sources.append(source)
+    logger.debug("%s : %d source(s)", path, len(sources))
     contact = data.get("contact", "")
     if not isinstance(contact, str):
         raise SourcesError(f"{path.name} : « contact » doit être un texte (adresse électronique ou site)")
