@@ -1,4 +1,4 @@
-"""Command line: ``python -m indexer build | update | status | catalogue`` (a thin layer over the library).
+"""Command line: ``python -m indexer build | update | sync | status | catalogue`` (a thin layer over the library).
 
 Errors that stop a run (corpus missing, index locked…) print one line in French and exit 1; files that fail
 are reported, and the run still exits 0.
@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from indexer.cli_parser import FrenchArgumentParser
@@ -70,6 +71,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="S",
         help="avec --watch : attendre S secondes sans changement avant la mise à jour (défaut : 5)",
     )
+    sync = sub.add_parser(
+        "sync", help="suit les sites des centres (API WordPress ou sitemaps), puis met l’index à jour"
+    )
+    sync.add_argument("urls", nargs="*", metavar="URL", help="sites à suivre (sinon : le fichier des sources)")
+    sync.add_argument("--sources", help="fichier des sources (défaut : <corpus>/sources.toml)")
+    common(sync)
+    sync.add_argument("--no-update", action="store_true", help="ne pas mettre l’index à jour ensuite")
+    sync.add_argument("--json", action="store_true", help="rapport JSON")
     status = sub.add_parser("status", help="état de l’index : comptes, échecs, dernière exécution")
     common(status, writes=False)
     status.add_argument("--json", action="store_true", help="sortie JSON")
@@ -96,16 +105,10 @@ def _seconds(minimum: float) -> Callable[[str], float]:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(message)s",
-        stream=sys.stderr,
-    )
-    if not args.verbose:  # pypdf warns in English of what a file's French failure reason already says
-        logging.getLogger("pypdf").setLevel(logging.ERROR)
+    _configure_logging(args.verbose)
     try:
         settings = Settings.load(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None))
-        _run(args, settings)
+        return _run(args, settings)
     except IndexerError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return 1
@@ -138,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace, settings: Settings) -> None:
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run one command; its exit status (a sync whose source could not be read at all: 1)."""
     if args.command == "build":
         from indexer.build import build_index
 
@@ -147,6 +151,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         from indexer.watch import watch
 
         watch(settings, interval=args.interval, debounce=args.debounce, wait=args.wait)
+    elif args.command == "sync":
+        return _sync(settings, args)
     elif args.command == "update":
         from indexer.update import update_index
 
@@ -161,6 +167,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
             print(json.dumps(status, ensure_ascii=False, indent=2))
         else:
             _print_status(status)
+    return 0
 
 
 def _check_catalogue(settings: Settings, as_json: bool) -> None:
@@ -188,6 +195,46 @@ def _check_catalogue(settings: Settings, as_json: bool) -> None:
     print(f"Lignes ignorées ou appliquées en partie ({len(catalogue.issues)}) :")
     for issue in catalogue.issues:
         print(f"  {issue.describe()}")
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr
+    )
+    # httpx logs every request at INFO: the sync's summary says what matters.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # pypdf warns in English of what a file's French failure reason already says.
+    logging.getLogger("pypdf").setLevel(logging.DEBUG if verbose else logging.ERROR)
+
+
+def _sync(settings: Settings, args: argparse.Namespace) -> int:
+    """Harvest the sources, print one line each (or the JSON report), then update the index."""
+    from indexer.web.sources import SOURCES_NAME, SourcesFile, load_sources, source_from_url
+    from indexer.web.sync import SyncOptions, summary_line, sync_sources
+
+    if args.urls:
+        sources = SourcesFile(tuple(source_from_url(url) for url in args.urls))
+    else:
+        sources = load_sources(Path(args.sources) if args.sources else settings.corpus / SOURCES_NAME)
+    reports = sync_sources(settings.corpus, sources.sources, SyncOptions.from_settings(settings, sources.contact))
+    summary = None
+    if not args.no_update and any(not r.fatal for r in reports):
+        from indexer.update import update_index
+
+        summary = update_index(settings, wait=args.wait).summary()
+    if args.json:
+        out = {"sources": [r.as_dict() for r in reports], "index": summary}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            print(summary_line(report))
+            for error in report.errors[:20]:
+                print(f"  erreur : {error['url']} — {error['reason']}")
+            if len(report.errors) > 20:
+                print(f"  … et {len(report.errors) - 20} autre(s) erreur(s) (détail avec --json)")
+        if summary:
+            _print_report(summary)
+    return 1 if any(r.fatal for r in reports) else 0
 
 
 def _print_report(summary: dict[str, Any]) -> None:

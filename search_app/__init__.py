@@ -53,11 +53,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    from search_app import admin, api, views
+    from search_app import admin, api, feeds, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(feeds.bp)
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]
@@ -124,7 +125,7 @@ def _limit_requests(app: Flask, settings: Settings) -> None:
     if rate_limit_is_off(rate):
         return
     shared = limiter.shared_limit(rate, scope="recherche")
-    for endpoint in ("views.index", "api.api_search"):
+    for endpoint in ("views.index", "api.api_search", "feeds.feed"):
         app.view_functions[endpoint] = shared(app.view_functions[endpoint])
 
     @app.errorhandler(429)

@@ -7,6 +7,8 @@ from typing import Any
 
 from indexer.catalogue import CatalogueError, CatalogueIssue, read_catalogue
 from indexer.vocab import NO_YEAR, NO_YEAR_LABEL
+from indexer.web.sources import SOURCES_NAME
+from indexer.web.state import load_reports
 from indexer.wording import count, french_datetime
 
 
@@ -86,3 +88,29 @@ def status_view(status: dict[str, Any]) -> dict[str, Any]:
         "failures": status["failures"],
         "empty": status["empty"],
     }
+
+
+def sync_view(corpus: Path, state: dict[str, Any]) -> dict[str, Any]:
+    """The followed sites: each one's last sync (from the corpus's sync folder), and the sync started here."""
+    sources = []
+    for report in load_reports(corpus):
+        errors = report.get("errors") or []
+        counts = [
+            count(report.get("added", 0), "ajouté", "ajoutés"),
+            count(report.get("changed", 0), "modifié", "modifiés"),
+            count(report.get("removed", 0), "supprimé", "supprimés"),
+            count(len(errors), "erreur", "erreurs"),
+        ]
+        sources.append(
+            {
+                "label": report.get("label") or report.get("source"),
+                "url": report.get("url"),
+                "when": french_datetime(report.get("when")),
+                "counts": ", ".join(counts),
+                "fatal": report.get("fatal"),
+                "errors": errors[:10],
+                "more_errors": max(0, len(errors) - 10),
+            }
+        )
+    view = runner_view({k: v for k, v in state.items() if k != "summary"})
+    return {"sources": sources, "has_file": (corpus / SOURCES_NAME).is_file(), "runner": view}

@@ -22,7 +22,7 @@ from search_app.query import Clause
 from search_app.snippets import make_snippet
 
 MIN_PROSE_CHARS = 300  # a PDF page with less text is a cover, a title page or a blank page
-OPENING_PAGES = 6  # pages looked at for a PDF's opening (a cover, then a table of contents of up to 4 pages)
+OPENING_PAGES = 12  # pages looked at for a PDF's opening (a cover, then a table of contents: 7 pages for the actes)
 
 
 @dataclass
@@ -47,12 +47,6 @@ def corpus_url(path: str, page: int | None = None) -> str:
 def document_url(path: str) -> str:
     """The URL of a document's detail page."""
     return "/document/" + quote(path, safe="/")
-
-
-def live_url(fields: dict[str, Any]) -> str | None:
-    """The live address of a saved web page (its `rel="canonical"` link), when it is a web address."""
-    canonical = str((fields.get("metadata") or {}).get("canonical") or "")
-    return canonical if canonical.startswith(("https://", "http://")) else None
 
 
 def highlight_terms(q: wq.Query) -> frozenset[str]:
@@ -110,7 +104,12 @@ def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any
     is_pdf = doc.format == "pdf"
     pages = shown.pages.get(path) or []
     page_list = [
-        {"page": n, "snippet": make_snippet(t, shown.terms, shown.phrases), "url": corpus_url(path, n)}
+        {
+            "page": n,
+            "snippet": make_snippet(t, shown.terms, shown.phrases),
+            "url": corpus_url(path, n),
+            "source_url": live_url(doc, n),
+        }
         for n, t in pages
     ]
     if page_list:
@@ -130,26 +129,37 @@ def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any
         "page": best,
         "pages": page_list if is_pdf else [],
         "published_in": _published_in(searcher, doc),
+        "source": doc.source,
+        "source_url": live_url(doc, best),
         # Added fields.
+        "source_label": doc.source_label,
         "format": fields.get("format"),
         "type_label": type_labels().get(doc_type, doc_type),
         "theme_labels": [facet_label("theme", t) for t in doc.themes],
         "date": doc.date,
         "page_count": fields.get("page_count"),
         "document_url": document_url(path),
-        "live_url": live_url(fields),
     }
 
 
 def _opening_text(searcher: Any, path: str, page_count: int) -> str:
     """The text a result without a matching page opens with: for a PDF, the first page of prose after its
-    cover (a cover's centre name and title, then a table of contents, told nothing), else the first page."""
+    cover (a cover's centre name and title, then a table of contents, told nothing), else the first page.
+    Only results without a matching page come here (browsing, mostly): at most 12 stored pages each."""
     texts = []
     for n in range(1, min(page_count, OPENING_PAGES) + 1):
         texts.append((searcher.document(uid=page_uid(path, n)) or {}).get("text") or "")
         if n > 1 and len(texts[-1]) >= MIN_PROSE_CHARS and not is_reference_page(texts[-1]):
             return texts[-1]
     return texts[0] if texts else ""
+
+
+def live_url(doc: StoredDoc, page: int | None = None) -> str | None:
+    """The document's live address (None when unknown), at a PDF page when one is given."""
+    url = doc.source_url
+    if url and page and doc.format == "pdf":
+        return f"{url.split('#', 1)[0]}#page={page}"
+    return url
 
 
 def _published_in(searcher: Any, doc: StoredDoc) -> dict[str, str] | None:

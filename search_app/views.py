@@ -17,9 +17,10 @@ from indexer.records import KIND_DOC, StoredDoc, page_uid
 from indexer.vocab import NO_YEAR, SOURCE_LABELS, theme_labels, type_labels
 from indexer.wording import french_date
 from search_app import querylog
+from search_app.facets import FACETS
 from search_app.page_records import is_reference_page
 from search_app.params import SORT_LABELS, ParamError, SearchParams
-from search_app.present import corpus_url, document_url, live_url
+from search_app.present import corpus_url, document_url
 from search_app.search import run_search
 from search_app.snippets import opening
 
@@ -54,6 +55,8 @@ def index():  # type: ignore[no-untyped-def]
         pagination=_pagination(result),
         json_url=url_for("api.api_search") + here,
         here=here,
+        facet_titles=[(f.name, f.title) for f in FACETS],
+        feed_url=url_for("feeds.feed") + ("?" + result["query_string"] if result["query_string"] else ""),
     )
 
 
@@ -178,7 +181,7 @@ def document(path: str):  # type: ignore[no-untyped-def]
         file_url=corpus_url(path),
         back_url=_back_to_search(),
         article=_article(searcher, path) if doc.format == "html" else [],
-        live_url=live_url(fields),
+        live_url=doc.source_url,
         date=french_date(doc.date),
     )
 

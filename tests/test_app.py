@@ -213,10 +213,10 @@ def test_a_web_page_result_opens_a_clean_reading_view_with_the_original_one_clic
 
 def test_a_web_page_result_opens_its_live_address_when_known(client):
     api = client.get("/api/search?q=achats+socialement+responsables").get_json()
-    hit = next(h for h in api["results"] if h["format"] == "html" and h["live_url"])
-    assert hit["live_url"].startswith("https://www.villesetterritoireslr.fr/")
+    hit = next(h for h in api["results"] if h["format"] == "html" and h["source_url"])
+    assert hit["source_url"].startswith("https://www.villesetterritoireslr.fr/")
     soup = BeautifulSoup(client.get("/?q=achats+socialement+responsables").data, "html.parser")
-    assert hit["live_url"] in [a["href"] for a in soup.select(".hit-title a")]
+    assert hit["source_url"] in [a["href"] for a in soup.select(".hit-title a")]
     assert hit["url"] == "/corpus/" + hit["path"]  # the JSON `url` still opens the file, as the contract says
 
 

@@ -79,7 +79,7 @@ def test_argument_errors_are_in_french():
     assert "utilisation : python -m indexer" in result.stderr
     assert "erreur : arguments non reconnus : --bogus" in result.stderr
     result = run_cli("compile")
-    assert "choix « compile » inconnu (possibles : 'build', 'update', 'status', 'catalogue')" in result.stderr
+    assert "choix « compile » inconnu (possibles : 'build', 'update', 'sync', 'status', 'catalogue')" in result.stderr
     result = run_cli("update", "--interval", "vite")
     assert "argument --interval : nombre de secondes attendu : « vite »" in result.stderr
     assert not re.search(r"\b(usage|error|required|invalid|arguments:)\b", result.stderr + run_cli("--help").stdout)
@@ -97,8 +97,8 @@ def test_every_command_and_option_is_in_the_readme(module):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     if module == "indexer":
         help_text = run_cli("--help").stdout
-        commands = re.findall(r"^\s{4}(build|update|status|catalogue)\s", help_text, re.MULTILINE)
-        assert set(commands) == {"build", "update", "status", "catalogue"}
+        commands = re.findall(r"^\s{4}(build|update|sync|status|catalogue)\s", help_text, re.MULTILINE)
+        assert set(commands) == {"build", "update", "sync", "status", "catalogue"}
         for command in commands:
             assert f"python -m indexer {command}" in readme
             options = set(re.findall(r"(--[a-z][a-z-]+)", run_cli(command, "--help").stdout)) - {"--help"}
