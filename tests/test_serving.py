@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT, wp_page
 
 from indexer.config import Settings
-from indexer.writer import update_index
+from indexer.update import update_index
 from search_app.serving import gunicorn_available
 
 pytestmark = pytest.mark.skipif(not gunicorn_available(), reason="gunicorn needs fork (Linux)")

@@ -72,7 +72,7 @@ def _stored(reader: Any) -> dict[str, list[int]]:
 
 def measure(index_root: Path) -> dict[str, Any]:
     """The size table of the index at `index_root` (see the module docstring)."""
-    from indexer.writer import open_index
+    from indexer.store import open_index
 
     ix = open_index(index_root)
     try:
