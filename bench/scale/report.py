@@ -102,6 +102,9 @@ def _speed_issue(out: dict[str, Any], state: dict[str, Any], seq: dict[str, Any]
     out["fts_bare"] = {k: {"median_ms": v.get("median_ms"), "p95_ms": v.get("p95_ms")} for k, v in bare.items()}
     http_p95, bare_p95 = (seq.get("all") or {}).get("p95_ms"), (bare.get("all") or {}).get("p95_ms")
     out["http_p95_over_fts_bare_p95"] = _ratio(http_p95, bare_p95)
+    # On a shared machine the wall times carry the others' load; the CPU seconds of the two phases do not.
+    base, cold = state.get("baseline") or {}, state.get("cold") or {}
+    out["cold_cpu_over_baseline_cpu"] = _ratio(cold.get("cpu_s"), base.get("cpu_s"))
     out["fts_db_mb"] = fts.get("db_mb")
     out["index_over_fts"] = _ratio(out.get("index_mb"), fts.get("db_mb"))
     out["single"] = {k: single.get(k) for k in ("completed", "errors", "throughput_rps", "median_ms", "p95_ms")}
