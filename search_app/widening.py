@@ -21,6 +21,7 @@ from typing import Protocol
 
 from indexer.analysis import analyse, expansion_acronyms
 from indexer.vocab import EQUIVALENCE, SUCCESSION, PolicyVocabulary
+from indexer.words import elision_length
 
 Key = tuple[str, ...]
 
@@ -165,4 +166,4 @@ def _as_typed(groups: Sequence[Sequence[_WordClause]], text: str) -> str:
     """The run as typed: the query string from its first word to its last (« zones urbaines sensibles »)."""
     start, end = groups[0][0].span[0], groups[-1][0].span[1]
     typed = " ".join(text[start:end].split())
-    return typed or " ".join(g[0].text for g in groups)
+    return typed[elision_length(typed.lower()) :] if typed else " ".join(g[0].text for g in groups)
