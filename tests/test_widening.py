@@ -129,6 +129,6 @@ def test_successions_are_followed_both_ways_and_siblings_stay_apart():
     assert widened("Acsé") == [("Acsé", ["ANCT", "CGET"])]  # from one successor to the next
     assert widened("ZUS") == [("ZUS", ["QPV"])]  # not ZRU or ZFU, its siblings
     assert widened("contrats de ville") == [("contrats de ville", ["CUCS", "Engagements quartiers 2030"])]
-    assert widened("adultes-relais")[0][1] == ["adulte-relais", "médiateurs sociaux", "médiation sociale"]
+    assert widened("adultes-relais")[0][1] == ["médiateurs sociaux", "médiation sociale"]
     assert widened("PRE") == [("PRE", ["cités éducatives"])]
     assert widened("chômage") == []

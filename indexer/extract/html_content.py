@@ -5,6 +5,7 @@ headings and links (iteratively: no recursion, so a 10,000-level nesting is fine
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 from bs4 import BeautifulSoup, Tag
@@ -216,3 +217,26 @@ class TextWalker:
                     text = text.replace("\n", " ")
                 self._buffer.append(text)
         self._flush()
+
+
+# A block of some length met this many times in one page is navigation that a long page repeats (« Aller à la
+# lettre : A · B · … » before every letter of an A-Z): it is kept once. Short blocks (table cells: « Oui », « – »,
+# a figure) repeat by nature and are kept.
+REPEATED_BLOCK_TIMES = 3
+REPEATED_BLOCK_MIN_WORDS = 6
+
+
+def without_repeated_blocks(blocks: list[str]) -> list[str]:
+    """The blocks of a page, a block of `REPEATED_BLOCK_MIN_WORDS` words or more repeated `REPEATED_BLOCK_TIMES`
+    times or more kept at its first place only: repeated navigation would weigh its words dozens of times and
+    lengthen the page for nothing."""
+    counts = Counter(blocks)
+    seen: set[str] = set()
+    out: list[str] = []
+    for block in blocks:
+        if counts[block] >= REPEATED_BLOCK_TIMES and len(block.split()) >= REPEATED_BLOCK_MIN_WORDS:
+            if block in seen:
+                continue
+            seen.add(block)
+        out.append(block)
+    return out
