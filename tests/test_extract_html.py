@@ -441,13 +441,15 @@ def test_supported_suffixes_and_format_of() -> None:
 
 
 def test_navigation_repeated_through_a_long_page_is_kept_once() -> None:
-    nav = "<p>Aller à la lettre : A · B · C — Retour au sommaire du dossier</p>"
+    nav = '<p>Aller à la lettre : <a href="#a">A</a> · <a href="#b">B</a> — <a href="/">Retour au sommaire</a></p>'
+    prose = "<p>Chaque entrée renvoie aux documents du centre de ressources.</p>"
     letters = "".join(
-        f"{nav}<h2>{letter}</h2><p>Entrée {letter} : une définition.</p><table><tr><td>Oui</td></tr></table>"
+        f"{nav}<h2>{letter}</h2><p>Entrée {letter} : une définition.</p>{prose}<table><tr><td>Oui</td></tr></table>"
         for letter in "ABC"
     )
     html = f"<html><body><article><h1>Abécédaire</h1>{letters}{nav}</article></body></html>"
     text = extract_html(html.encode("utf-8"), "abc.html").text
     assert text.count("Aller à la lettre") == 1 and text.index("Aller à la lettre") < text.index("Entrée A")
     assert text.count("Oui") == 3  # a short block (a table cell) repeats by nature: kept
+    assert text.count("Chaque entrée renvoie") == 3  # prose without a link: kept
     assert all(f"Entrée {letter}" in text for letter in "ABC")

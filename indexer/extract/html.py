@@ -100,7 +100,7 @@ def extract_html(data: bytes, rel_path: str) -> Document:
     for container in remove_chrome(soup):
         walker.walk(container)
 
-    blocks = without_repeated_blocks(walker.blocks)
+    blocks = without_repeated_blocks(walker.blocks, walker.linked)
     if blocks and own_title and _same_text(blocks[0], own_title):
         blocks = blocks[1:]  # the <h1> at the top of the content
     page_text = normalise_spaces("\n\n".join(blocks))
