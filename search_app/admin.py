@@ -41,6 +41,7 @@ from flask import (
 
 from indexer.config import Settings
 from indexer.errors import IndexerError
+from indexer.vocab import policy_vocabulary
 from indexer.wording import french_datetime
 from search_app import querylog
 from search_app.admin_views import catalogue_view, run_view, runner_view, status_view, sync_view
@@ -211,6 +212,7 @@ def admin():  # type: ignore[no-untyped-def]
         catalogue_error=catalogue_error,
         corpus=str(settings.corpus),
         index=str(settings.index),
+        vocabulary_problems=policy_vocabulary(Path(settings.corpus)).problems,
         sync=sync_view(Path(settings.corpus), current_app.extensions[SYNC_EXTENSION].state()),
     )
 

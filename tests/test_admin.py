@@ -8,6 +8,7 @@ import os
 import stat
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pdf_fixtures
 import pytest
@@ -143,6 +144,17 @@ def test_the_catalogue_rows_not_applied_are_listed(web, admin_settings):
     rows = [[cell.get_text(" ", strip=True) for cell in tr(["th", "td"])] for tr in section.tbody("tr")]
     assert rows == [["2", "site/2016/clauses-sociales.html", "appliquée en partie", rows[0][3]]]
     assert rows[0][3].startswith("thème inconnu « Astronomie » (thèmes")
+
+
+def test_page_lists_the_bad_lines_of_the_corpus_vocabulary(web, admin_settings):
+    def section() -> str:
+        page = soup_of(web.get("/admin", auth=AUTH))
+        return page.find(id="vocabulaire").find_parent("section").get_text(" ", strip=True)
+
+    assert "Aucune ligne fautive." in section()
+    table = Path(admin_settings.corpus) / "vocabulaire.tsv"
+    table.write_text("terme\trelation\tterme lié\nZUS\tremplace\tQPV\n", encoding="utf-8")
+    assert "vocabulaire.tsv, ligne 2 : relation « remplace » inconnue" in section()
 
 
 def test_page_has_no_inline_script_or_style_and_labels_its_parts(web):

@@ -191,7 +191,7 @@ def test_the_json_link_and_the_document_links_keep_the_results_page(web):
 
 def test_page_links_say_which_is_best_and_list_the_others_in_page_order(client):
     api = client.get("/api/search?q=QPV").get_json()
-    hit = next(h for h in api["results"] if len(h["pages"]) >= 3)
+    hit = next(h for h in api["results"] if len(h["pages"]) >= 3 and h["pages"][1]["page"] > h["pages"][2]["page"])
     soup = BeautifulSoup(client.get("/?q=QPV").data, "html.parser")
     shown = next(p for p in soup.select(".pages") if f"/corpus/{hit['path']}#" in str(p))
     assert shown.get_text(" ", strip=True).startswith(f"Meilleure page : p. {hit['pages'][0]['page']} ; aussi :")
@@ -227,9 +227,11 @@ def test_an_acronym_marks_its_written_out_form_only_where_it_is_written_whole(cl
     snippets = [s for h in api["results"] for s in [h["snippet"], *(p["snippet"] for p in h["pages"])]]
     whole = r"<mark>quartiers?</mark> <mark>prioritaires?</mark> de la <mark>politique</mark> de la <mark>ville</mark>"
     assert any(re.search(whole, s.lower()) for s in snippets)
-    for snippet in snippets:  # « Villes et Territoires », « petites villes »: not « QPV »
-        loose = re.sub(whole, "", snippet.lower())
-        assert not re.search(r"<mark>(villes?|politique|quartiers?|prioritaires?)</mark>", loose), snippet
+    for snippet in snippets:  # « Villes et Territoires », « le quartier Saint-Jean », « petites villes »: not « QPV »
+        text = snippet.lower()
+        assert not re.search(r"<mark>villes</mark> et|petites <mark>villes|<mark>quartiers?</mark> (?!<mark>)", text), (
+            snippet
+        )
 
 
 def test_a_pdf_without_a_matching_page_opens_on_its_first_page_of_prose_not_its_cover(client):

@@ -121,17 +121,19 @@ def test_a_full_disk_for_the_extraction_cache_is_only_a_warning(
 
 def serve_without_listening(monkeypatch: pytest.MonkeyPatch, argv: list[str]):  # type: ignore[no-untyped-def]
     """Run `python -m search_app` up to the point where it would serve; return the app it built."""
-    from waitress.server import BaseWSGIServer
+    import socket
 
-    import search_app.__main__ as serve
+    import waitress
+
+    from search_app.__main__ import main
 
     served = {}
-    create_app = serve.create_app
-    monkeypatch.setattr(serve, "create_app", lambda config: served.setdefault("app", create_app(config)))
-    monkeypatch.setattr(BaseWSGIServer, "run", lambda server: served.update(server=server))
-    assert serve.main([*argv, "--port", "0"]) == 0
-    served["server"].close()
-    assert served["server"].adj.max_request_body_size <= 1024 * 1024
+    monkeypatch.setattr(waitress, "serve", lambda app, **options: served.update(app=app, options=options))
+    with socket.socket() as free:  # a port nothing else uses: it is checked before the server starts
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    assert main([*argv, "--workers", "1", "--port", str(port)]) == 0
+    assert served["options"]["max_request_body_size"] <= 1024 * 1024
     return served["app"]
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.scale import codebase
-from bench.scale.runner import ROOT, _env, free_port, get, label, queries
+from bench.scale.runner import ROOT, _env, corpus_name, free_port, get, queries
 
 logger = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ def run_profile(args: Any) -> int:
     """`python bench/scale.py profile` (see the module docstring)."""
     from bench.scale.runner import bench_lock
 
-    name = label(args.n)
+    name = corpus_name(args.n, getattr(args, "profile", "usual"))
     corpus, index = args.work / f"scale-{name}", args.work / f"scale-{name}-index"
     out = args.out or (ROOT / "bench" / "out" / f"scale-profile-{name}")
     out.mkdir(parents=True, exist_ok=True)

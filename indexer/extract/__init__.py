@@ -43,7 +43,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # Bump whenever the extracted output changes for the same bytes: cached extractions are then redone.
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 
 FORMAT_BY_SUFFIX = {".html": "html", ".htm": "html", ".pdf": "pdf"}
 # Lowercase; compare with `Path(name).suffix.lower()` (also usable with `str.endswith`).
