@@ -43,7 +43,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # Bump whenever the extracted output changes for the same bytes: cached extractions are then redone.
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 
 FORMAT_BY_SUFFIX = {".html": "html", ".htm": "html", ".pdf": "pdf"}
 # Lowercase; compare with `Path(name).suffix.lower()` (also usable with `str.endswith`).
@@ -152,6 +152,7 @@ def extract_data(data: bytes, rel_path: str, settings: Settings) -> Document:
     if not data:
         raise CorruptFileError(rel_path, "fichier vide")
     document = extract_html(data, rel_path) if file_format == "html" else extract_pdf(data, rel_path, settings)
+    document.extractor = document.extractor or file_format
     cap_text(document, settings)
     document.path = rel_path
     document.format = file_format

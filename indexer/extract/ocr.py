@@ -1,0 +1,172 @@
+"""OCR of PDF pages without a text layer: PDFium renders the page, Tesseract reads it.
+
+A scanned page holds a full-page image and no text (or a few stray characters). It is rendered in
+greyscale at `Settings.ocr_dpi` (lower when the image would exceed `Settings.ocr_max_pixels`) and given to
+the `tesseract` command as a PGM image on its standard input, with the languages of
+`Settings.ocr_languages` (French first, English second). Each page has a time limit
+(`Settings.ocr_page_timeout`); a file has a cap on OCR'd pages (`Settings.ocr_max_pages`) and never
+spends more than most of its extraction time limit on OCR. A page that cannot be read keeps its empty
+text and is reported with a French reason (« OCR indisponible », « OCR interrompu : … »).
+
+Tesseract runs one thread per process (``OMP_THREAD_LIMIT=1``): the extraction workers already keep
+both cores busy, and Tesseract's own threads only add contention there.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from indexer.config import Settings
+
+__all__ = ["OCR_UNAVAILABLE", "OcrOutcome", "PageReader", "needs_ocr", "ocr_available"]
+
+logger = logging.getLogger(__name__)
+
+OCR_UNAVAILABLE = "OCR indisponible : Tesseract n’est pas installé"
+# Below this many letters, a page that holds a large image has no usable text layer.
+MIN_PAGE_LETTERS = 20
+# Share of the page an image must cover for the page to count as a scan.
+_MIN_IMAGE_COVER = 0.3
+# Share of the file's extraction time limit that OCR may use; the rest stays for the other pages.
+_TIME_SHARE = 0.75
+
+
+@dataclass
+class OcrOutcome:
+    """What OCR did in one file: pages read (1-based), pages left unread and why."""
+
+    pages: list[int] = field(default_factory=list)
+    unread: list[int] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def leave_unread(self, number: int, reason: str) -> None:
+        """Record page `number` as unread, keeping each distinct reason once."""
+        self.unread.append(number)
+        if reason not in self.reasons:
+            self.reasons.append(reason)
+
+
+def ocr_available(settings: Settings) -> str | None:
+    """The Tesseract executable to run, or None when OCR is off or Tesseract is not installed."""
+    if not settings.ocr_command:
+        return None
+    return shutil.which(settings.ocr_command)
+
+
+def _image_cover(page: pdfium.PdfPage) -> float:
+    """The largest share of the page covered by one image."""
+    width, height = page.get_size()
+    area = max(width * height, 1.0)
+    best = 0.0
+    for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
+        left, bottom, right, top = image.get_bounds()
+        best = max(best, abs(right - left) * abs(top - bottom) / area)
+    return best
+
+
+def needs_ocr(page: pdfium.PdfPage, text: str) -> bool:
+    """Whether a page has no usable text layer: almost no letters, and a large image to read instead."""
+    if sum(char.isalpha() for char in text) >= MIN_PAGE_LETTERS:
+        return False
+    return _image_cover(page) >= _MIN_IMAGE_COVER
+
+
+def _pgm(page: pdfium.PdfPage, dpi: int, max_pixels: int) -> bytes:
+    """The page rendered in greyscale as a binary PGM image, at `dpi` or less to stay under `max_pixels`."""
+    width, height = page.get_size()  # in points (1/72 inch)
+    scale = dpi / 72
+    pixels = width * height * scale * scale
+    if pixels > max_pixels:
+        scale *= (max_pixels / pixels) ** 0.5
+    bitmap = page.render(scale=scale, grayscale=True)
+    try:
+        array = bitmap.to_numpy()
+        rows, columns = array.shape[0], array.shape[1]
+        header = f"P5\n{columns} {rows}\n255\n".encode("ascii")
+        return header + array.reshape(rows, -1)[:, :columns].tobytes()
+    finally:
+        bitmap.close()
+
+
+class PageReader:
+    """Reads the scanned pages of one file with Tesseract, within the per-page and per-file limits."""
+
+    def __init__(self, settings: Settings, started: float) -> None:
+        self.settings = settings
+        self.executable = ocr_available(settings)
+        self.outcome = OcrOutcome()
+        budget = settings.extraction_timeout * _TIME_SHARE if settings.extraction_timeout > 0 else 0.0
+        self.deadline = started + budget if budget else None
+
+    def read(self, page: pdfium.PdfPage, number: int) -> str:
+        """The OCR text of page `number` (1-based), or "" when it is left unread (recorded in `outcome`)."""
+        reason = self._refusal()
+        if reason:
+            self.outcome.leave_unread(number, reason)
+            return ""
+        started = time.monotonic()
+        try:
+            image = _pgm(page, self.settings.ocr_dpi, self.settings.ocr_max_pixels)
+            text = self._tesseract(image)
+        except OcrPageError as error:
+            logger.warning("page %d: %s", number, error.reason)
+            self.outcome.leave_unread(number, error.reason)
+            return ""
+        finally:
+            self.outcome.seconds += time.monotonic() - started
+        self.outcome.pages.append(number)
+        return text
+
+    def _refusal(self) -> str | None:
+        if self.executable is None:
+            return OCR_UNAVAILABLE
+        if len(self.outcome.pages) >= self.settings.ocr_max_pages:
+            return f"OCR limité à {self.settings.ocr_max_pages} pages par fichier"
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            return "OCR interrompu : limite de temps du fichier atteinte"
+        return None
+
+    def _tesseract(self, image: bytes) -> str:
+        assert self.executable is not None
+        command = [self.executable, "stdin", "stdout", "-l", self.settings.ocr_languages, "--psm", "3"]
+        environment = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+        try:
+            result = subprocess.run(
+                command,
+                input=image,
+                capture_output=True,
+                timeout=self.settings.ocr_page_timeout or None,
+                env=environment,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as error:
+            raise OcrPageError(f"OCR interrompu : plus de {self.settings.ocr_page_timeout:g} s pour la page") from error
+        except OSError as error:
+            raise OcrPageError(f"OCR impossible ({error.strerror or error})") from error
+        if result.returncode != 0:
+            raise OcrPageError(_failure_reason(result.stderr.decode("utf-8", "replace"), self.settings))
+        return result.stdout.decode("utf-8", "replace")
+
+
+class OcrPageError(Exception):
+    """A page Tesseract could not read; `reason` in French."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _failure_reason(stderr: str, settings: Settings) -> str:
+    if "Failed loading language" in stderr or "Could not initialize tesseract" in stderr:
+        return f"OCR indisponible : langues « {settings.ocr_languages} » de Tesseract non installées"
+    detail = " ".join(stderr.split())[:120]
+    return f"OCR en échec ({detail})" if detail else "OCR en échec"
