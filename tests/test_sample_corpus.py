@@ -98,3 +98,12 @@ def test_long_dossiers_reach_the_first_page_through_the_page_that_answers(search
     assert 41 in found["conseils-citoyens-etat-des-lieux-languedoc-roussillon.pdf"]
     monkeypatch.setattr("search_app.search.PAGE_SCORE_WINDOW", 10)
     assert "conseils-citoyens-etat-des-lieux-languedoc-roussillon.pdf" not in pages_of(search("ANRU"))
+
+
+def test_a_word_of_page_2_of_a_scan_opens_page_2(search):
+    first = search('"module commun pourrait être proposé"')["results"][0]
+    assert first["path"] == "dossiers/exemples-defectueux/exemple-pdf-scanne-sans-texte.pdf"
+    assert first["page"] == 2 and first["url"].endswith("#page=2")
+    first = search('"modification du plan de financement"')["results"][0]
+    assert first["path"] == "dossiers/2017/convention-partenariat-conseil-citoyen-lunel-scan.pdf"
+    assert first["page"] == 2

@@ -15,7 +15,7 @@ __all__ = ["LONG_TOKEN_LETTERS", "long_token_share", "looks_glued"]
 LONG_TOKEN_LETTERS = 25
 # Normal French text: below 0.2 % of long tokens; a glued page: tens of percent.
 _GLUED_SHARE = 0.02
-_MIN_LONG_TOKENS = 3
+_MIN_LONG_TOKENS = 2
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 

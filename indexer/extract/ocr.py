@@ -15,6 +15,7 @@ both cores busy, and Tesseract's own threads only add contention there.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 import subprocess
@@ -26,7 +27,7 @@ import pypdfium2.raw as pdfium_c
 
 from indexer.config import Settings
 
-__all__ = ["OCR_UNAVAILABLE", "OcrOutcome", "PageReader", "needs_ocr", "ocr_available"]
+__all__ = ["OCR_UNAVAILABLE", "OcrOutcome", "PageReader", "needs_ocr", "ocr_available", "render_page"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,13 +81,12 @@ def needs_ocr(page: pdfium.PdfPage, text: str) -> bool:
     return _image_cover(page) >= _MIN_IMAGE_COVER
 
 
-def _pgm(page: pdfium.PdfPage, dpi: int, max_pixels: int) -> bytes:
+def render_page(page: pdfium.PdfPage, dpi: int, max_pixels: int) -> bytes:
     """The page rendered in greyscale as a binary PGM image, at `dpi` or less to stay under `max_pixels`."""
     width, height = page.get_size()  # in points (1/72 inch)
     scale = dpi / 72
-    pixels = width * height * scale * scale
-    if pixels > max_pixels:
-        scale *= (max_pixels / pixels) ** 0.5
+    while math.ceil(width * scale) * math.ceil(height * scale) > max_pixels and scale > 0.01:
+        scale *= min(0.99, (max_pixels / (width * height * scale * scale)) ** 0.5)
     bitmap = page.render(scale=scale, grayscale=True)
     try:
         array = bitmap.to_numpy()
@@ -115,7 +115,7 @@ class PageReader:
             return ""
         started = time.monotonic()
         try:
-            image = _pgm(page, self.settings.ocr_dpi, self.settings.ocr_max_pixels)
+            image = render_page(page, self.settings.ocr_dpi, self.settings.ocr_max_pixels)
             text = self._tesseract(image)
         except OcrPageError as error:
             logger.warning("page %d: %s", number, error.reason)
@@ -130,7 +130,8 @@ class PageReader:
         if self.executable is None:
             return OCR_UNAVAILABLE
         if len(self.outcome.pages) >= self.settings.ocr_max_pages:
-            return f"OCR limité à {self.settings.ocr_max_pages} pages par fichier"
+            cap = self.settings.ocr_max_pages
+            return f"OCR limité à {cap} page{'s' if cap > 1 else ''} par fichier"
         if self.deadline is not None and time.monotonic() > self.deadline:
             return "OCR interrompu : limite de temps du fichier atteinte"
         return None
@@ -149,7 +150,8 @@ class PageReader:
                 check=False,
             )
         except subprocess.TimeoutExpired as error:
-            raise OcrPageError(f"OCR interrompu : plus de {self.settings.ocr_page_timeout:g} s pour la page") from error
+            limit = f"{self.settings.ocr_page_timeout:g}".replace(".", ",")
+            raise OcrPageError(f"OCR interrompu : plus de {limit} s pour la page") from error
         except OSError as error:
             raise OcrPageError(f"OCR impossible ({error.strerror or error})") from error
         if result.returncode != 0:
