@@ -19,9 +19,8 @@ TOOLS = Path(__file__).resolve().parents[1] / "tools"
 if str(TOOLS) not in sys.path:
     sys.path.insert(0, str(TOOLS))
 
-from corpus_render.defects import ScanPage  # noqa: E402
-
 import pdf_fixtures  # noqa: E402
+from corpus_render.defects import ScanPage  # noqa: E402
 
 DPI = 120  # the rasteriser's bitmap font is drawn for 120 dpi
 

@@ -28,7 +28,7 @@ from search_app.engine import IndexHandle
 from search_app.search import SearchParams, run_search
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from corpus_render.texlike import texlike_pdf  # noqa: E402
+from corpus_render.texlike import texlike_pdf
 
 SETTINGS = Settings()
 TEX_PAGES = [
@@ -119,7 +119,10 @@ def test_a_page_read_glued_is_read_again_by_the_other_library(caplog) -> None:
     text, library = least_glued(glued, reader, 1, "dossiers/d.pdf")
     assert library == "pypdf" and "Les clauses sociales favorisent" in text
     # Both glued, pypdf more so: PDFium's text is kept and the page reported.
-    less_glued = "Lesconseilscitoyensréunissentleshabitants et les acteurs locaux des quartiers, lesassociationsetlescommerçantsduquartier"
+    less_glued = (
+        "Lesconseilscitoyensréunissentleshabitants et les acteurs locaux des quartiers, "
+        "lesassociationsetlescommerçantsduquartier"
+    )
     tex_reader = PdfReader(io.BytesIO(tex_pdf()))
     text, library = least_glued(less_glued, tex_reader, 0, "dossiers/tex.pdf")
     assert library == "pdfium" and text == less_glued
