@@ -1,8 +1,10 @@
 """Benchmark: where the time of a full build of a corpus goes.
 
-Splits a full build into HTML extraction, PDF extraction (single process, no cache, so pypdf and
-BeautifulSoup really run), enrichment, and analysis plus writing (the Whoosh writer, which runs the French
-analyser), then times the real `build_index` (worker processes, cold and warm cache). Reports peak memory.
+Splits a full build into HTML extraction, PDF extraction (single process, no cache, so PDFium, pypdf,
+Tesseract and BeautifulSoup really run), enrichment, and analysis plus writing (the Whoosh writer, which
+runs the French analyser), then times the real `build_index` (worker processes, cold and warm cache).
+Reports peak memory, the documents by extractor (« pdfium », « pypdf », « html »), the pages OCR'd, and
+the OCR time (the PDF extraction with OCR off and on, see `pdf_extractors.py`) with its share of the build.
 
     python bench/build_split.py [--corpus corpus] [--json bench/out/build_split.json]
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from pdf_extractors import ocr_cost
 from whoosh import index as whoosh_index
 
 from indexer.batch import Failure, extract_one, scan_corpus
@@ -72,6 +75,11 @@ def main() -> int:
         build_index(real)
         t_warm = time.perf_counter() - t
     pages = sum(d.page_count for d in docs.values() if d.format == "pdf")
+    extractors: dict[str, int] = {}
+    for doc in docs.values():
+        extractors[doc.extractor] = extractors.get(doc.extractor, 0) + 1
+    ocr = ocr_cost(corpus, settings)
+    single_process = t_html + t_pdf + t_enrich + t_write
     chars = sum(len(d.text) for d in docs.values())
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -90,6 +98,10 @@ def main() -> int:
             "build_index_cold": round(t_cold, 3),
             "build_index_warm_cache": round(t_warm, 3),
         },
+        "documents_by_extractor": extractors,
+        "ocr_pages": sum(len(d.ocr_pages) for d in docs.values()),
+        "ocr_seconds": ocr["ocr_seconds"],
+        "ocr_share_of_build_percent": round(100 * ocr["ocr_seconds"] / single_process, 1),
         "workers": Settings.load().workers,
         "peak_rss_mb": {"main": round(peak_self, 1), "largest_worker": round(peak_children, 1)},
     }
@@ -100,6 +112,11 @@ def main() -> int:
     for name, value in report["seconds"].items():
         print(f"  {name:<24} {value:8.3f} s")
     print(f"  peak RSS: main {peak_self:.0f} MB, largest worker {peak_children:.0f} MB")
+    print(f"  documents by extractor: {extractors}")
+    print(
+        f"  OCR: {report['ocr_pages']} pages, {ocr['ocr_seconds']} s "
+        f"({ocr['ocr_seconds_per_page']} s/page), {report['ocr_share_of_build_percent']} % of the build (one process)"
+    )
     print(f"Report: {out}")
     return 0
 

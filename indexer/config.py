@@ -40,7 +40,7 @@ class Settings:
     ocr_languages: str = "fra+eng"  # Tesseract language packs, main language first
     ocr_page_timeout: float = 60.0  # seconds per page; the page is then left unread (and reported)
     ocr_max_pages: int = 50  # pages OCR'd per file; later pages without text are left unread (and reported)
-    ocr_dpi: int = 300  # resolution of the page images given to Tesseract
+    ocr_dpi: int = 300  # highest resolution of the page images given to Tesseract (a scan's own is used below)
     ocr_max_pixels: int = 40_000_000  # a larger page image is rendered at a lower resolution
     # Search app.
     admin_token: str = ""

@@ -1,7 +1,8 @@
 """OCR of PDF pages without a text layer: PDFium renders the page, Tesseract reads it.
 
 A scanned page holds a full-page image and no text (or a few stray characters). It is rendered in
-greyscale at `Settings.ocr_dpi` (lower when the image would exceed `Settings.ocr_max_pixels`) and given to
+greyscale at the scan's own resolution (at least 150 dpi, at most `Settings.ocr_dpi`, lower when the
+image would exceed `Settings.ocr_max_pixels`) and given to
 the `tesseract` command as a PGM image on its standard input, with the languages of
 `Settings.ocr_languages` (French first, English second). Each page has a time limit
 (`Settings.ocr_page_timeout`); a file has a cap on OCR'd pages (`Settings.ocr_max_pages`) and never
@@ -34,6 +35,8 @@ logger = logging.getLogger(__name__)
 OCR_UNAVAILABLE = "OCR indisponible : Tesseract n’est pas installé"
 # Below this many letters, a page that holds a large image has no usable text layer.
 MIN_PAGE_LETTERS = 20
+# Never below: Tesseract reads small type badly under about 150 dpi.
+MIN_DPI = 150
 # Share of the page an image must cover for the page to count as a scan.
 _MIN_IMAGE_COVER = 0.3
 # Share of the file's extraction time limit that OCR may use; the rest stays for the other pages.
@@ -63,22 +66,35 @@ def ocr_available(settings: Settings) -> str | None:
     return shutil.which(settings.ocr_command)
 
 
-def _image_cover(page: pdfium.PdfPage) -> float:
-    """The largest share of the page covered by one image."""
+def _largest_image(page: pdfium.PdfPage) -> tuple[float, float]:
+    """The share of the page the largest image covers, and that image's resolution in dots per inch."""
     width, height = page.get_size()
     area = max(width * height, 1.0)
-    best = 0.0
+    best, dpi = 0.0, 0.0
     for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=3):
         left, bottom, right, top = image.get_bounds()
-        best = max(best, abs(right - left) * abs(top - bottom) / area)
-    return best
+        cover = abs(right - left) * abs(top - bottom) / area
+        if cover > best:
+            pixels_wide = image.get_px_size()[0]
+            best, dpi = cover, pixels_wide / max(abs(right - left) / 72, 1e-6)
+    return best, dpi
 
 
 def needs_ocr(page: pdfium.PdfPage, text: str) -> bool:
     """Whether a page has no usable text layer: almost no letters, and a large image to read instead."""
     if sum(char.isalpha() for char in text) >= MIN_PAGE_LETTERS:
         return False
-    return _image_cover(page) >= _MIN_IMAGE_COVER
+    return _largest_image(page)[0] >= _MIN_IMAGE_COVER
+
+
+def ocr_resolution(page: pdfium.PdfPage, settings: Settings) -> int:
+    """The scan's own resolution, within [`MIN_DPI`, `settings.ocr_dpi`].
+
+    Rendering a scan above its own resolution adds no detail, and Tesseract's page layout analysis then
+    takes ruled tables for pictures and drops their text.
+    """
+    native = _largest_image(page)[1]
+    return int(min(settings.ocr_dpi, max(MIN_DPI, native or settings.ocr_dpi)))
 
 
 def render_page(page: pdfium.PdfPage, dpi: int, max_pixels: int) -> bytes:
@@ -115,7 +131,7 @@ class PageReader:
             return ""
         started = time.monotonic()
         try:
-            image = render_page(page, self.settings.ocr_dpi, self.settings.ocr_max_pixels)
+            image = render_page(page, ocr_resolution(page, self.settings), self.settings.ocr_max_pixels)
             text = self._tesseract(image)
         except OcrPageError as error:
             logger.warning("page %d: %s", number, error.reason)
