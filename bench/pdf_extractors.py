@@ -90,7 +90,7 @@ def ocr_cost(corpus: Path, settings: Settings) -> dict[str, Any]:
     totals = {}
     pages_ocr = 0
     extractors: dict[str, int] = {}
-    for label, current in (("ocr_off", replace(settings, ocr_command="")), ("ocr_on", settings)):
+    for label, current in (("ocr_off", replace(settings, ocr_command="off")), ("ocr_on", settings)):
         started = time.perf_counter()
         for path in files:
             try:

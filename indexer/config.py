@@ -35,7 +35,7 @@ class Settings:
     extraction_grace: float = 15.0  # then the worker is killed if it did not stop (a loop in C code)
     max_worker_memory_mb: int = 1500  # address-space cap of each extraction process (RLIMIT_AS); 0 = none
     workers: int = max(1, min(4, os.cpu_count() or 1))  # extraction processes; 0 = in the calling process
-    # OCR of PDF pages without a text layer (Tesseract); "" as the command turns OCR off.
+    # OCR of PDF pages without a text layer (Tesseract); "off" as the command turns OCR off.
     ocr_command: str = "tesseract"  # found on PATH unless a path is given
     ocr_languages: str = "fra+eng"  # Tesseract language packs, main language first
     ocr_page_timeout: float = 60.0  # seconds per page; the page is then left unread (and reported)

@@ -16,6 +16,7 @@ import pytest
 import scan_fixtures as sx
 
 from indexer.config import Settings
+from indexer.extract import cacheable
 from indexer.extract.ocr import render_page
 from indexer.extract.pdf import extract_pdf
 from indexer.status import index_status
@@ -109,3 +110,12 @@ def test_a_second_build_reads_the_scans_from_the_cache(tmp_path: Path) -> None:
     assert len(calls.read_text(encoding="utf-8").splitlines()) == 2  # one scanned page in each file
     build_index(settings)
     assert len(calls.read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_ocr_turned_off_leaves_the_scan_unread_and_uncached() -> None:
+    off = extract_pdf(sx.english_scan_pdf(), "dossiers/scan.pdf", Settings(ocr_command="off"))
+    assert off.unread_pages == [1] and off.unread_reason == "OCR désactivé (CRPV_OCR_COMMAND=off)"
+    assert not cacheable(off)
+    missing = extract_pdf(sx.english_scan_pdf(), "dossiers/scan.pdf", Settings(ocr_command="/nulle/part/tesseract"))
+    assert missing.unread_reason == "OCR indisponible : Tesseract n’est pas installé" and not cacheable(missing)
+    assert cacheable(extract_pdf(sx.english_scan_pdf(), "dossiers/scan.pdf", Settings()))

@@ -23,12 +23,14 @@ from indexer.errors import (
     UnsupportedFormatError,
 )
 from indexer.extract.html import extract_html
+from indexer.extract.ocr import OCR_NOT_RUN
 from indexer.extract.pdf import extract_pdf
 
 __all__ = [
     "EXTRACTOR_VERSION",
     "FORMAT_BY_SUFFIX",
     "SUPPORTED_SUFFIXES",
+    "cacheable",
     "cap_text",
     "extract_data",
     "extract_file",
@@ -118,6 +120,12 @@ def cap_text(document: Document, settings: Settings) -> bool:
             settings.max_document_chars,
         )
     return cut_any
+
+
+def cacheable(document: Document) -> bool:
+    """Whether an extraction may go to the cache: not when OCR did not run (Tesseract or its languages
+    missing, OCR turned off), so that the pages left unread are read by the first build that can."""
+    return not (document.unread_reason or "").startswith(OCR_NOT_RUN)
 
 
 def unsupported_reason(rel_path: str) -> str:

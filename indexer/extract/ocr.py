@@ -28,11 +28,23 @@ import pypdfium2.raw as pdfium_c
 
 from indexer.config import Settings
 
-__all__ = ["OCR_UNAVAILABLE", "OcrOutcome", "PageReader", "needs_ocr", "ocr_available", "render_page"]
+__all__ = [
+    "OCR_UNAVAILABLE",
+    "OCR_UNAVAILABLE_PREFIX",
+    "OcrOutcome",
+    "PageReader",
+    "needs_ocr",
+    "ocr_available",
+    "render_page",
+]
 
 logger = logging.getLogger(__name__)
 
-OCR_UNAVAILABLE = "OCR indisponible : Tesseract n’est pas installé"
+OCR_UNAVAILABLE_PREFIX = "OCR indisponible"
+OCR_UNAVAILABLE = f"{OCR_UNAVAILABLE_PREFIX} : Tesseract n’est pas installé"
+OCR_DISABLED = "OCR désactivé (CRPV_OCR_COMMAND=off)"
+# Reasons of pages left unread because OCR did not run at all: such an extraction is not cached.
+OCR_NOT_RUN = (OCR_UNAVAILABLE_PREFIX, OCR_DISABLED)
 # Below this many letters, a page that holds a large image has no usable text layer.
 MIN_PAGE_LETTERS = 20
 # Never below: Tesseract reads small type badly under about 150 dpi.
@@ -59,9 +71,14 @@ class OcrOutcome:
             self.reasons.append(reason)
 
 
+def ocr_disabled(settings: Settings) -> bool:
+    """Whether OCR is turned off by the settings (``CRPV_OCR_COMMAND=off``)."""
+    return settings.ocr_command.strip().lower() in ("", "off")
+
+
 def ocr_available(settings: Settings) -> str | None:
     """The Tesseract executable to run, or None when OCR is off or Tesseract is not installed."""
-    if not settings.ocr_command:
+    if ocr_disabled(settings):
         return None
     return shutil.which(settings.ocr_command)
 
@@ -144,7 +161,7 @@ class PageReader:
 
     def _refusal(self) -> str | None:
         if self.executable is None:
-            return OCR_UNAVAILABLE
+            return OCR_DISABLED if ocr_disabled(self.settings) else OCR_UNAVAILABLE
         if len(self.outcome.pages) >= self.settings.ocr_max_pages:
             cap = self.settings.ocr_max_pages
             return f"OCR limité à {cap} page{'s' if cap > 1 else ''} par fichier"
@@ -185,6 +202,6 @@ class OcrPageError(Exception):
 
 def _failure_reason(stderr: str, settings: Settings) -> str:
     if "Failed loading language" in stderr or "Could not initialize tesseract" in stderr:
-        return f"OCR indisponible : langues « {settings.ocr_languages} » de Tesseract non installées"
+        return f"{OCR_UNAVAILABLE_PREFIX} : langues « {settings.ocr_languages} » de Tesseract non installées"
     detail = " ".join(stderr.split())[:120]
     return f"OCR en échec ({detail})" if detail else "OCR en échec"
