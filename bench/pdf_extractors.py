@@ -6,7 +6,9 @@ For every PDF of the corpus: the raw text of every page by PDFium (`get_text_bou
 (`extract_text`), timed separately, one process, no normalisation; then the product's PDF extraction
 (`extract_pdf`) with OCR off and on, whose difference is the OCR time. Reports seconds per library, per
 page, the share of words of 25 letters or more each library gives (glued words), the pages OCR'd and the
-OCR seconds per page. Also used by `build_split.py`.
+OCR seconds per page. Times are CPU seconds (this process and, for Tesseract, its children): on a machine
+shared with other work, wall-clock times vary several-fold from run to run, CPU times much less. Also used
+by `build_split.py`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import io
 import json
 import re
+import resource
 import sys
 import time
 import warnings
@@ -56,13 +59,19 @@ def _long_share(pages: list[str]) -> float:
     return round(100 * sum(len(t) >= 25 for t in tokens) / max(len(tokens), 1), 3)
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (Tesseract)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def _timed(function: Any, data: bytes) -> tuple[list[str], float]:
-    started = time.perf_counter()
+    started = cpu_seconds()
     try:
         pages = function(data)
     except Exception:  # a damaged example of the corpus: no text from this library
         pages = []
-    return pages, time.perf_counter() - started
+    return pages, cpu_seconds() - started
 
 
 def library_times(corpus: Path) -> dict[str, Any]:
@@ -91,7 +100,7 @@ def ocr_cost(corpus: Path, settings: Settings) -> dict[str, Any]:
     pages_ocr = 0
     extractors: dict[str, int] = {}
     for label, current in (("ocr_off", replace(settings, ocr_command="off")), ("ocr_on", settings)):
-        started = time.perf_counter()
+        started = cpu_seconds()
         for path in files:
             try:
                 document = extract_pdf(path.read_bytes(), str(path.relative_to(corpus)), current)
@@ -100,7 +109,7 @@ def ocr_cost(corpus: Path, settings: Settings) -> dict[str, Any]:
             if label == "ocr_on":
                 pages_ocr += len(document.ocr_pages)
                 extractors[document.extractor] = extractors.get(document.extractor, 0) + 1
-        totals[label] = time.perf_counter() - started
+        totals[label] = cpu_seconds() - started
     ocr_seconds = max(totals["ocr_on"] - totals["ocr_off"], 0.0)
     return {
         "pdf_extraction_ocr_off": round(totals["ocr_off"], 3),
