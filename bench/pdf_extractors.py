@@ -2,7 +2,7 @@
 
     python bench/pdf_extractors.py [--corpus corpus] [--json bench/out/pdf_extractors.json]
 
-For every PDF of the corpus: the raw text of every page by PDFium (`get_text_bounded`) and by pypdf
+For every PDF of the corpus: the raw text of every page by PDFium (`get_text_range`) and by pypdf
 (`extract_text`), timed separately, one process, no normalisation; then the product's PDF extraction
 (`extract_pdf`) with OCR off and on, whose difference is the OCR time. Reports seconds per library, per
 page, the share of words of 25 letters or more each library gives (glued words), the pages OCR'd and the
@@ -40,7 +40,7 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 def _pdfium_pages(data: bytes) -> list[str]:
     document = pdfium.PdfDocument(data)
     try:
-        return [document[i].get_textpage().get_text_bounded() for i in range(len(document))]
+        return [document[i].get_textpage().get_text_range() for i in range(len(document))]
     finally:
         document.close()
 

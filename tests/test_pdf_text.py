@@ -171,3 +171,12 @@ def test_encrypted_pdfs_in_a_build(built: Settings) -> None:
     assert [hit["path"] for hit in _search(built, "Sète")["results"]] == ["dossiers/convention-aes.pdf"]
     failures = {f["path"]: f["reason"] for f in index_status(built.index)["failures"]}
     assert failures == {"dossiers/convention-privee.pdf": "PDF protégé par un mot de passe"}
+
+
+def test_accents_drawn_after_their_word_are_put_back_on_their_letter() -> None:
+    # The sample guide is set like old TeX: « fevrier » then an acute moved back over the first « e ».
+    name = "dossiers/2019/guide-bonnes-pratiques-conseils-citoyens-gard.pdf"
+    document = extract_pdf((Path(__file__).resolve().parents[1] / "corpus" / name).read_bytes(), name, SETTINGS)
+    text = document.text
+    assert "La loi du 21 février 2014" in text and "Nîmes" in text and "ambiguïté" in text
+    assert not any(mark in text for mark in "´`ˆ¨¸˜")

@@ -25,6 +25,7 @@ from indexer.extract.content import describe_content, looks_binary
 from indexer.extract.glued import looks_glued
 
 __all__ = [
+    "SPACING_MARKS",
     "dehyphenate",
     "describe_content",
     "expand_ligatures",
@@ -64,7 +65,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Spacing accents as some PDF producers (TeX above all) write them, mapped to combining marks.
 _ACUTE, _GRAVE, _CIRCUMFLEX = "\u0301", "\u0300", "\u0302"
 _DIAERESIS, _CEDILLA, _TILDE = "\u0308", "\u0327", "\u0303"
-_SPACING_MARKS = {
+SPACING_MARKS = {
     "\u00b4": _ACUTE,  # ´
     "\u02ca": _ACUTE,  # ˊ
     "`": _GRAVE,
@@ -85,7 +86,7 @@ _BASES = {
 }
 # Marks that may also follow their letter (« e´ »); a backquote only ever precedes it (« `a »).
 _MARKS_AFTER_ALLOWED = {_ACUTE, _CIRCUMFLEX, _DIAERESIS, _CEDILLA, _TILDE}
-_MARK_RE = re.compile("[" + re.escape("".join(_SPACING_MARKS)) + "]")
+_MARK_RE = re.compile("[" + re.escape("".join(SPACING_MARKS)) + "]")
 # « l´association », « d`une »: an acute or grave typed for an apostrophe after an elided word.
 _ELISION_NEXT = "aeiouyhàâäéèêëîïôöûüAEIOUYHÀÂÉÈÊÎÔÛ"
 _ELISION_BEFORE = re.compile(r"(?<!\w)(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)$", re.IGNORECASE)
@@ -124,7 +125,7 @@ def join_spacing_accents(text: str) -> str:
     votes: Counter[tuple[str, str]] = Counter()  # (combining mark, side) seen unambiguously
     for match in _MARK_RE.finditer(text):
         i = match.start()
-        mark = _SPACING_MARKS[match.group()]
+        mark = SPACING_MARKS[match.group()]
         bases = _BASES[mark]
         prev_char = text[i - 1] if i > 0 else ""
         next_char = text[i + 1] if i + 1 < len(text) else ""
@@ -154,7 +155,7 @@ def join_spacing_accents(text: str) -> str:
     for i, kind in decisions:
         if i < pos:  # the mark's letter was already consumed by the previous mark
             continue
-        mark = _SPACING_MARKS[text[i]]
+        mark = SPACING_MARKS[text[i]]
         if kind == "elision":
             kind = "before" if has_split_accents and text[i + 1] in _BASES[mark] else "apostrophe"
         elif kind == "ambiguous":

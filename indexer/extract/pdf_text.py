@@ -25,6 +25,7 @@ from pypdf.errors import DependencyError, FileNotDecryptedError
 from indexer.errors import CorruptFileError, EncryptedPdfError
 from indexer.extract.content import describe_content
 from indexer.extract.glued import long_token_share, looks_glued
+from indexer.extract.pdf_accents import has_spacing_accents, place_spacing_accents
 from indexer.extract.pdf_meta import FATAL, short
 
 __all__ = ["ENCRYPTED_REASON", "PDFIUM", "PYPDF", "OpenedPdf", "open_pdf", "pdfium_text", "pypdf_text"]
@@ -33,9 +34,10 @@ logger = logging.getLogger(__name__)
 
 ENCRYPTED_REASON = "PDF protégé par un mot de passe"
 PDFIUM, PYPDF = "pdfium", "pypdf"
-# PDFium writes a hyphen that ends a line as U+0002 and joins the two lines: give both back, so that
-# dehyphenation decides with the document's vocabulary as for any other extractor.
-_PDFIUM_HYPHEN = {0x02: "-\n"}
+# PDFium writes a hyphen that ends a line as U+0002 (U+FFFE in its character-range text) and joins the
+# two lines: give both back, so that dehyphenation decides with the document's vocabulary as for any
+# other extractor.
+_PDFIUM_HYPHEN = {0x02: "-\n", 0xFFFE: "-\n"}
 
 
 @dataclass
@@ -114,10 +116,17 @@ def open_pdf(data: bytes, rel_path: str) -> OpenedPdf:
 
 
 def pdfium_text(page: pdfium.PdfPage) -> str:
-    """The text of a PDFium page, its lines in reading order, hyphens at line ends given back."""
+    """The text of a PDFium page, its lines in reading order, hyphens at line ends given back, accents
+    drawn apart put back on their letters (`pdf_accents`)."""
     textpage = page.get_textpage()
     try:
-        return textpage.get_text_bounded().translate(_PDFIUM_HYPHEN)
+        # The character stream, with PDFium's generated spaces and line breaks. `get_text_bounded`
+        # rebuilds lines from rectangles and drops the break between the lines of a table cell
+        # (« travailleursdéfavorisés »).
+        text = textpage.get_text_range()
+        if has_spacing_accents(text):
+            text = place_spacing_accents(textpage)
+        return text.translate(_PDFIUM_HYPHEN)
     finally:
         textpage.close()
 
