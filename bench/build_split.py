@@ -25,11 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pdf_extractors import cpu_seconds, ocr_cost
 from whoosh import index as whoosh_index
 
-from indexer.batch import Failure, extract_one, scan_corpus
+from indexer.build import build_index, enrich_all
 from indexer.config import Settings
+from indexer.corpus import Failure, scan_corpus
 from indexer.enrich import load_catalogue
+from indexer.extraction import extract_one
+from indexer.records import doc_records, failure_record
 from indexer.schema import build_schema
-from indexer.writer import _enrich_all, build_index, doc_records, failure_record
 
 
 def main() -> int:
@@ -54,7 +56,7 @@ def main() -> int:
     docs = {d.path: d for d in html_docs + pdf_docs if not isinstance(d, Failure)}
     failures = [d for d in html_docs + pdf_docs if isinstance(d, Failure)]
     t = time.perf_counter()
-    _enrich_all(docs, files.keys(), load_catalogue(corpus))
+    enrich_all(docs, files.keys(), load_catalogue(corpus))
     t_enrich = time.perf_counter() - t
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()

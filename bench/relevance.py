@@ -4,10 +4,10 @@
     python bench/relevance.py --themes    [--json bench/out/relevance_themes.json]
     python bench/relevance.py --ablation  [--json bench/out/relevance_ablation.json]
 
-The corpus is extracted once (`indexer.batch.extract_one` through `extract_many`) and enriched once
-(`indexer.writer._enrich_all`); the three systems index exactly those documents:
+The corpus is extracted once (`indexer.extraction.extract_one` through `extract_many`) and enriched once
+(`indexer.build.enrich_all`); the three systems index exactly those documents:
 
-- engine: `indexer.writer.build_index` into a temporary folder whose extraction cache is pre-filled with the
+- engine: `indexer.build.build_index` into a temporary folder whose extraction cache is pre-filled with the
   same extractions, searched with `search_app.search.run_search` (`SearchParams.from_args`, 10 per page);
 - fts5: SQLite FTS5, ``unicode61 remove_diacritics 2``, ``bm25`` with the title weighted 3; words AND'ed,
   quoted phrases kept, ``word*`` kept as a prefix, OR when AND finds nothing; best PDF pages from a page table;
@@ -58,22 +58,20 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema  # noqa: E402
 from whoosh.filedb.filestore import RamStorage  # noqa: E402
 from whoosh.qparser import MultifieldParser, OrGroup, QueryParser  # noqa: E402
 
-from indexer.batch import ExtractionCache, Failure, FileInfo, extract_many, scan_corpus  # noqa: E402
+from indexer.build import build_index, enrich_all  # noqa: E402
 from indexer.config import Settings  # noqa: E402
+from indexer.corpus import Failure, FileInfo, scan_corpus  # noqa: E402
 from indexer.document import Document  # noqa: E402
-from indexer.enrich import (  # noqa: E402
-    load_catalogue,
-    parents_by_child,
-    resolve_links,
-    themes,
-    themes_from_labels,
-    themes_from_text,
-    type_values,
-    year_facet_value,
-)
-from indexer.writer import CACHE, _enrich_all, build_index  # noqa: E402
-from search_app.engine import IndexHandle  # noqa: E402
-from search_app.search import SearchParams, run_search  # noqa: E402
+from indexer.enrich import load_catalogue, themes_from_labels, themes_from_text  # noqa: E402
+from indexer.extraction import ExtractionCache  # noqa: E402
+from indexer.records import type_values, year_facet_value  # noqa: E402
+from indexer.relations import Parents, resolve_links  # noqa: E402
+from indexer.store import CACHE  # noqa: E402
+from indexer.vocab import themes  # noqa: E402
+from indexer.workers import extract_many  # noqa: E402
+from search_app.index_handle import IndexHandle  # noqa: E402
+from search_app.params import SearchParams  # noqa: E402
+from search_app.search import run_search  # noqa: E402
 
 QUERIES_FILE = ROOT / "bench" / "relevance" / "queries.json"
 KINDS = ("title", "inflection", "accents", "phrase", "body", "pdf_passage", "acronym", "facet")
@@ -345,7 +343,7 @@ class Corpus:
     def enriched(self) -> dict[str, Document]:
         """A deep copy of the documents, enriched exactly as `build_index` does."""
         docs = copy.deepcopy(self.docs)
-        _enrich_all(docs, self.files.keys(), load_catalogue(self.root))
+        enrich_all(docs, self.files.keys(), load_catalogue(self.root))
         return docs
 
     @property
@@ -974,7 +972,11 @@ def run_themes(args: argparse.Namespace) -> dict[str, Any]:
     html_scores = theme_scores([(r["explicit"], r["from_text"]) for r in rows])
     # PDFs: the explicit themes of the posts that publish them (what enrichment lets them inherit).
     pdf_rows: list[dict[str, Any]] = []
-    for child, parents in sorted(parents_by_child(docs.values()).items()):
+    publishers = Parents()
+    for post in docs.values():
+        publishers.add_post(post)
+    for child in publishers.children():
+        parents = [p.path for p in publishers.parents_of(child)]
         doc = docs.get(child)
         inherited = sorted({t for p in parents for t in explicit_by_path.get(p, [])})
         if doc is None or doc.format != "pdf" or not inherited:

@@ -22,8 +22,9 @@ import Stemmer
 from whoosh.lang import stemmer_for_language
 
 from indexer.analysis import surface_words
-from indexer.batch import Failure, extract_one, scan_corpus
 from indexer.config import Settings
+from indexer.corpus import Failure, scan_corpus
+from indexer.extraction import extract_one
 
 
 def best_of(repeat: int, fn) -> float:

@@ -28,10 +28,13 @@ sys.path.insert(0, str(ROOT))
 
 from pypdf import PdfReader, PdfWriter  # noqa: E402
 
+from indexer.build import build_index  # noqa: E402
 from indexer.config import Settings  # noqa: E402
-from indexer.writer import build_index, current_dir, update_index  # noqa: E402
-from search_app.engine import IndexHandle  # noqa: E402
-from search_app.search import SearchParams, run_search  # noqa: E402
+from indexer.store import current_dir  # noqa: E402
+from indexer.update import update_index  # noqa: E402
+from search_app.index_handle import IndexHandle  # noqa: E402
+from search_app.params import SearchParams  # noqa: E402
+from search_app.search import run_search  # noqa: E402
 
 SAMPLE = ROOT / "corpus"
 SOURCE_PDF = SAMPLE / "dossiers/2016/achats-socialement-responsables-dossier-thematique.pdf"

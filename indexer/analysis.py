@@ -17,92 +17,28 @@ index: keep their names and import path stable, and keep them free of unpicklabl
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
-import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from itertools import pairwise
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, Token
-from whoosh.lang import stopwords_for_language
+
+from indexer.vocab import acronyms, derivations
+from indexer.words import (
+    WORD_PATTERN,
+    elision_length,
+    fold,
+    index_forms,
+    query_form,
+    stop_words,
+    without_elision,
+    word_analysis,
+    word_query_term,
+)
 
 logger = logging.getLogger(__name__)
-
-# Words, keeping inner apostrophes (both ' and ’) and hyphens: « l’économie », « socio-économique ».
-WORD_PATTERN = r"\w+(?:['’\-‐]\w+)*"
-
-ELISIONS = frozenset(
-    ["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "quelqu"]
-)
-APOSTROPHES = "'’"
-HYPHENS = "-‐"
-
-# Whoosh's French list plus a few forms that carry no meaning for search.
-_EXTRA_STOPS = {
-    "les", "leurs", "être", "avoir", "cet", "cette", "ceux", "celle", "celles", "celui", "ils", "elles",
-    "aussi", "dont", "où", "ainsi", "très", "lors",
-}  # fmt: skip
-
-
-# Longest text whose folding is cached: words and short labels repeat, whole openings of documents do not (a
-# cache of those held every document's text: 8 KB per document in the build's main process, 800 MB at 100,000).
-FOLD_CACHE_CHARS = 64
-
-
-def fold(text: str) -> str:
-    """Accent folding: « Économie » → « Economie », « cœur » → « coeur »."""
-    return _fold_cached(text) if len(text) <= FOLD_CACHE_CHARS else _fold(text)
-
-
-@lru_cache(maxsize=200_000)
-def _fold_cached(text: str) -> str:
-    return _fold(text)
-
-
-def _fold(text: str) -> str:
-    if text.isascii():
-        return text
-    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-@cache
-def stop_words() -> frozenset[str]:
-    """The French stop list, accent-folded, so that « etre » is stopped like « être »."""
-    words = set(stopwords_for_language("fr")) | _EXTRA_STOPS
-    return frozenset(fold(w) for w in words)
-
-
-@lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
-    import Stemmer  # PyStemmer: the Snowball French stemmer in C
-
-    return Stemmer.Stemmer("french")
-
-
-@lru_cache(maxsize=300_000)
-def stem(word: str) -> str:
-    """Snowball French stem of a lowercase word; acronyms of the vocabulary are left whole."""
-    if word in acronym_keys() or word.isdigit():
-        return word
-    return _stemmer().stemWord(word)
-
-
-def index_forms(word: str) -> tuple[str, ...]:
-    """The terms indexed for one lowercase word: fold(stem(w)) and, when different, stem(fold(w))."""
-    first = fold(stem(word))
-    second = stem(fold(word))
-    return (first,) if first == second else (first, second)
-
-
-def query_form(word: str) -> str:
-    """The term searched for one lowercase word (the primary form, used in phrases)."""
-    return fold(stem(word))
 
 
 class ElisionFilter(Filter):
@@ -112,14 +48,9 @@ class ElisionFilter(Filter):
         for t in tokens:
             text = t.text
             if "'" in text or "’" in text:
-                text = text.replace("’", "'")
-                head, _, rest = text.partition("'")
-                if head in ELISIONS and rest:
-                    if t.chars:
-                        t.startchar += len(head) + 1
-                    text = rest
-                text = text.replace("'", "")
-                t.text = text
+                if t.chars:
+                    t.startchar += elision_length(text)
+                t.text = without_elision(text)
             yield t
 
 
@@ -216,56 +147,6 @@ def french_chain():  # type: ignore[no-untyped-def]
         | StemFoldFilter()
         | ExpansionMarkFilter()
     )
-
-
-def _without_elision(word: str) -> str:
-    """A lowercase token without its elision (l’, d’, qu’…, either apostrophe) and without apostrophes."""
-    if "'" in word or "’" in word:
-        word = word.replace("’", "'")
-        head, _, rest = word.partition("'")
-        if head in ELISIONS and rest:
-            word = rest
-        word = word.replace("'", "")
-    return word
-
-
-@lru_cache(maxsize=500_000)
-def word_analysis(raw: str) -> tuple[tuple[str, ...], ...]:
-    """What the chain makes of one token at index time: the terms at each position it occupies.
-
-    Empty for a stop word; one position for a plain word (its two stemming forms); for a compound, the
-    joined word's forms with the first part's, then one position per further part. The stages are those of
-    `french_chain` (lowercase, elision, stop words, compounds, stemming and folding), fused and cached per
-    token because a reindex analyses millions of tokens and words repeat.
-    """
-    word = _without_elision(raw.lower())
-    if (len(word) < 2 and not word.isdigit()) or fold(word) in stop_words():
-        return ()
-    if "-" not in word and "‐" not in word:
-        return (index_forms(word),)
-    parts = [p for p in re.split(r"[-‐]+", word) if p]
-    joined = "".join(parts)
-    if len(parts) < 2:
-        return (index_forms(joined),)
-    kept = [p for p in parts if len(p) >= 2 and fold(p) not in stop_words()]
-    if not kept:
-        return (index_forms(joined),)
-    first = tuple(dict.fromkeys(index_forms(joined) + index_forms(kept[0])))
-    return (first, *(index_forms(p) for p in kept[1:]))
-
-
-@lru_cache(maxsize=500_000)
-def word_query_term(raw: str) -> str | None:
-    """What the chain makes of one token at query time: one term (the joined compound), or None."""
-    analysis = word_analysis(raw)
-    if not analysis:
-        return None
-    word = raw.lower().replace("’", "'")
-    head, _, rest = word.partition("'")
-    if "'" in word and head in ELISIONS and rest:
-        word = rest
-    parts = [p for p in re.split(r"[-‐]+", word.replace("'", "")) if p]
-    return query_form("".join(parts))
 
 
 class FrenchFilter(Filter):
@@ -409,30 +290,6 @@ def exact_terms(words: list[str]) -> list[str]:
     return list(dict.fromkeys(f"{a} {b}" for a, b in pairwise(words)))
 
 
-def exact_words(text: str) -> list[str]:
-    """The terms of `text` in the exact field, at query time (the exact chain in query mode, fused: one
-    cached function per token, as `word_analysis` does for the French chain; a test compares them)."""
-    out = []
-    for raw in _WORD_RE.findall(text):
-        word = exact_word(raw)
-        if word:
-            out.append(word)
-    return out
-
-
-_WORD_RE = re.compile(WORD_PATTERN)
-
-
-@lru_cache(maxsize=200_000)
-def exact_word(raw: str) -> str:
-    """One token as the exact chain makes it at query time: lowercase, elision removed, a compound joined,
-    accents folded."""
-    word = _without_elision(raw.lower())
-    if "-" in word or "‐" in word:
-        word = "".join(p for p in re.split(r"[-‐]+", word) if p)
-    return fold(word)
-
-
 def exact_chain_words(text: str) -> list[str]:
     """`exact_words` through the chain of small stages (the reference it must agree with)."""
     return [t.text for t in _exact()(text, mode="query")]
@@ -475,28 +332,6 @@ def surface_words(text: str) -> list[str]:
 # Acronyms
 
 
-@dataclass(frozen=True)
-class Acronym:
-    """An acronym and its expansion, as written in the vocabulary file."""
-
-    acronym: str
-    expansion: str
-
-
-@cache
-def acronyms() -> tuple[Acronym, ...]:
-    """The acronym vocabulary shipped in `indexer/data/acronyms.tsv`."""
-    text = resources.files("indexer").joinpath("data/acronyms.tsv").read_text(encoding="utf-8")
-    rows = csv.reader(text.splitlines()[1:], delimiter="\t")
-    return tuple(Acronym(r[0].strip(), r[1].strip()) for r in rows if len(r) >= 2 and r[0].strip())
-
-
-@cache
-def acronym_keys() -> frozenset[str]:
-    """Lowercase acronyms (never stemmed)."""
-    return frozenset(a.acronym.lower() for a in acronyms())
-
-
 @cache
 def acronym_expansions() -> dict[str, tuple[str, ...]]:
     """Acronym (lowercase) → query terms of its expansion."""
@@ -508,13 +343,10 @@ def derived_terms() -> dict[str, tuple[str, ...]]:
     """Query term of a verb → the terms of nouns of its family that the stemmer does not join to it
     (« prévenir » → « prévention »), from `indexer/data/derivations.tsv`. One way only: documents are written
     in nouns, and the reverse would make « formation » find « forme »."""
-    text = resources.files("indexer").joinpath("data/derivations.tsv").read_text(encoding="utf-8")
     out: dict[str, tuple[str, ...]] = {}
-    for row in csv.reader(text.splitlines()[1:], delimiter="\t"):
-        if len(row) < 2 or not row[0].strip():
-            continue
-        verb = query_form(row[0].strip().lower())
-        nouns = [query_form(n.strip().lower()) for n in row[1].split(",") if n.strip()]
+    for verb_word, noun_words in derivations():
+        verb = query_form(verb_word)
+        nouns = [query_form(n) for n in noun_words]
         out[verb] = tuple(dict.fromkeys(n for n in nouns if n != verb))
     return out
 

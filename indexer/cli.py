@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from indexer.config import Settings
-from indexer.enrich import NO_YEAR, NO_YEAR_LABEL
 from indexer.errors import IndexerError
+from indexer.vocab import NO_YEAR, NO_YEAR_LABEL
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.load(corpus=getattr(args, "corpus", None), index=args.index)
         if args.command == "build":
-            from indexer.writer import build_index
+            from indexer.build import build_index
 
             _print_report(build_index(settings, wait=args.wait).summary())
         elif args.command == "update" and args.watch:
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
             watch(settings, interval=args.interval, debounce=args.debounce, wait=args.wait)
         elif args.command == "update":
-            from indexer.writer import update_index
+            from indexer.update import update_index
 
             _print_report(update_index(settings, wait=args.wait).summary())
         else:

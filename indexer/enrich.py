@@ -1,7 +1,7 @@
-"""Enrichment: year, themes, document type and the post ↔ PDF relations, with the source that decided each.
+"""Enrichment: year, themes and document type of a document, with the source that decided each.
 
-Precedence (DESIGN.md): the documentalist's catalogue, then the file's own metadata, then the page that
-publishes the file (for a PDF), then the text itself. For a PDF's year, a date printed on its cover and the
+Precedence (docs/architecture.md): the documentalist's catalogue, then the file's own metadata, then the page
+that publishes the file (for a PDF), then the text itself. For a PDF's year, a date printed on its cover and the
 date of its post both come before /CreationDate, which is usually the day the file was generated.
 """
 
@@ -9,85 +9,39 @@ from __future__ import annotations
 
 import csv
 import logging
-import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache, lru_cache
-from importlib import resources
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
-from indexer.analysis import analyse, fold
+from indexer.analysis import analyse
+from indexer.dates import cover_date, find_french_date, parse_iso_date, valid_year
 from indexer.document import Document
+from indexer.relations import ParentInfo
+from indexer.vocab import (
+    FORMAT_TYPES,
+    NO_YEAR,
+    SOURCE_CATALOGUE,
+    SOURCE_COVER,
+    SOURCE_CREATION_DATE,
+    SOURCE_FORMAT,
+    SOURCE_METADATA,
+    SOURCE_NONE,
+    SOURCE_PARENT,
+    SOURCE_TEXT,
+    doc_types,
+    themes,
+    type_labels,
+)
+from indexer.words import fold
 
 logger = logging.getLogger(__name__)
 
 CATALOGUE_NAME = "catalogue.csv"
 
-# Sources, as recorded in Document.sources (the search app shows them in French).
-SOURCE_CATALOGUE = "catalogue"
-SOURCE_METADATA = "metadata"
-SOURCE_COVER = "cover"
-SOURCE_PARENT = "parent"
-SOURCE_CREATION_DATE = "creation_date"
-SOURCE_TEXT = "text"
-SOURCE_FORMAT = "format"
-SOURCE_NONE = "none"
-
-SOURCE_LABELS = {
-    SOURCE_CATALOGUE: "catalogue du centre de ressources",
-    SOURCE_METADATA: "métadonnées du fichier",
-    SOURCE_COVER: "date imprimée en couverture",
-    SOURCE_PARENT: "page qui publie le document",
-    SOURCE_CREATION_DATE: "date de création du fichier PDF",
-    SOURCE_TEXT: "texte du document",
-    SOURCE_FORMAT: "format du fichier",
-    SOURCE_NONE: "aucune source",
-}
-
-NO_YEAR = "sans-date"
-NO_YEAR_LABEL = "Non datée"
-FORMAT_TYPES = {"html": ("html", "Page web"), "pdf": ("pdf", "Dossier PDF")}
-
-MONTHS = {
-    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
-    "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
-}  # fmt: skip
-_MONTH_RE = "|".join(MONTHS)
-_FULL_DATE = re.compile(rf"\b(1er|[0-3]?\d)\s+({_MONTH_RE})\s+((?:19|20)\d\d)\b")
-_MONTH_YEAR = re.compile(rf"\b({_MONTH_RE})\s+((?:19|20)\d\d)\b")
-_NUMERIC_DATE = re.compile(r"\b([0-3]?\d)/([01]?\d)/((?:19|20)\d\d)\b")
-_ISO_DATE = re.compile(r"^((?:19|20)\d\d)(?:-(\d\d)(?:-(\d\d))?)?")
-_LONE_YEAR_LINE = re.compile(r"^\s*((?:19|20)\d\d)\s*$", re.MULTILINE)
-
 # How much of a page's text opens it (where posts give their date and format).
 OPENING_CHARS = 600
-
-
-@dataclass(frozen=True)
-class Theme:
-    """A theme of the controlled vocabulary.
-
-    `keywords` reveal the theme in labels and in running text; `label_keywords` (marked « ~ » in the file) are
-    too common in this field's writing to reveal it in running text, and only map categories, tags and PDF
-    keywords.
-    """
-
-    slug: str
-    label: str
-    keywords: tuple[str, ...]
-    label_keywords: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class DocType:
-    """A document type and the phrases that reveal it."""
-
-    slug: str
-    label: str
-    patterns: tuple[str, ...]
 
 
 @dataclass
@@ -99,128 +53,6 @@ class CatalogueEntry:
     no_year: bool = False
     themes: list[str] = field(default_factory=list)
     doc_type: str | None = None
-
-
-@dataclass(frozen=True)
-class ParentInfo:
-    """What a PDF needs to know about a post that links to it."""
-
-    path: str
-    title: str
-    year: int | None
-    date: str | None
-    themes: tuple[str, ...]
-
-
-def _read_tsv(name: str) -> list[list[str]]:
-    text = resources.files("indexer").joinpath(f"data/{name}").read_text(encoding="utf-8")
-    return [row for row in csv.reader(text.splitlines()[1:], delimiter="\t") if row and row[0].strip()]
-
-
-@cache
-def themes() -> tuple[Theme, ...]:
-    """The controlled theme vocabulary (`indexer/data/themes.tsv`)."""
-    out = []
-    for row in _read_tsv("themes.tsv"):
-        words = [k.strip() for k in row[2].split(",") if k.strip()]
-        out.append(
-            Theme(
-                row[0].strip(),
-                row[1].strip(),
-                tuple(k for k in words if not k.startswith("~")),
-                tuple(k[1:].strip() for k in words if k.startswith("~")),
-            )
-        )
-    return tuple(out)
-
-
-@cache
-def theme_labels() -> dict[str, str]:
-    """Theme slug → French label."""
-    return {t.slug: t.label for t in themes()}
-
-
-@cache
-def doc_types() -> tuple[DocType, ...]:
-    """The document types (`indexer/data/types.tsv`), most specific first."""
-    return tuple(
-        DocType(r[0].strip(), r[1].strip(), tuple(p.strip() for p in r[2].split(",") if p.strip()))
-        for r in _read_tsv("types.tsv")
-    )
-
-
-@cache
-def type_labels() -> dict[str, str]:
-    """Type slug → French label, including the two format-level types."""
-    labels = {slug: label for slug, label in FORMAT_TYPES.values()}
-    labels.update({t.slug: t.label for t in doc_types()})
-    return labels
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Dates
-
-
-def _valid_year(year: int) -> bool:
-    return 1990 <= year <= date.today().year + 1
-
-
-def find_french_date(text: str) -> tuple[int, str] | None:
-    """The first French date in `text`: (year, ISO date as precise as written) or None.
-
-    Recognises « mardi 28 juin 2016 », « 1er juillet 2021 », « novembre 2016 », « 20/10/2015 ».
-    """
-    folded = fold(text).lower()
-    best: tuple[int, int, str] | None = None  # (position, year, iso)
-    for m in _FULL_DATE.finditer(folded):
-        day = 1 if m.group(1) == "1er" else int(m.group(1))
-        year, month = int(m.group(3)), MONTHS[m.group(2)]
-        if _valid_year(year) and 1 <= day <= 31:
-            best = (m.start(), year, f"{year:04d}-{month:02d}-{day:02d}")
-            break
-    for m in _MONTH_YEAR.finditer(folded):
-        year = int(m.group(2))
-        if _valid_year(year):
-            if best is None or m.start() < best[0]:
-                best = (m.start(), year, f"{year:04d}-{MONTHS[m.group(1)]:02d}")
-            break
-    for m in _NUMERIC_DATE.finditer(folded):
-        day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if _valid_year(year) and 1 <= month <= 12 and 1 <= day <= 31:
-            if best is None or m.start() < best[0]:
-                best = (m.start(), year, f"{year:04d}-{month:02d}-{day:02d}")
-            break
-    return (best[1], best[2]) if best else None
-
-
-def parse_iso_date(value: str | None) -> tuple[int, str] | None:
-    """(year, ISO date) from an ISO date or datetime string, or None."""
-    if not value:
-        return None
-    m = _ISO_DATE.match(value.strip())
-    if not m or not _valid_year(int(m.group(1))):
-        return None
-    return int(m.group(1)), "-".join(g for g in m.groups() if g)
-
-
-def cover_date(doc: Document) -> tuple[int, str] | None:
-    """A date printed on a PDF's cover (its first page): a French date, or a year alone on a line."""
-    if not doc.pages:
-        return None
-    first = doc.pages[0]
-    # A date alone on its line is the publication date (« Janvier 2019 »), whatever else the cover mentions
-    # (« À la suite des Rencontres du 9 octobre 2018 »).
-    for line in first.splitlines():
-        found = find_french_date(line)
-        if found and len(line.strip()) <= 40 and len(re.sub(r"[\W\d_]", "", line)) <= 20:
-            return found
-    found = find_french_date(first)
-    if found:
-        return found
-    m = _LONE_YEAR_LINE.search(first)
-    if m and _valid_year(int(m.group(1))):
-        return int(m.group(1)), m.group(1)
-    return None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -359,7 +191,7 @@ def load_catalogue(corpus: Path) -> dict[str, CatalogueEntry]:
             if year == NO_YEAR:
                 entry.no_year = True
             elif year:
-                if year.isdigit() and _valid_year(int(year)):
+                if year.isdigit() and valid_year(int(year)):
                     entry.year = int(year)
                 else:
                     logger.warning("catalogue.csv ligne %s : année illisible %r", lineno, year)
@@ -373,64 +205,6 @@ def load_catalogue(corpus: Path) -> dict[str, CatalogueEntry]:
                     entry.doc_type = type_from_text(doc_type)
             entries[rel] = entry
     return entries
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Relations
-
-
-def resolve_links(docs: Iterable[Document], corpus_paths: Iterable[str]) -> None:
-    """Point each HTML link at the corpus file it names, and fill `publishes` (posts) in place.
-
-    A relative link resolves against the page's folder (extraction already did that); an absolute URL
-    whose last segment is the name of exactly one PDF of the corpus (a WordPress upload URL) resolves to
-    that PDF. A link to a file that does not exist keeps its raw target: a later update may add the file.
-    """
-    LinkResolver(corpus_paths).resolve(docs)
-
-
-class LinkResolver:
-    """`resolve_links` with the corpus's paths indexed once: a build resolves each page as it comes, and
-    indexing the paths for every page made the build quadratic (10,000 documents: 2 minutes of it)."""
-
-    def __init__(self, corpus_paths: Iterable[str]) -> None:
-        self.paths = set(corpus_paths)
-        self.by_name: dict[str, list[str]] = {}
-        for p in self.paths:
-            self.by_name.setdefault(posixpath.basename(p).lower(), []).append(p)
-
-    def resolve(self, docs: Iterable[Document]) -> None:
-        """Resolve the links of `docs` in place (see `resolve_links`)."""
-        for doc in docs:
-            if doc.format != "html":
-                continue
-            publishes: list[str] = []
-            for link in doc.links:
-                target = link.target if link.target in self.paths else None
-                if target is None:
-                    name = posixpath.basename(unquote(urlsplit(link.href).path)).lower()
-                    candidates = self.by_name.get(name, []) if name.endswith(".pdf") else []
-                    if len(candidates) == 1:
-                        target = candidates[0]
-                if target:
-                    link.target = target
-                if target and target != doc.path and target not in publishes:
-                    publishes.append(target)
-            doc.publishes = publishes
-
-
-def parents_by_child(docs: Iterable[Document]) -> dict[str, list[str]]:
-    """Child path → paths of the HTML pages that publish it (sorted)."""
-    out: dict[str, list[str]] = {}
-    for doc in docs:
-        for child in doc.publishes:
-            out.setdefault(child, []).append(doc.path)
-    return {k: sorted(v) for k, v in out.items()}
-
-
-def parent_info(doc: Document) -> ParentInfo:
-    """The summary of an enriched post that its PDFs inherit from."""
-    return ParentInfo(doc.path, doc.title, doc.year, doc.date, tuple(doc.themes))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -527,16 +301,3 @@ def _enrich_type(doc: Document, entry: CatalogueEntry | None) -> None:
         return _set(doc, "type", SOURCE_TEXT)
     doc.doc_type = FORMAT_TYPES[doc.format][0]
     return _set(doc, "type", SOURCE_FORMAT)
-
-
-def type_values(doc_format: str, doc_type: str | None) -> list[str]:
-    """The values of the `type` facet for a document: its format-level type, then its finer type."""
-    values = [FORMAT_TYPES[doc_format][0]]
-    if doc_type and doc_type not in values:
-        values.append(doc_type)
-    return values
-
-
-def year_facet_value(year: int | None) -> str:
-    """The `year` facet value of a document: the year, or « sans-date »."""
-    return str(year) if year else NO_YEAR

@@ -1,23 +1,11 @@
-"""The Whoosh schema.
+"""The Whoosh schema, and the text fields' values analysed ahead of writing (in the extraction workers).
 
-One index holds three kinds of records, told apart by ``kind``:
-
-- ``doc``: one per document (HTML page or PDF). Ranking (BM25F over title, headings, body, meta),
-  facets and counts use these only, so counts count documents.
-- ``page``: one per page of a document (an HTML page has one). They carry the page text, stored for
-  snippets, and are searched only to find the best pages of the documents shown.
-- ``failure``: one per file that could not be indexed, with its reason: failures are committed in the
-  same transaction as the documents, so `status` and the next `update` always agree with the index.
-- ``meta``: bookkeeping, such as the catalogue the documents were enriched with (so that `update` sees
-  which catalogue entries changed).
-
-Every document, page and failure record has ``path`` (the corpus-relative path of its file): deleting a file is one
-``delete_by_term("path", …)``.
+What the records hold (kinds, uids, encodings) is `indexer.records`'s; docs/architecture.md describes both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -26,22 +14,14 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import exact_analyzer, french_analyzer, spelling_analyzer
+from indexer.records import text_values
 
 if TYPE_CHECKING:
     from indexer.document import Document
 
-KIND_DOC = "doc"
-KIND_PAGE = "page"
-KIND_FAILURE = "failure"
-KIND_META = "meta"
-
 # Schema version: bump when a change needs a full rebuild; `update` refuses an older index.
 SCHEMA_VERSION = 5
 
-
-# The « Vouliez-vous dire » vocabulary of a document: its title, headings and opening are enough, and
-# analysing whole dossiers once more would cost a large share of the build.
-SPELL_CHARS = 30_000
 
 # A posting as Whoosh's fields produce it: term bytes, frequency, weight, encoded value (positions…).
 Posting = tuple[bytes, int, float, bytes | None]
@@ -71,15 +51,6 @@ class AnalysedText(TEXT):
         if isinstance(value, Analysed):
             return iter(value.items)
         return super().index(value, **kwargs)
-
-
-def text_values(doc: Document) -> dict[str, str]:
-    """The document-record fields that hold a document's whole text, as they are indexed."""
-    return {
-        "body": doc.text,
-        "exact": doc.title + "\n" + doc.text,
-        "spell": "\n".join([doc.title, *doc.headings, doc.text[:SPELL_CHARS]]),
-    }
 
 
 @dataclass
@@ -119,13 +90,6 @@ def pre_analyse(doc: Document) -> PreAnalysis:
     whole = doc.text if same_analysis and len(doc.pages) == 1 else None  # `text` joins the pages: once
     pages = [fields["body"] if text == whole else Analysed(list(page_field.index(text))) for text in doc.pages]
     return PreAnalysis(doc.title, fields, pages)
-
-
-def iter_page_values(doc: Document) -> Iterator[tuple[int, Any]]:
-    """(page number, `page_body` value) for each page of `doc`, pre-analysed when possible."""
-    pre = doc.analysed
-    values: list[Any] = pre.pages if pre is not None and len(pre.pages) == len(doc.pages) else doc.pages
-    yield from enumerate(values, start=1)
 
 
 def _lines():  # type: ignore[no-untyped-def]

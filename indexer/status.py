@@ -6,13 +6,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from indexer.enrich import NO_YEAR, theme_labels, type_labels
-from indexer.schema import KIND_DOC, KIND_FAILURE
-from indexer.writer import open_index, read_last_run
+from indexer.records import KIND_DOC, KIND_FAILURE, StoredDoc
+from indexer.store import open_index, read_last_run
+from indexer.vocab import theme_labels, type_labels
 
 
 def index_status(index_root: Path) -> dict[str, Any]:
-    """The status object of `python -m indexer status --json` (keys fixed by DESIGN.md)."""
+    """The status object of `python -m indexer status --json` (keys fixed by docs/architecture.md)."""
     ix = open_index(index_root)
     by_format: Counter[str] = Counter()
     by_type: Counter[str] = Counter()
@@ -25,20 +25,17 @@ def index_status(index_root: Path) -> dict[str, Any]:
     try:
         with ix.searcher() as searcher:
             for fields in searcher.documents(kind=KIND_DOC):
+                doc = StoredDoc(fields)
                 documents += 1
-                pages += fields.get("page_count") or 0
-                by_format[fields.get("format") or "?"] += 1
-                for value in (fields.get("type") or "").split("\n"):
-                    if value and value not in ("html", "pdf"):
-                        by_type[value] += 1
-                by_year[fields.get("year_facet") or NO_YEAR] += 1
-                for slug in (fields.get("themes") or "").split("\n"):
-                    if slug:
-                        by_theme[labels.get(slug, slug)] += 1
-                if fields.get("empty_reason"):
-                    empty.append({"path": fields["path"], "reason": fields["empty_reason"]})
+                pages += doc.page_count
+                by_format[doc.format or "?"] += 1
+                by_type.update(value for value in doc.types if value not in ("html", "pdf"))
+                by_year[doc.year_facet] += 1
+                by_theme.update(labels.get(slug, slug) for slug in doc.themes)
+                if doc.empty_reason:
+                    empty.append({"path": doc.path, "reason": doc.empty_reason})
             for fields in searcher.documents(kind=KIND_FAILURE):
-                failures.append({"path": fields["path"], "reason": fields.get("reason") or ""})
+                failures.append({"path": fields["path"], "reason": StoredDoc(fields).reason})
     finally:
         ix.close()
     tlabels = type_labels()

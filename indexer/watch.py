@@ -149,8 +149,8 @@ def run_watch(
 
 def watch(settings: Settings, interval: float = 2.0, debounce: float = 5.0, wait: float = 0.0) -> int:
     """Watch `settings.corpus` and update `settings.index` after changes (the CLI's ``update --watch``)."""
-    from indexer.batch import scan_corpus
-    from indexer.writer import update_index
+    from indexer.corpus import scan_corpus
+    from indexer.update import update_index
 
     def scan() -> Snapshot:
         return scan_corpus(settings.corpus)[0]

@@ -19,7 +19,7 @@ from flask import Flask, jsonify, render_template, request
 from whoosh import index as whoosh_index
 
 from indexer.config import Settings
-from search_app.engine import IndexHandle, damaged_reason
+from search_app.index_handle import IndexHandle, damaged_reason
 
 logger = logging.getLogger(__name__)
 

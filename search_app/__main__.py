@@ -8,7 +8,7 @@ import sys
 
 from indexer.config import ConfigError, Settings
 from search_app import create_app
-from search_app.engine import check_index
+from search_app.index_handle import check_index
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,8 @@ import logging
 from flask import Blueprint, current_app, jsonify, request
 
 from search_app import querylog
-from search_app.search import ParamError, SearchParams, run_search
+from search_app.params import ParamError, SearchParams
+from search_app.search import run_search
 
 logger = logging.getLogger(__name__)
 

@@ -8,38 +8,93 @@ intersections of document-number sets, without materialising hits.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from indexer.enrich import NO_YEAR, NO_YEAR_LABEL, theme_labels, type_labels
+from indexer.vocab import NO_YEAR, NO_YEAR_LABEL, theme_labels, type_labels
 
 
-@dataclass(frozen=True)
-class FacetDef:
-    """A facet: its name in URLs and in the result dict, its index field, its French title."""
+class Facet:
+    """One facet: its name in URLs and in the result dict, its index field, its French title, and how it
+    labels and orders its values. A new facet is a small subclass added to `FACETS` (its values indexed in
+    `field`, its selected values given by `SearchParams.selected`)."""
 
-    name: str
-    field: str
-    title: str
+    name = ""
+    field = ""
+    title = ""
+
+    def label(self, value: str) -> str:
+        """The French label of a value."""
+        return value
+
+    def order(self, entry: dict[str, Any]) -> tuple[Any, ...]:
+        """The sort key of an entry (most documents first, then by label)."""
+        return (-entry["count"], entry["label"])
+
+    def entry(self, value: str, count: int, selected: bool, query_items: list[tuple[str, str]]) -> dict[str, Any]:
+        """One value's entry: label, count, whether it is selected, and the link that toggles it."""
+        return {
+            "value": value,
+            "label": self.label(value),
+            "count": count,
+            "selected": selected,
+            "toggle_query": toggle_query(query_items, self.name, value),
+        }
+
+    def entries(
+        self, counts: Mapping[str, int], chosen: Iterable[str], query_items: list[tuple[str, str]]
+    ) -> list[dict[str, Any]]:
+        """The facet's entries in order: every value with documents, and the selected ones even without."""
+        chosen = set(chosen)
+        found = [self.entry(v, n, v in chosen, query_items) for v, n in counts.items() if n or v in chosen]
+        found += [self.entry(v, 0, True, query_items) for v in chosen - set(counts)]
+        return sorted(found, key=self.order)
 
 
-FACETS = (
-    FacetDef("year", "year_facet", "Année"),
-    FacetDef("theme", "themes", "Thème"),
-    FacetDef("type", "type", "Type de document"),
-)
-# Format-level types are listed before the finer ones.
-FORMAT_TYPE_ORDER = ("pdf", "html")
+class YearFacet(Facet):
+    """Years, newest first, undated documents last."""
+
+    name, field, title = "year", "year_facet", "Année"
+
+    def label(self, value: str) -> str:
+        return NO_YEAR_LABEL if value == NO_YEAR else value
+
+    def order(self, entry: dict[str, Any]) -> tuple[Any, ...]:
+        value = entry["value"]
+        return (value == NO_YEAR, -int(value) if value.isdigit() else 0)
+
+
+class ThemeFacet(Facet):
+    """Themes of the vocabulary, labelled in French."""
+
+    name, field, title = "theme", "themes", "Thème"
+
+    def label(self, value: str) -> str:
+        return theme_labels().get(value, value)
+
+
+class TypeFacet(Facet):
+    """Document types: the formats (PDF, web page) first, then the finer types."""
+
+    name, field, title = "type", "type", "Type de document"
+    formats = ("pdf", "html")
+
+    def label(self, value: str) -> str:
+        return type_labels().get(value, value)
+
+    def order(self, entry: dict[str, Any]) -> tuple[Any, ...]:
+        value = entry["value"]
+        rank = self.formats.index(value) if value in self.formats else len(self.formats)
+        return (rank, -entry["count"], entry["label"])
+
+
+FACETS: tuple[Facet, ...] = (YearFacet(), ThemeFacet(), TypeFacet())
+_BY_NAME = {facet.name: facet for facet in FACETS}
 
 
 def facet_label(facet: str, value: str) -> str:
-    """The French label of a facet value."""
-    if facet == "year":
-        return NO_YEAR_LABEL if value == NO_YEAR else value
-    if facet == "theme":
-        return theme_labels().get(value, value)
-    return type_labels().get(value, value)
+    """The French label of a value of the facet named `facet`."""
+    return _BY_NAME[facet].label(value)
 
 
 def union(sets: Iterable[frozenset[int]]) -> frozenset[int]:
@@ -91,41 +146,9 @@ def _facet_lists(
         for other, docs in allowed.items():
             if other != facet.name and docs is not None:
                 scope = scope & docs
-        chosen = set(selected.get(facet.name) or [])
-        entries = []
-        for value, docs in docs_by_field[facet.field].items():
-            n = count(scope, docs)
-            if n or value in chosen:
-                entries.append(_entry(facet.name, value, n, value in chosen, query_items))
-        for value in chosen - set(docs_by_field[facet.field]):
-            entries.append(_entry(facet.name, value, 0, True, query_items))
-        facets[facet.name] = _sorted(facet.name, entries)
+        counts = {value: count(scope, docs) for value, docs in docs_by_field[facet.field].items()}
+        facets[facet.name] = facet.entries(counts, selected.get(facet.name) or [], query_items)
     return facets
-
-
-def _entry(facet: str, value: str, count: int, selected: bool, query_items: list[tuple[str, str]]) -> dict:
-    return {
-        "value": value,
-        "label": facet_label(facet, value),
-        "count": count,
-        "selected": selected,
-        "toggle_query": toggle_query(query_items, facet, value),
-    }
-
-
-def _sorted(facet: str, entries: list[dict]) -> list[dict]:
-    if facet == "year":
-        return sorted(entries, key=lambda e: (e["value"] == NO_YEAR, -int(e["value"]) if e["value"].isdigit() else 0))
-    if facet == "type":
-        return sorted(
-            entries,
-            key=lambda e: (
-                FORMAT_TYPE_ORDER.index(e["value"]) if e["value"] in FORMAT_TYPE_ORDER else len(FORMAT_TYPE_ORDER),
-                -e["count"],
-                e["label"],
-            ),
-        )
-    return sorted(entries, key=lambda e: (-e["count"], e["label"]))
 
 
 def toggle_query(items: list[tuple[str, str]], facet: str, value: str) -> str:
@@ -201,3 +224,30 @@ def compute_facets_masked(
     count = lambda scope, docs: int(np.count_nonzero(scope & docs))  # noqa: E731
     facets = _facet_lists(base, allowed, masks.fields, count, selected, query_items)
     return facets, frozenset(np.flatnonzero(final).tolist())
+
+
+def year_range_docs(postings: Mapping, year_from: int | None, year_to: int | None) -> frozenset[int] | None:
+    if not year_from and not year_to:
+        return None
+    low, high = year_from or 0, year_to or 9999
+    return union(
+        docs for value, docs in postings["year_facet"].items() if value.isdigit() and low <= int(value) <= high
+    )
+
+
+def active_filters(params: Any, items: list[tuple[str, str]]) -> list[dict[str, str]]:
+    chips = []
+    for facet, values in params.selected().items():
+        title = _BY_NAME[facet].title
+        for v in values:
+            chips.append(
+                {
+                    "facet": facet,
+                    "label": f"{title} : {facet_label(facet, v)}",
+                    "remove_query": toggle_query(items, facet, v),
+                }
+            )
+    if params.year_from or params.year_to:
+        label = f"Années : {params.year_from or '…'} – {params.year_to or '…'}"
+        chips.append({"facet": "year_range", "label": label, "remove_query": without(items, "year_from", "year_to")})
+    return chips

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import query as wq
-from whoosh import scoring
 
 from indexer.analysis import (
     EXPANSION_MARK,
@@ -22,43 +22,14 @@ from indexer.analysis import (
     analyse,
     derived_terms,
     exact_terms,
-    exact_words,
     expansion_acronyms,
-    fold,
-    index_forms,
     surface_words,
 )
+from indexer.words import exact_words, fold, index_forms
+from search_app import tuning
 
 logger = logging.getLogger(__name__)
 
-# Field weights of the ranking (BM25F per field, summed); tuned by the relevance benchmark. The title's weight
-# was 3 until the seventh session: the best page (a web page's whole text) then counted four times in a score
-# and the title once, and a post that quotes a title in its text passed the post of that title. Tune half,
-# 91 queries, nDCG@10 with the proximity weight at 2: title 4 → 0.9848, 4.5 to 7 → 0.9877, 7.5 → 0.9869 (at
-# proximity 1, 9 → 0.9829); headings 0.8 / 3.2 → 0.9826 / 0.9864 (1.6 kept); meta 0.7 / 2.8 → 0.9876 / 0.9869.
-FIELD_BOOSTS: dict[str, float] = {"title": 6.0, "headings": 1.6, "body": 1.0, "meta": 1.4}
-ACRONYM_WEIGHT = 0.5  # weight of the form (acronym or expansion) the user did not type
-# Weight of the mark of a written-out expansion (« =qpv ») when the acronym is typed: one term stands for the
-# four or five words of the expansion that the phrase query used to score, hence a weight of its own.
-EXPANSION_MARK_WEIGHT = 0.5
-ALT_FORM_WEIGHT = 0.9  # weight of the secondary stemming form of a word
-DERIVED_WEIGHT = 0.3  # weight of the nouns of a typed verb’s family (« prévention » for « prévenir »; 0 = off)
-MINMATCH_FROM = 0  # with at least this many clauses, all but one suffice (0 = every clause is required)
-# Extra weight when the typed words stand close together, in order (0 = off). Tune half, 91 queries, title
-# weight 6: 1 → 0.9846, 1.5 to 3 → 0.9877 (a post with the whole query in a row passes one that has its words
-# apart); at title weight 3, 4 → 0.9871 on 88 queries.
-PROXIMITY_BOOST = 2.0
-PROXIMITY_SLOP = 1  # how far apart they may stand
-# Weight of a document's best page in its own score (see `search._add_best_page_scores`; 0 = off); the page
-# counts by its words, without the proximity bonus. On the tune half (83 queries, fifth session), overall
-# nDCG@10 0.9758 (2.5), 0.9782 (4), 0.9775 (6); with the page's proximity bonus counted too, 0.9731 (2.5),
-# 0.9755 (4). Session 4, bonus included, 79 queries: 0.973 (off), 0.979 (2.5), 0.982 (4), 0.980 (6).
-PAGE_SCORE_WEIGHT = 4.0
-PAGE_ALL_WORDS_BOOST = 0.0  # extra weight, when choosing a PDF's best pages, for pages with every word
-# BM25F: term saturation and length normalisation (per field). Long dossiers must not lose to the short
-# posts that announce them only because of their length.
-BM25_K1 = 1.2
-BM25_B = {"title": 0.75, "headings": 0.75, "body": 0.5, "meta": 0.75, "page_body": 0.5}
 PAGE_FIELD = "page_body"  # the field of page records, searched to choose a PDF's best pages
 MAX_CLAUSES = 32  # words beyond this are ignored (a query is refused only by its length in characters)
 MAX_PREFIX_TERMS = 64  # a prefix expands to at most this many terms per field
@@ -95,11 +66,6 @@ class ParsedQuery:
     def is_empty(self) -> bool:
         """No positive clause (only exclusions, or nothing)."""
         return not self.groups
-
-
-def ranking_model() -> scoring.WeightingModel:
-    """The BM25F model the searchers rank with (see BM25_K1 and BM25_B)."""
-    return scoring.BM25F(K1=BM25_K1, **{f"{name}_B": b for name, b in BM25_B.items()})
 
 
 def parse(text: str) -> ParsedQuery:
@@ -156,8 +122,8 @@ def analyse_text(text: str) -> list[str]:
 # Building Whoosh queries
 
 
-def _fields(boosts: dict[str, float] | None) -> dict[str, float]:
-    return boosts or FIELD_BOOSTS
+def _fields(boosts: Mapping[str, float] | None) -> Mapping[str, float]:
+    return boosts or tuning.TUNING.field_boosts
 
 
 def _word_terms(word: str) -> list[str]:
@@ -174,21 +140,21 @@ def _word_terms(word: str) -> list[str]:
     return forms
 
 
-def _term_query(term_forms: list[str], boosts: dict[str, float]) -> wq.Query:
+def _term_query(term_forms: list[str], boosts: Mapping[str, float]) -> wq.Query:
     subs: list[wq.Query] = []
     for fieldname, boost in boosts.items():
         for i, form in enumerate(term_forms):
-            subs.append(wq.Term(fieldname, form, boost=boost * (1.0 if i == 0 else ALT_FORM_WEIGHT)))
+            subs.append(wq.Term(fieldname, form, boost=boost * (1.0 if i == 0 else tuning.TUNING.alt_form_weight)))
     return wq.Or(subs)
 
 
-def _phrase_query(terms: list[str], boosts: dict[str, float], weight: float = 1.0) -> wq.Query:
+def _phrase_query(terms: list[str], boosts: Mapping[str, float], weight: float = 1.0) -> wq.Query:
     if len(terms) == 1:
         return _term_query(terms, {f: b * weight for f, b in boosts.items()})
     return wq.Or([wq.Phrase(f, terms, boost=b * weight) for f, b in boosts.items()])
 
 
-def _exact_phrase_query(text: str, boosts: dict[str, float]) -> wq.Query:
+def _exact_phrase_query(text: str, boosts: Mapping[str, float]) -> wq.Query:
     """A quoted phrase: the words as typed, in order, in the exact field (accents and case aside); the
     analysed fields only add their weights (title first) to the documents that have it."""
     terms = analyse_text(text)
@@ -210,7 +176,7 @@ def _exact_phrase_query(text: str, boosts: dict[str, float]) -> wq.Query:
 SHORT_FIELDS = ("title", "headings")
 
 
-def _weights_of_phrase(terms: list[str], boosts: dict[str, float]) -> wq.Query:
+def _weights_of_phrase(terms: list[str], boosts: Mapping[str, float]) -> wq.Query:
     """What a quoted phrase adds to the score of a document that has it (the exact field found it): the
     phrase in the short fields (a title that has it), its words in the long ones. A document with the exact
     phrase has its words together in its text; checking it again by positions in every such document
@@ -226,7 +192,7 @@ def _weights_of_phrase(terms: list[str], boosts: dict[str, float]) -> wq.Query:
     return wq.Or(subs)
 
 
-def _prefix_query(prefix: str, boosts: dict[str, float], reader: Any) -> wq.Query:
+def _prefix_query(prefix: str, boosts: Mapping[str, float], reader: Any) -> wq.Query:
     text = fold(prefix.lower())
     subs: list[wq.Query] = []
     for fieldname, boost in boosts.items():
@@ -239,7 +205,7 @@ def _prefix_query(prefix: str, boosts: dict[str, float], reader: Any) -> wq.Quer
     return wq.Or(subs) if subs else wq.NullQuery
 
 
-def clause_query(clause: Clause, reader: Any, boosts: dict[str, float] | None = None) -> wq.Query:
+def clause_query(clause: Clause, reader: Any, boosts: Mapping[str, float] | None = None) -> wq.Query:
     """The Whoosh query of one clause, with acronym expansion for single words."""
     boosts = _fields(boosts)
     if clause.kind == "prefix":
@@ -249,27 +215,29 @@ def clause_query(clause: Clause, reader: Any, boosts: dict[str, float] | None = 
         q = _exact_phrase_query(clause.text, boosts)
         acronym = expansion_acronyms().get(tuple(terms))
         if acronym:
-            q = wq.Or([q, _term_query([acronym], {f: b * ACRONYM_WEIGHT for f, b in boosts.items()})])
+            q = wq.Or([q, _term_query([acronym], {f: b * tuning.TUNING.acronym_weight for f, b in boosts.items()})])
         return q
     if len(terms) != 1:
         return _phrase_query(terms, boosts)
     forms = _word_terms(clause.text)
     q = _term_query(forms, boosts)
     derived = [t for t in derived_terms().get(forms[0], ()) if t not in forms] if forms else []
-    if derived and DERIVED_WEIGHT:
-        q = wq.Or([q, *(wq.Term(f, t, boost=b * DERIVED_WEIGHT) for t in derived for f, b in boosts.items())])
+    if derived and tuning.TUNING.derived_weight:
+        q = wq.Or(
+            [q, *(wq.Term(f, t, boost=b * tuning.TUNING.derived_weight) for t in derived for f, b in boosts.items())]
+        )
     key = clause.text.lower()
     expansion = acronym_expansions().get(key)
     if expansion and len(expansion) >= 2:
         # Where the expansion is written out, the index has the term « =acronyme » (see ExpansionMarkFilter).
-        marked = {f: b * EXPANSION_MARK_WEIGHT for f, b in boosts.items()}
+        marked = {f: b * tuning.TUNING.expansion_mark_weight for f, b in boosts.items()}
         q = wq.Or([q, _term_query([EXPANSION_MARK + key], marked)])
     elif expansion:
-        q = wq.Or([q, _phrase_query(list(expansion), boosts, ACRONYM_WEIGHT)])
+        q = wq.Or([q, _phrase_query(list(expansion), boosts, tuning.TUNING.acronym_weight)])
     return q
 
 
-def _group_queries(parsed: ParsedQuery, reader: Any, boosts: dict[str, float] | None) -> list[wq.Query]:
+def _group_queries(parsed: ParsedQuery, reader: Any, boosts: Mapping[str, float] | None) -> list[wq.Query]:
     """One query per AND-group; runs of single words that spell an acronym's expansion also match it."""
     boosts = _fields(boosts)
     groups = parsed.groups
@@ -286,7 +254,7 @@ def _group_queries(parsed: ParsedQuery, reader: Any, boosts: dict[str, float] | 
             if all(window) and tuple(window) in expansions:
                 acronym = expansions[tuple(window)]
                 words = wq.And([clause_query(g[0], reader, boosts) for g in groups[i : i + n]])
-                alt = _term_query([acronym], {f: b * ACRONYM_WEIGHT for f, b in boosts.items()})
+                alt = _term_query([acronym], {f: b * tuning.TUNING.acronym_weight for f, b in boosts.items()})
                 out.append(wq.Or([words, alt]))
                 matched = n
                 break
@@ -304,13 +272,13 @@ def build_query(
     parsed: ParsedQuery,
     reader: Any,
     mode: str = "all",
-    boosts: dict[str, float] | None = None,
+    boosts: Mapping[str, float] | None = None,
     proximity: bool = True,
 ) -> wq.Query:
     """The document-level query: all groups required (`mode="all"`) or any of them (`"any"`).
 
     With `proximity=False` the proximity bonus (see `proximity_words`) is left out: the search adds it
-    itself to the best candidates only (see `search_app.matching`).
+    itself to the best candidates only (see `search_app.rank`).
     """
     groups = _group_queries(parsed, reader, boosts)
     excluded = [clause_query(c, reader, boosts) for c in parsed.excluded]
@@ -321,7 +289,7 @@ def build_query(
     else:
         if mode != "all":
             positive = wq.Or(groups)
-        elif MINMATCH_FROM and len(groups) >= MINMATCH_FROM:
+        elif tuning.TUNING.minmatch_from and len(groups) >= tuning.TUNING.minmatch_from:
             positive = wq.Or(groups, minmatch=len(groups) - 1)
         else:
             positive = wq.And(groups)
@@ -336,7 +304,7 @@ def build_query(
 def proximity_words(parsed: ParsedQuery) -> list[str]:
     """The words whose standing close together, in order, earns the proximity bonus (plain words only;
     empty when there is no bonus for this query)."""
-    if not PROXIMITY_BOOST or len(parsed.groups) < 2:
+    if not tuning.TUNING.proximity_boost or len(parsed.groups) < 2:
         return []
     if not all(len(g) == 1 and g[0].kind == "word" for g in parsed.groups):
         return []
@@ -344,12 +312,17 @@ def proximity_words(parsed: ParsedQuery) -> list[str]:
     return words if len(words) >= 2 else []
 
 
-def _proximity(parsed: ParsedQuery, boosts: dict[str, float]) -> wq.Query | None:
+def _proximity(parsed: ParsedQuery, boosts: Mapping[str, float]) -> wq.Query | None:
     """A sloppy phrase of the typed words (plain words only), to reward them standing close together."""
     words = proximity_words(parsed)
     if not words:
         return None
-    return wq.Or([wq.Phrase(f, words, slop=PROXIMITY_SLOP, boost=b * PROXIMITY_BOOST) for f, b in boosts.items()])
+    return wq.Or(
+        [
+            wq.Phrase(f, words, slop=tuning.TUNING.proximity_slop, boost=b * tuning.TUNING.proximity_boost)
+            for f, b in boosts.items()
+        ]
+    )
 
 
 def build_page_query(parsed: ParsedQuery, reader: Any, proximity: bool = True) -> wq.Query:
@@ -363,19 +336,7 @@ def build_page_query(parsed: ParsedQuery, reader: Any, proximity: bool = True) -
     if len(groups) == 1:
         return groups[0]
     q: wq.Query = wq.Or(groups)
-    if PAGE_ALL_WORDS_BOOST:
-        q = wq.Or([q, wq.And(groups, boost=PAGE_ALL_WORDS_BOOST)])
+    if tuning.TUNING.page_all_words_boost:
+        q = wq.Or([q, wq.And(groups, boost=tuning.TUNING.page_all_words_boost)])
     near = _proximity(parsed, boosts) if proximity else None
     return wq.AndMaybe(q, near) if near is not None else q
-
-
-def highlight_terms(q: wq.Query) -> frozenset[str]:
-    """The index terms a query looks for (to mark them in snippets)."""
-    terms: set[str] = set()
-    for _fieldname, text in q.iter_all_terms():
-        term = text.decode("utf-8") if isinstance(text, bytes) else text
-        if term.startswith(EXPANSION_MARK):  # an acronym's expansion: its words
-            terms.update(acronym_expansions().get(term[len(EXPANSION_MARK) :], ()))
-        else:
-            terms.add(term)
-    return frozenset(terms)

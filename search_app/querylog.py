@@ -1,8 +1,9 @@
 """The log of searches that found nothing, for the documentalist's page (`/admin`).
 
 Each zero-result search appends one JSON line to ``<index>/queries-zero.jsonl``: the normalised query and the
-time, nothing else (no address, no browser: privacy). The file is bounded: past `MAX_BYTES` it is renamed to
-``queries-zero.jsonl.1`` (replacing the previous one) and a new file starts, so at most twice `MAX_BYTES` are kept.
+time, nothing else (no address, no browser: privacy). The file is bounded by the standard library's
+`RotatingFileHandler`: past `MAX_BYTES` it is renamed to ``queries-zero.jsonl.1`` (replacing the previous one) and
+a new file starts, so at most twice `MAX_BYTES` are kept. Both files are readable by their owner only.
 `top_zero_queries` aggregates both files over the last days.
 
 Only searches with words, no filter, on their first page are logged: an empty result caused by a year or theme
@@ -11,9 +12,9 @@ filter says nothing about what the corpus lacks.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
+import logging.handlers
 import os
 import re
 import threading
@@ -56,19 +57,38 @@ def record(path: Path, query: str, when: datetime | None = None, max_bytes: int 
     if not text:
         return
     moment = (when or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
-    line = json.dumps({"q": text, "t": moment}, ensure_ascii=False) + "\n"
+    line = json.dumps({"q": text, "t": moment}, ensure_ascii=False)
     try:
         with _write_lock:
-            with contextlib.suppress(FileNotFoundError):
-                if os.stat(path).st_size >= max_bytes:
-                    os.replace(path, _backup(path))
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            _create_private(str(path))
+            handler = _RotatingLog(path, max_bytes)
             try:
-                os.write(fd, line.encode("utf-8"))  # one write of a short line: appends never interleave
+                handler.emit(logging.makeLogRecord({"msg": line}))
             finally:
-                os.close(fd)
+                handler.close()
     except OSError as exc:
         logger.warning("Impossible d’enregistrer la recherche sans résultat dans %s : %s", path, exc)
+
+
+class _RotatingLog(logging.handlers.RotatingFileHandler):
+    """The log file with one backup; its errors reach the caller instead of being printed."""
+
+    def __init__(self, path: Path, max_bytes: int) -> None:
+        super().__init__(path, maxBytes=max_bytes, backupCount=1, encoding="utf-8", delay=True)
+        self.rotator = _rotate
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        raise  # called inside the handler's `except`: the error goes to `record`, which logs it
+
+
+def _create_private(name: str) -> None:
+    """Create the log file, if absent, readable by its owner only (the handler then appends to it)."""
+    os.close(os.open(name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+
+
+def _rotate(source: str, dest: str) -> None:
+    os.replace(source, dest)
+    _create_private(source)
 
 
 def _backup(path: Path) -> Path:
@@ -117,7 +137,7 @@ def note(params: Any, result: dict[str, Any]) -> None:
     """Log the search of the current request if it found nothing (called by the page and the API)."""
     if not params.q or result.get("total") or params.page != 1:
         return
-    if params.years or params.themes or params.types or params.year_from or params.year_to:
+    if params.has_filters():
         return
     from flask import current_app
 

@@ -1,8 +1,8 @@
 """Snippets: the passages of a page around the query's terms, as escaped HTML with <mark>.
 
-A page's words are matched against the query's index terms with the same normalisation as the analyser
-(lowercase, elisions, compounds, stemming and accent folding, all cached per word), which is much cheaper
-than running the whole Whoosh highlighter over every page shown.
+A page's words are matched against the query's index terms through the analyser's own per-word function
+(`indexer.words.word_analysis`: lowercase, elisions, compounds, stemming and accent folding, cached per word),
+which is much cheaper than running the whole Whoosh highlighter over every page shown.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from itertools import takewhile
 
-from indexer.analysis import ELISIONS, WORD_PATTERN, fold, index_forms, stop_words
+from indexer.words import WORD_PATTERN, fold, without_elision, word_analysis
 
 SNIPPET_CHARS = 240
 CONTEXT_BEFORE = 70
@@ -22,25 +22,10 @@ _WORD = re.compile(WORD_PATTERN)
 
 @lru_cache(maxsize=200_000)
 def word_terms(word: str) -> frozenset[str]:
-    """The index terms a word of the text produces (as `french_analyzer` would at index time)."""
-    lowered = word.lower().replace("’", "'")
-    if "'" in lowered:
-        head, _, rest = lowered.partition("'")
-        lowered = rest if head in ELISIONS and rest else lowered
-        lowered = lowered.replace("'", "")
-    if fold(lowered) in stop_words():
-        return frozenset([fold(lowered)])  # a stop word is only found inside a quoted phrase
-    parts = [p for p in re.split(r"[-‐]+", lowered) if p]
-    terms: set[str] = set()
-    if len(parts) > 1:
-        terms.update(index_forms("".join(parts)))
-        for part in parts:
-            if len(part) >= 2 and fold(part) not in stop_words():
-                terms.update(index_forms(part))
-    elif parts:
-        terms.update(index_forms(parts[0]))
-    terms.add(fold(lowered))  # the exact field's term (quoted phrases)
-    return frozenset(terms)
+    """The index terms a word of the text produces (as `french_analyzer` would at index time), and its exact
+    field's term (quoted phrases; a stop word is only found inside one)."""
+    analysed = frozenset(term for position in word_analysis(word) for term in position)
+    return analysed | {fold(without_elision(word.lower()))}
 
 
 def find_matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, frozenset[str]]]:

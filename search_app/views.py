@@ -10,19 +10,14 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
 from whoosh.query import Term
 
-from indexer.enrich import NO_YEAR, SOURCE_LABELS, theme_labels, type_labels
 from indexer.extract import format_of
-from indexer.schema import KIND_DOC
+from indexer.records import KIND_DOC, StoredDoc, page_uid
+from indexer.vocab import NO_YEAR, SOURCE_LABELS, theme_labels, type_labels
 from search_app import querylog
-from search_app.search import (
-    SORT_LABELS,
-    ParamError,
-    SearchParams,
-    corpus_url,
-    document_url,
-    is_reference_page,
-    run_search,
-)
+from search_app.page_records import is_reference_page
+from search_app.params import SORT_LABELS, ParamError, SearchParams
+from search_app.present import corpus_url, document_url
+from search_app.search import run_search
 from search_app.snippets import opening
 
 logger = logging.getLogger(__name__)
@@ -123,23 +118,24 @@ def document(path: str):  # type: ignore[no-untyped-def]
     fields = searcher.document(uid=path)
     if not fields or fields.get("kind") != KIND_DOC:
         return render_template("error.html", title="Document introuvable", message=path), 404
+    doc = StoredDoc(fields)
     pages = []
-    for n, text in enumerate(_page_texts(searcher, path, fields.get("page_count") or 1, limit=6), start=1):
+    for n, text in enumerate(_page_texts(searcher, path, doc.page_count or 1, limit=6), start=1):
         if text.strip() and not is_reference_page(text) and len(pages) < 3:
             pages.append({"page": n, "extract": opening(text, 700)})
     parents = []
-    for parent in fields.get("published_in") or []:
+    for parent in doc.published_in:
         pf = searcher.document(uid=parent)
         if pf:
             parents.append({"title": pf.get("title") or parent, "url": document_url(parent)})
     children = []
-    for key in (fields.get("links") or "").split("\n"):
-        child = searcher.document(uid=key) if key else None
+    for key in doc.links:
+        child = searcher.document(uid=key)
         if child and child.get("kind") == KIND_DOC and key != path:
             children.append({"title": child.get("title") or key, "url": document_url(key), "file_url": corpus_url(key)})
     similar = []
     try:
-        sample = " ".join(p_text for p_text in _page_texts(searcher, path, fields.get("page_count") or 1))
+        sample = " ".join(p_text for p_text in _page_texts(searcher, path, doc.page_count or 1))
         docnum = searcher.document_number(uid=path)
         hits = searcher.more_like(
             docnum, "body", text=sample[:30_000], top=6, numterms=15, filter=Term("kind", KIND_DOC)
@@ -147,17 +143,14 @@ def document(path: str):  # type: ignore[no-untyped-def]
         similar = [{"title": h.get("title") or h["path"], "url": document_url(h["path"])} for h in hits]
     except Exception:  # similar documents are a bonus: never break the page
         logger.exception("Documents similaires indisponibles pour %s", path)
-    sources = {k: SOURCE_LABELS.get(v, v) for k, v in (fields.get("sources") or {}).items()}
-    themes = [theme_labels().get(t, t) for t in (fields.get("themes") or "").split("\n") if t]
-    types = [type_labels().get(t, t) for t in (fields.get("type") or "").split("\n") if t]
     return render_template(
         "document.html",
         doc=fields,
-        title=fields.get("title") or path,
-        year=fields.get("year") if fields.get("year_facet") != NO_YEAR else None,
-        themes=themes,
-        types=types,
-        sources=sources,
+        title=doc.title or path,
+        year=doc.year if doc.year_facet != NO_YEAR else None,
+        themes=[theme_labels().get(t, t) for t in doc.themes],
+        types=[type_labels().get(t, t) for t in doc.types],
+        sources={k: SOURCE_LABELS.get(v, v) for k, v in doc.sources.items()},
         pages=pages,
         parents=parents,
         children=children,
@@ -170,7 +163,7 @@ def _page_texts(searcher: Any, path: str, count: int, limit: int = 40) -> list[s
     """The stored text of a document's first pages."""
     texts = []
     for n in range(1, min(count, limit) + 1):
-        page = searcher.document(uid=f"{path}#{n}")
+        page = searcher.document(uid=page_uid(path, n))
         if page:
             texts.append(page.get("text") or "")
     return texts

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from indexer.build import build_index
 from indexer.config import Settings
-from indexer.writer import build_index
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = ROOT / "corpus"

@@ -15,7 +15,8 @@ from bs4 import BeautifulSoup
 from conftest import wp_page
 
 from indexer.status import index_status
-from indexer.writer import index_lock, update_index
+from indexer.store import index_lock
+from indexer.update import update_index
 from search_app import admin, create_app, querylog
 
 TOKEN = "jeton-de-test-0123456789-abcdefghij"

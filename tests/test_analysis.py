@@ -7,7 +7,8 @@ from whoosh.fields import TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.query import Phrase, Term
 
-from indexer.analysis import acronym_expansions, analyse, derived_terms, expansion_acronyms, fold, french_analyzer
+from indexer.analysis import acronym_expansions, analyse, derived_terms, expansion_acronyms, french_analyzer
+from indexer.words import fold
 
 PAIRS = [
     ("cohésion", "cohesion"),
@@ -132,7 +133,8 @@ def test_fused_filter_agrees_with_the_chain_of_stages():
 def test_exact_words_agree_with_the_exact_chain():
     from pathlib import Path
 
-    from indexer.analysis import exact_chain_words, exact_words
+    from indexer.analysis import exact_chain_words
+    from indexer.words import exact_words
 
     texts = [
         "L’économie sociale et solidaire d'aujourd'hui, socio-économique ‐ QPV 2016 l'l' ' x-y-z",
@@ -158,7 +160,7 @@ def test_the_exact_field_indexes_words_and_pairs_and_the_expansions_are_marked()
 
 def test_folding_caches_words_but_not_whole_texts() -> None:
     """A build folds the opening of every document: caching those held every document's text in memory."""
-    from indexer.analysis import _fold_cached, fold
+    from indexer.words import _fold_cached, fold
 
     text = "Économie sociale et solidaire dans les quartiers prioritaires, « cœur » de la démarche. " * 5
     before = _fold_cached.cache_info().currsize

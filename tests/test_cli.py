@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from indexer.cli import main
-from indexer.writer import index_lock
+from indexer.store import index_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 

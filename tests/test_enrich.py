@@ -2,18 +2,10 @@
 
 from pathlib import Path
 
+from indexer.dates import find_french_date
 from indexer.document import Document, Link
-from indexer.enrich import (
-    ParentInfo,
-    enrich,
-    find_french_date,
-    load_catalogue,
-    parents_by_child,
-    resolve_links,
-    themes_from_labels,
-    themes_from_text,
-    type_from_text,
-)
+from indexer.enrich import enrich, load_catalogue, themes_from_labels, themes_from_text, type_from_text
+from indexer.relations import ParentInfo, Parents, resolve_links
 
 
 def _html(path="site/2016/a.html", **kw):
@@ -111,7 +103,9 @@ def test_links_resolve_relative_and_by_file_name():
     resolve_links([post], ["dossiers/2016/a.pdf", "dossiers/2016/b.pdf", "site/2016/a.html"])
     assert post.publishes == ["dossiers/2016/a.pdf", "dossiers/2016/b.pdf"]
     assert post.links[3].target == "dossiers/2017/absent.pdf"  # kept for a later update
-    assert parents_by_child([post]) == {
+    parents = Parents()
+    parents.add_post(post)
+    assert {child: [p.path for p in parents.parents_of(child)] for child in parents.children()} == {
         "dossiers/2016/a.pdf": [post.path],
         "dossiers/2016/b.pdf": [post.path],
     }

@@ -18,12 +18,13 @@ import pytest
 from conftest import wp_page
 from whoosh.filedb import structfile
 
+from indexer.build import build_index
 from indexer.cli import main as indexer_main
 from indexer.config import Settings
-from indexer.writer import build_index
 from search_app import create_app
-from search_app.engine import IndexHandle
-from search_app.search import SearchParams, run_search
+from search_app.index_handle import IndexHandle
+from search_app.params import SearchParams
+from search_app.search import run_search
 
 # Whoosh leaves a file open on its error paths (a failed write of its table of contents, a segment that
 # cannot be read); CPython closes it when the object is collected. Not ours to fix: not an error here.
@@ -104,13 +105,13 @@ def test_a_full_disk_leaves_the_live_index_untouched(
 def test_a_full_disk_for_the_extraction_cache_is_only_a_warning(
     mini_copy: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import indexer.batch as batch
+    import indexer.extraction as extraction
 
     def no_space(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     shutil.rmtree(mini_copy.index / "cache")
-    monkeypatch.setattr(batch.gzip, "open", no_space)  # the workers are forked: they inherit the patch
+    monkeypatch.setattr(extraction.gzip, "open", no_space)  # the workers are forked: they inherit the patch
     report = build_index(mini_copy)
     assert len(report.added) == 6
 

@@ -25,11 +25,15 @@ from conftest import wp_page
 from pypdf import PdfReader, PdfWriter
 
 import indexer.extract as extract
-from indexer.batch import Failure, FileInfo, extract_many, scan_corpus
+from indexer.build import build_index
 from indexer.config import Settings
+from indexer.corpus import Failure, FileInfo, scan_corpus
 from indexer.document import Document
+from indexer.schema import pre_analyse
 from indexer.status import index_status
-from indexer.writer import build_index, open_index, update_index
+from indexer.store import open_index
+from indexer.update import update_index
+from indexer.workers import extract_many
 
 NFC_NAME = unicodedata.normalize("NFC", "équipe-santé.html")
 NFD_NAME = unicodedata.normalize("NFD", "Médiation numérique.html")
@@ -154,8 +158,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 def search_paths(settings: Settings, word: str) -> list[str]:
     """The documents that have every word of `word` (those with only some of them are left out)."""
-    from search_app.engine import IndexHandle
-    from search_app.search import SearchParams, run_search
+    from search_app.index_handle import IndexHandle
+    from search_app.params import SearchParams
+    from search_app.search import run_search
 
     handle = IndexHandle(settings.index)
     try:
@@ -455,7 +460,7 @@ def test_a_batch_abandoned_by_its_consumer_stops_its_workers_and_feeding_thread(
     (corpus / "enorme.html").write_bytes(big_page(12))  # long to parse: a worker is busy with it
     files, _ = scan_corpus(corpus)
     ordered = sorted(files.values(), key=lambda f: f.path != "enorme.html")
-    batch = extract_many(corpus, ordered, Settings(workers=2, extraction_timeout=600), None, analyse=True)
+    batch = extract_many(corpus, ordered, Settings(workers=2, extraction_timeout=600), None, analyse=pre_analyse)
     first = next(batch)
     assert first.path.startswith("page-") and first.analysed is not None  # analysed by the worker
     batch.close()
@@ -467,7 +472,7 @@ def test_the_file_sent_ahead_to_a_dying_worker_is_extracted_by_another(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each worker holds its next file while it extracts one; when it dies, that next file goes to another."""
-    from indexer import batch
+    from indexer import workers
 
     corpus, files = corpus_of(tmp_path, NAMES)
 
@@ -479,14 +484,14 @@ def test_the_file_sent_ahead_to_a_dying_worker_is_extracted_by_another(
 
     sabotage(monkeypatch, "page-0.html", die_once_the_next_file_is_sent)
     requeued: list[str] = []
-    real = batch._WorkerPool._requeue
+    real = workers._WorkerPool._requeue
 
     def spy(worker, pending):  # type: ignore[no-untyped-def]
         if worker.queued is not None:
             requeued.append(worker.queued.path)
         real(worker, pending)
 
-    monkeypatch.setattr(batch._WorkerPool, "_requeue", staticmethod(spy))
+    monkeypatch.setattr(workers._WorkerPool, "_requeue", staticmethod(spy))
     results = run_batch(corpus, files)
     assert requeued == ["page-2.html"]  # sent ahead to the worker of page-0 (page-1 went to the other one)
     assert results["page-0.html"].reason == "le processus d’extraction s’est arrêté brutalement (code 3)"

@@ -14,11 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import search_app.search as search_module
+import search_app.suggest as suggest_module
 from search_app import query as query_module
-from search_app.engine import IndexHandle
-from search_app.query import FIELD_BOOSTS, MAX_CLAUSES, MAX_PREFIX_CLAUSES, MAX_PREFIX_TERMS, build_query, parse
-from search_app.search import MAX_FUZZY_CHARS, MAX_FUZZY_WORDS, ParamError, SearchParams, run_search
+from search_app.index_handle import IndexHandle
+from search_app.params import ParamError, SearchParams
+from search_app.query import MAX_CLAUSES, MAX_PREFIX_CLAUSES, MAX_PREFIX_TERMS, build_query, parse
+from search_app.search import run_search
+from search_app.suggest import MAX_FUZZY_CHARS, MAX_FUZZY_WORDS
+from search_app.tuning import TUNING
 
 # Any character but lone surrogates (which no HTTP client can send): control characters, RTL marks, emoji…
 ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=600)
@@ -169,7 +172,7 @@ def test_a_prefix_expands_to_at_most_the_cap(app, monkeypatch) -> None:
     assert len(vocabulary) > 10  # the sample corpus has many words in « co… »
     monkeypatch.setattr(query_module, "MAX_PREFIX_TERMS", 10)
     counts = count_terms(build_query(parse("co*"), reader))
-    assert counts["body"] == 10 and set(counts) == set(FIELD_BOOSTS)
+    assert counts["body"] == 10 and set(counts) == set(TUNING.field_boosts)
 
 
 def test_prefix_clauses_beyond_the_cap_are_plain_words(app) -> None:
@@ -178,13 +181,13 @@ def test_prefix_clauses_beyond_the_cap_are_plain_words(app) -> None:
     assert kinds.count("prefix") == MAX_PREFIX_CLAUSES and kinds.count("word") == 7 - MAX_PREFIX_CLAUSES
     reader = app.extensions["crpv_index"].searcher().reader()
     total = sum(count_terms(build_query(parsed, reader)).values())
-    assert total <= MAX_PREFIX_CLAUSES * MAX_PREFIX_TERMS * len(FIELD_BOOSTS) + 50 * len(parsed.positive)
+    assert total <= MAX_PREFIX_CLAUSES * MAX_PREFIX_TERMS * len(TUNING.field_boosts) + 50 * len(parsed.positive)
 
 
 def test_fuzzy_corrections_are_capped(handle, mini_settings, monkeypatch) -> None:
     calls: list[str] = []
-    real = search_module._correct_word
-    monkeypatch.setattr(search_module, "_correct_word", lambda s, word: calls.append(word) or real(s, word))
+    real = suggest_module._correct_word
+    monkeypatch.setattr(suggest_module, "_correct_word", lambda s, word: calls.append(word) or real(s, word))
     unknown = " ".join(f"inconnu{chr(97 + n)}zz" for n in range(20))
     run_search(SearchParams.from_args({"q": unknown}, mini_settings), handle)
     assert len(calls) == MAX_FUZZY_WORDS

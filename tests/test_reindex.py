@@ -14,11 +14,15 @@ from pathlib import Path
 import pytest
 from conftest import wp_page
 
+from indexer.build import build_index
 from indexer.config import Settings
+from indexer.progress import FAULT_ENV
 from indexer.status import index_status
-from indexer.writer import FAULT_ENV, build_index, index_lock, update_index
-from search_app.engine import IndexHandle
-from search_app.search import SearchParams, run_search
+from indexer.store import index_lock
+from indexer.update import update_index
+from search_app.index_handle import IndexHandle
+from search_app.params import SearchParams
+from search_app.search import run_search
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from indexer.status import index_status
-from search_app.engine import IndexHandle
-from search_app.search import SearchParams, run_search
+from search_app import tuning
+from search_app.index_handle import IndexHandle
+from search_app.params import SearchParams
+from search_app.search import run_search
 
 DEFECTIVE = "dossiers/exemples-defectueux/"
 
@@ -96,7 +100,7 @@ def test_long_dossiers_reach_the_first_page_through_the_page_that_answers(search
     found = pages_of(search("ANRU"))
     assert set(found["achats-socialement-responsables-dossier-thematique.pdf"]) & {15, 31}
     assert 41 in found["conseils-citoyens-etat-des-lieux-languedoc-roussillon.pdf"]
-    monkeypatch.setattr("search_app.search.PAGE_SCORE_WINDOW", 10)
+    monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, page_score_window=10))
     assert "conseils-citoyens-etat-des-lieux-languedoc-roussillon.pdf" not in pages_of(search("ANRU"))
 
 

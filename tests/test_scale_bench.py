@@ -17,8 +17,8 @@ if str(ROOT) not in sys.path:
 
 from bench.scale.generate import MANIFEST, generate, make_plan  # noqa: E402
 from bench.scale.sample import build_model  # noqa: E402
+from indexer.build import build_index  # noqa: E402
 from indexer.config import Settings  # noqa: E402
-from indexer.writer import build_index  # noqa: E402
 
 SAMPLE_FILES = (
     "site/2016/mobilites-residentielles-2016.html",

@@ -1,5 +1,5 @@
 """The vectorised evaluator gives Whoosh's matches and Whoosh's scores, on every benchmark query and a few
-syntax cases, and the search falls back to Whoosh for what it does not handle."""
+syntax cases, and refuses a query node it does not handle."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
-from indexer.schema import KIND_DOC
-from search_app.engine import IndexHandle
+from indexer.records import KIND_DOC
+from search_app.evaluate import Evaluator, TermCache, Unsupported
+from search_app.index_handle import IndexHandle
+from search_app.postings import Postings, top
 from search_app.query import build_page_query, build_query, parse
-from search_app.scoring import Evaluator, Postings, TermCache, Unsupported, top
-from search_app.search import SearchParams, run_search
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = [q["q"] for q in json.loads((ROOT / "bench/relevance/queries.json").read_text("utf-8"))["queries"]]
@@ -73,13 +73,19 @@ def test_page_queries_too(handle) -> None:
 
 def test_cache_is_bounded_and_reused(handle) -> None:
     searcher = handle.searcher()
-    cache = TermCache(max_postings=50)
+    probe = Evaluator(searcher, TermCache(), _universe(searcher))
+    sizes = sorted([len(probe.term("body", "habit")), len(probe.term("body", "emploi"))])
+    assert sizes[0] > 1
+    cache = TermCache(max_postings=sizes[0] + sizes[1] - 1)  # either fits, not both
     evaluator = Evaluator(searcher, cache, _universe(searcher))
     first = evaluator.term("body", "habit")
-    assert len(first) > 50  # bigger than the cache: kept alone, then dropped by the next one
     assert evaluator.term("body", "habit") is first
     evaluator.term("body", "emploi")
-    assert cache.get(("body", "habit")) is None
+    assert cache.get(("body", "habit")) is None  # the least recently used went
+    assert cache.get(("body", "emploi")) is not None
+    tiny = TermCache(max_postings=1)
+    Evaluator(searcher, tiny, _universe(searcher)).term("body", "habit")
+    assert tiny.get(("body", "habit")) is None  # larger than the whole bound: not kept
     assert evaluator.term("body", "mot-absent-du-corpus").ids.size == 0
 
 
@@ -89,31 +95,23 @@ def test_top_keeps_ties_in_document_order() -> None:
     assert top(postings, np.array([2, 7, 9]), 5) == [(7, 3.0), (2, 1.0), (9, 0.5)]
 
 
-def test_unsupported_nodes_fall_back_to_whoosh(handle, sample_settings, monkeypatch) -> None:
-    import search_app.search as search_module
-
-    expected = run_search(SearchParams.from_args({"q": "clauses sociales"}, sample_settings), handle)
-
-    def refuse(self, q):  # type: ignore[no-untyped-def]
-        raise Unsupported("test")
-
-    monkeypatch.setattr(search_module.Evaluator, "of", refuse)
-    fallback = run_search(SearchParams.from_args({"q": "clauses sociales"}, sample_settings), handle)
-    assert fallback["total"] == expected["total"]
-    assert [r["path"] for r in fallback["results"]] == [r["path"] for r in expected["results"]]
-    assert fallback["facets"] == expected["facets"]
+def test_a_node_it_does_not_handle_is_refused(handle) -> None:
+    """Every node the query builder emits is evaluated (the tests above); any other is refused, never guessed."""
+    searcher = handle.searcher()
+    evaluator = Evaluator(searcher, TermCache(), _universe(searcher))
+    with pytest.raises(Unsupported):
+        evaluator.of(wq.Or([wq.Term("body", "habit"), wq.Term("body", "emploi")], minmatch=2))
+    with pytest.raises(Unsupported):
+        evaluator.of(wq.FuzzyTerm("body", "habit"))
 
 
 def test_evaluation_at_given_records_is_whooshs_there(handle) -> None:
-    from search_app.matching import DocSetQuery
-
     searcher = handle.searcher()
     evaluator = Evaluator(searcher, TermCache(), _universe(searcher))
     scope = np.arange(0, searcher.doc_count_all(), 3, dtype=np.int64)  # a third of all records
-    only = DocSetQuery(scope.tolist(), searcher)
     for text in QUERIES[:60] + SYNTAX[:4]:
         q = build_page_query(parse(text), searcher.reader(), proximity=False)
-        results = searcher.search(wq.And([only, q]), limit=None, optimize=False)
+        results = searcher.search(q, limit=None, optimize=False, filter=set(scope.tolist()))
         expected = {hit.docnum: hit.score for hit in results}
         got = evaluator.at(q, scope)
         assert dict(zip(got.ids.tolist(), got.scores.tolist(), strict=True)) == pytest.approx(expected), text
@@ -138,8 +136,8 @@ def test_near_at_is_whooshs_phrase(handle, slop: int) -> None:
 def test_masked_facet_counts_are_the_set_counts(handle) -> None:
     import random
 
-    from search_app.engine import facet_postings
     from search_app.facets import FacetMasks, compute_facets, compute_facets_masked
+    from search_app.index_handle import facet_postings
 
     searcher = handle.searcher()
     postings = facet_postings(searcher)
@@ -161,7 +159,7 @@ def test_masked_facet_counts_are_the_set_counts(handle) -> None:
 
 @pytest.mark.parametrize("size, length", [(1_000, 900), (100_000, 200)])  # dense (no sort), then sparse
 def test_union_sums_each_document_once_either_way(size, length) -> None:
-    from search_app.scoring import _union
+    from search_app.postings import union as _union
 
     rng = np.random.default_rng(size)
     parts = [np.sort(rng.choice(size, length, replace=False)) for _ in range(3)]

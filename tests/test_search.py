@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from search_app.engine import IndexHandle
-from search_app.search import ParamError, SearchParams, run_search
+from search_app import tuning
+from search_app.index_handle import IndexHandle
+from search_app.params import ParamError, SearchParams
+from search_app.search import run_search
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +107,7 @@ def test_partial_results_that_have_more_of_the_query_come_first(search, monkeypa
         ("clauses-sociales.html", ["prioritaire"]),
         ("geographie.html", ["clauses", "insertion"]),
     ]
-    monkeypatch.setattr("search_app.search.COVERAGE_POWER", 0.0)
+    monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, coverage_power=0.0))
     assert missing(search(q="clauses insertion prioritaire"))[1][0] == "geographie.html"
 
 
@@ -112,7 +116,7 @@ def test_a_typed_verb_finds_the_noun_of_its_family(search, monkeypatch):
     assert set(paths(search(q="insérer"))) == {"dossiers/2016/achats.pdf", "site/2016/clauses-sociales.html"}
     highlighted = search(q="insérer")["results"][0]["snippet"]
     assert "insertion</mark>" in highlighted  # « <mark>l’insertion</mark> »: the elided word is marked whole
-    monkeypatch.setattr("search_app.query.DERIVED_WEIGHT", 0.0)
+    monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, derived_weight=0.0))
     assert paths(search(q="insérer")) == []
 
 
@@ -192,6 +196,19 @@ def test_pagination(search):
     assert first["total"] == second["total"] == 6 and first["page_count"] == 3
     assert not set(paths(first)) & set(paths(second))
     assert search(per_page="2", page="9")["results"] == []
+
+
+def test_links_carry_the_results_page_size_only_when_it_is_not_the_configured_one(mini_settings):
+    """With `CRPV_PER_PAGE` at 2, a link keeps the 10 a user asked for and leaves out the configured 2 (the
+    size was compared with 10: a link from a 10-result page fell back to 2 results, and every link of a
+    2-result page carried « per_page=2 »)."""
+    from dataclasses import replace as replaced
+
+    settings = replaced(mini_settings, per_page=2)
+    default = SearchParams.from_args({"q": "clauses"}, settings)
+    assert default.per_page == 2 and ("per_page", "2") not in default.query_items()
+    asked = SearchParams.from_args({"q": "clauses", "per_page": "10"}, settings)
+    assert ("per_page", "10") in asked.query_items()
 
 
 @pytest.mark.parametrize(
@@ -284,9 +301,8 @@ def _passage_corpus(root):
 def test_the_best_page_of_a_long_dossier_counts_in_its_rank(tmp_path, monkeypatch):
     """A 12-page dossier that answers on one page comes before a short post that has the words apart;
     without the best page's weight, the post's shortness wins."""
-    import search_app.search as search_module
+    from indexer.build import build_index
     from indexer.config import Settings
-    from indexer.writer import build_index
 
     settings = Settings(corpus=_passage_corpus(tmp_path / "corpus"), index=tmp_path / "index", workers=1)
     build_index(settings)
@@ -295,7 +311,7 @@ def test_the_best_page_of_a_long_dossier_counts_in_its_rank(tmp_path, monkeypatc
         query = {"q": "taux d'occupation pépinière Valdegour"}
         ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
         assert ranked == ["dossiers/2018/synthese.pdf", "site/2018/portrait.html"]
-        monkeypatch.setattr(search_module, "PAGE_SCORE_WEIGHT", 0.0)
+        monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, page_score_weight=0.0))
         ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
         assert ranked == ["site/2018/portrait.html", "dossiers/2018/synthese.pdf"]
     finally:
@@ -303,20 +319,21 @@ def test_the_best_page_of_a_long_dossier_counts_in_its_rank(tmp_path, monkeypatc
 
 
 def test_pages_belong_to_the_nearest_document_record_after_updates_and_merges(mini_copy):
-    """`PageParents` relies on a document's records staying together (doc record, then its pages) through
+    """`PageRecords` relies on a document's records staying together (doc record, then its pages) through
     updates and segment merges; checked against the stored paths."""
     import numpy as np
 
-    from indexer.writer import open_index, update_index
-    from search_app.matching import term_docs
-    from search_app.search import PageParents
+    from indexer.store import open_index
+    from indexer.update import update_index
+    from search_app.page_records import PageRecords
+    from search_app.whoosh_postings import term_docs
 
     def check() -> None:
         handle = IndexHandle(mini_copy.index)
         try:
             searcher = handle.searcher()
             docs = np.array(sorted(term_docs(searcher, "kind", "doc")), dtype=np.int64)
-            pages = PageParents.of(searcher, docs)
+            pages = PageRecords.of(searcher, docs)
             assert len(pages.ids) == len(term_docs(searcher, "kind", "page")) > 5
             for page, parent in zip(pages.ids.tolist(), pages.parents.tolist(), strict=True):
                 assert searcher.stored_fields(page)["path"] == searcher.stored_fields(parent)["path"]
@@ -340,20 +357,20 @@ def test_pages_belong_to_the_nearest_document_record_after_updates_and_merges(mi
 
 def test_pages_scored_for_ranking_are_reused_for_the_pages_shown(search, monkeypatch):
     """The best pages shown are the same whether ranking's page scores are reused or computed again."""
-    from search_app.search import PageScores
+    from search_app.rank import PageRecordScores
 
     queries = ["clauses sociales", '"commande publique"', "insertion professionnelle", "QPV"]
-    real, hits = PageScores.within, []
+    real, hits = PageRecordScores.within, []
 
     def within(self, scope):  # type: ignore[no-untyped-def]
         found = real(self, scope)
         hits.append(found is not None)
         return found
 
-    monkeypatch.setattr(PageScores, "within", within)
+    monkeypatch.setattr(PageRecordScores, "within", within)
     reused = [search(q=q)["results"] for q in queries]
     assert any(hits) and any(r["pages"] for results in reused for r in results)
-    monkeypatch.setattr(PageScores, "within", lambda self, scope: None)
+    monkeypatch.setattr(PageRecordScores, "within", lambda self, scope: None)
     assert [search(q=q)["results"] for q in queries] == reused
 
 
@@ -370,7 +387,7 @@ GLOSSARY = [
 
 
 def test_reference_pages_are_told_from_pages_that_discuss():
-    from search_app.search import is_glossary_page, is_reference_page
+    from search_app.page_records import is_glossary_page, is_reference_page
 
     assert is_glossary_page("\n".join(GLOSSARY))
     contents = "Sommaire\n" + "\n".join(f"Chapitre {n} . . . . . . . . {4 * n}" for n in range(1, 6))
@@ -387,9 +404,9 @@ def test_reference_pages_are_told_from_pages_that_discuss():
 def test_a_glossary_page_is_never_a_dossier_best_page(tmp_path, monkeypatch):
     """A dossier whose only mention of CLSPD is its list of acronyms stays below the post about the CLSPD
     (the glossary, a short page that names the acronym and its expansion, outscored the post's page)."""
-    import search_app.search as search_module
+    import search_app.page_records as page_records
+    from indexer.build import build_index
     from indexer.config import Settings
-    from indexer.writer import build_index
 
     body = _paragraphs(["Comment articuler le CLSPD avec les instances du contrat de ville ?", *FILLER * 6])
     pages = [*([f"Chapitre {n}", *FILLER * 4] for n in range(1, 9)), GLOSSARY]
@@ -411,5 +428,5 @@ def test_a_glossary_page_is_never_a_dossier_best_page(tmp_path, monkeypatch):
     results = search()
     assert [r["path"] for r in results] == ["site/2014/clspd.html", "dossiers/2016/dossier.pdf"]
     assert [p["page"] for p in results[1]["pages"]] == [9]  # no other page matches: the glossary is shown
-    monkeypatch.setattr(search_module, "is_reference_page", lambda text: False)
+    monkeypatch.setattr(page_records, "is_reference_page", lambda text: False)
     assert [r["path"] for r in search()] == ["dossiers/2016/dossier.pdf", "site/2014/clspd.html"]

@@ -19,8 +19,8 @@ from bs4 import BeautifulSoup
 from conftest import wp_page
 from fpdf import FPDF
 
+from indexer.build import build_index
 from indexer.config import Settings
-from indexer.writer import build_index
 from search_app import create_app
 
 EVIL_NAME = "site/<img src=x onerror=alert(0)> \"q\" 'a' & « g ».html"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from conftest import wp_page
 
-from indexer.batch import scan_corpus
 from indexer.cli import _parser
+from indexer.corpus import scan_corpus
 from indexer.errors import CorpusNotFoundError, IndexLockedError
+from indexer.update import update_index
 from indexer.watch import Watcher, run_watch
-from indexer.writer import update_index
 
 
 class FakeCorpus:

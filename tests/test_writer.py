@@ -9,9 +9,11 @@ import pdf_fixtures
 import pytest
 from conftest import wp_page as post_html
 
+from indexer.build import build_index
 from indexer.errors import IndexLockedError
 from indexer.status import index_status
-from indexer.writer import build_index, index_lock, open_index, update_index
+from indexer.store import index_lock, open_index
+from indexer.update import update_index
 
 
 def docs_by_path(settings):
@@ -176,7 +178,7 @@ def test_catalogue_changes_are_applied_by_update(mini_copy):
 
 
 def test_the_manifest_agrees_with_the_stored_documents(mini_copy):
-    from indexer.writer import MANIFEST_UID, _indexed_state
+    from indexer.records import MANIFEST_UID, read_manifest
 
     (mini_copy.corpus / "site" / "2015" / "qpv-chiffres.html").unlink()
     geo = mini_copy.corpus / "site" / "2014" / "geographie.html"
@@ -184,20 +186,20 @@ def test_the_manifest_agrees_with_the_stored_documents(mini_copy):
     update_index(mini_copy)
     ix = open_index(mini_copy.index)
     with ix.searcher() as searcher:
-        from_manifest = _indexed_state(searcher)
+        from_manifest = read_manifest(searcher)
         manifest_fields = searcher.document(uid=MANIFEST_UID)
     ix.close()
     assert manifest_fields is not None
     with ix.searcher() as searcher:
         searcher.document = lambda **kw: None  # as for an index written before the manifest existed
-        from_documents = _indexed_state(searcher)
+        from_documents = read_manifest(searcher)
     assert from_manifest == from_documents
     assert "site/2015/qpv-chiffres.html" not in from_manifest
     assert from_manifest["dossiers/exemples-defectueux/tronque.pdf"].kind == "failure"
 
 
 def test_segments_stay_few_after_many_updates(mini_copy):
-    from indexer.writer import MAX_LARGE_SEGMENTS, MAX_SMALL_SEGMENTS
+    from indexer.whoosh_writer import MAX_LARGE_SEGMENTS, MAX_SMALL_SEGMENTS
 
     counts = []
     for i in range(10):
@@ -220,9 +222,9 @@ def test_the_grouped_posting_pool_gives_whooshs_order_with_runs_merged(tmp_path)
 
     from whoosh.filedb.filestore import FileStorage
 
-    from indexer.writer import _GroupedPostingPool
+    from indexer.whoosh_pool import GroupedPostingPool
 
-    pool = _GroupedPostingPool(FileStorage(str(tmp_path)), None)
+    pool = GroupedPostingPool(FileStorage(str(tmp_path)), None)
     pool.limit = 20_000  # bytes (estimated): a run every hundred postings or so
     rng = random.Random(3)
     items = []
@@ -235,7 +237,7 @@ def test_the_grouped_posting_pool_gives_whooshs_order_with_runs_merged(tmp_path)
     assert len(pool.runs) > 8
     merged = list(pool.iter_terms(maxfiles=4))
     assert [(f, t) for f, t, _ in merged] == sorted({(f, t) for f, t, *_ in items + late})  # each term once
-    pool2 = _GroupedPostingPool(FileStorage(str(tmp_path)), None)
+    pool2 = GroupedPostingPool(FileStorage(str(tmp_path)), None)
     for item in items + late:
         pool2.add(item)
     assert not pool2.runs
@@ -286,8 +288,8 @@ def test_text_analysed_by_the_workers_gives_the_index_the_writer_would_write(min
 
 def test_pre_analysis_is_used_only_for_the_text_it_was_computed_from() -> None:
     from indexer.document import Document
-    from indexer.schema import Analysed, _analysis_schema, pre_analyse, text_values
-    from indexer.writer import doc_records
+    from indexer.records import doc_records, text_values
+    from indexer.schema import Analysed, _analysis_schema, pre_analyse
 
     doc = Document(path="d.pdf", format="pdf", title="Le QPV des Arènes", pages=["Page une : l’école.", "Deux"])
     pre = pre_analyse(doc)
@@ -314,7 +316,7 @@ def test_postings_filled_a_block_at_a_time_are_the_bytes_whoosh_writes(tmp_path)
     from whoosh.filedb.filestore import FileStorage
 
     from indexer.schema import build_schema
-    from indexer.writer import _fill_blocks
+    from indexer.whoosh_writer import _fill_blocks
 
     schema = build_schema()
     rng = random.Random(5)
@@ -362,7 +364,7 @@ def test_the_compact_term_table_writes_the_bytes_whoosh_writes(tmp_path) -> None
     from whoosh.filedb.filestore import FileStorage
     from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
 
-    from indexer.writer import _compact_term_table
+    from indexer.whoosh_writer import _compact_term_table
 
     storage = FileStorage(str(tmp_path))
     keys = sorted({b"k%07d" % (i * 7919 % 1_000_003) for i in range(20_000)})

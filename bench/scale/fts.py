@@ -28,7 +28,14 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 FTS_VERSION = "2"
-WEIGHTS = (3.0, 1.6, 1.0, 1.4, 1.0, 0.0)  # title, headings, body, meta (search_app.query.FIELD_BOOSTS), alt, exact
+WEIGHTS = (
+    3.0,
+    1.6,
+    1.0,
+    1.4,
+    1.0,
+    0.0,
+)  # title, headings, body, meta (search_app.tuning.Tuning.field_boosts), alt, exact
 PHRASE_COLUMNS_DOCS = "{title headings body meta}"
 PHRASE_COLUMNS_PAGES = "{body}"
 TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '_'"
@@ -146,7 +153,7 @@ def _documents(reader: Any) -> Iterator[tuple[dict[str, Any], list[tuple[int, st
 
 def build(index_root: Path, db_path: Path, workers: int = 2) -> dict[str, Any]:
     """Build the FTS5 database from a built Whoosh index (replacing `db_path`); returns its statistics."""
-    from indexer.writer import open_index, read_last_run
+    from indexer.store import open_index, read_last_run
 
     started = time.perf_counter()
     tmp = db_path.with_suffix(".building")
@@ -235,7 +242,7 @@ def build(index_root: Path, db_path: Path, workers: int = 2) -> dict[str, Any]:
 
 def is_current(index_root: Path, db_path: Path) -> bool:
     """Whether `db_path` was built from the current build of the index."""
-    from indexer.writer import read_last_run
+    from indexer.store import read_last_run
 
     if not db_path.exists():
         return False
@@ -257,9 +264,9 @@ NEVER = "\u2400never"  # a term no text produces (a phrase of no words matches n
 
 
 def _minmatch_from() -> int:
-    import search_app.query
+    from search_app.tuning import TUNING
 
-    return int(getattr(search_app.query, "MINMATCH_FROM", 0) or 0)
+    return TUNING.minmatch_from
 
 
 def _quote(term: str) -> str:
@@ -284,7 +291,8 @@ class QueryBuilder:
         return f"({self.phrase_columns} : {_quote(' '.join(terms))})"
 
     def clause(self, clause: Any) -> str:
-        from indexer.analysis import acronym_expansions, expansion_acronyms, fold
+        from indexer.analysis import acronym_expansions, expansion_acronyms
+        from indexer.words import fold
         from search_app.query import _word_terms, analyse_text
 
         if clause.kind == "prefix":
@@ -292,7 +300,7 @@ class QueryBuilder:
         terms = analyse_text(clause.text)
         if clause.kind == "phrase" and has_exact():
             # The words as typed, in order, in the exact column (stop words kept, nothing stemmed).
-            from indexer.analysis import exact_words
+            from indexer.words import exact_words
 
             words = exact_words(clause.text)
             self.terms.update(terms)
@@ -396,7 +404,7 @@ class FtsSearch:
     def _filters(params: Any, skip: str | None) -> tuple[str, list[Any]]:
         parts: list[str] = []
         args: list[Any] = []
-        for facet, values in (("year", params.years), ("theme", params.themes), ("type", params.types)):
+        for facet, values in params.selected().items():
             if facet == skip or not values:
                 continue
             marks = ",".join("?" * len(values))
@@ -408,22 +416,19 @@ class FtsSearch:
         return (" AND ".join(parts) or "1"), args
 
     def _facets(self, params: Any, source: str, items: list[tuple[str, str]]) -> dict[str, list[dict]]:
-        from search_app.facets import _entry, _sorted
+        from search_app.facets import FACETS
 
-        selected = {"year": params.years, "theme": params.themes, "type": params.types}
+        selected = params.selected()
         out: dict[str, list[dict]] = {}
-        for facet in ("year", "theme", "type"):
+        for facet_def in FACETS:
+            facet = facet_def.name
             where, args = self._filters(params, facet)
             rows = self.conn.execute(
                 f"SELECT f.value, COUNT(*) FROM {source} JOIN facets f ON f.doc_id = d.id AND f.facet = ?"
                 f" WHERE {where} GROUP BY f.value",
                 [facet, *args],
             ).fetchall()
-            chosen = set(selected[facet])
-            counts = dict(rows)
-            entries = [_entry(facet, v, c, v in chosen, items) for v, c in counts.items() if c or v in chosen]
-            entries += [_entry(facet, v, 0, True, items) for v in chosen - set(counts)]
-            out[facet] = _sorted(facet, entries)
+            out[facet] = facet_def.entries(dict(rows), selected[facet], items)
         return out
 
     def search(self, params: Any) -> dict[str, Any]:
@@ -489,8 +494,10 @@ class FtsSearch:
         return known
 
     def _render(self, rows: list[tuple], parsed: Any, terms: frozenset[str]) -> list[dict[str, Any]]:
-        from search_app.search import MAX_PAGES_SHOWN, corpus_url, document_url, is_reference_page
+        from search_app.page_records import is_reference_page
+        from search_app.present import corpus_url, document_url
         from search_app.snippets import make_snippet
+        from search_app.tuning import TUNING
 
         page_match = None
         if parsed is not None and not parsed.is_empty:
@@ -504,10 +511,10 @@ class FtsSearch:
                 found = self.conn.execute(
                     "SELECT p.page, p.text FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
                     " WHERE pages_fts MATCH ? AND pages_fts.rowid BETWEEN ? AND ? ORDER BY rank LIMIT ?",
-                    (page_match, first, last, MAX_PAGES_SHOWN * 2),
+                    (page_match, first, last, TUNING.pdf_pages_shown * 2),
                 ).fetchall()
                 # Tables of contents and glossaries last (a stable sort keeps the rank order otherwise).
-                pages = sorted(found, key=lambda page: is_reference_page(page[1]))[:MAX_PAGES_SHOWN]
+                pages = sorted(found, key=lambda page: is_reference_page(page[1]))[: TUNING.pdf_pages_shown]
             page_list = [{"page": n, "snippet": make_snippet(t, terms), "url": corpus_url(path, n)} for n, t in pages]
             if page_list:
                 snippet = page_list[0]["snippet"]

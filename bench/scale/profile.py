@@ -166,8 +166,9 @@ def profile_inprocess(corpus: Path, index: Path, out: Path, rounds: int) -> str:
     from pyinstrument import Profiler
 
     from indexer.config import Settings
-    from search_app.engine import IndexHandle
-    from search_app.search import SearchParams, run_search
+    from search_app.index_handle import IndexHandle
+    from search_app.params import SearchParams
+    from search_app.search import run_search
 
     codebase.check()
     settings = Settings.load(index=index, corpus=corpus)

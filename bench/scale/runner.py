@@ -290,7 +290,7 @@ def _du(path: Path, exclude: str | None = None) -> int:
 
 def text_stats(index: Path) -> dict[str, Any]:
     """Size of the text the engine indexed (the stored text of every page), from the built index."""
-    from indexer.writer import open_index
+    from indexer.store import open_index
 
     ix = open_index(index)
     chars = pages = 0
@@ -509,8 +509,9 @@ def concurrent_step(
 def inprocess_step(index: Path, corpus: Path, rounds: int, budget: float) -> dict[str, Any]:
     """Step 6: `run_search` + `json.dumps` in this process, one searcher kept open (as the server does)."""
     from indexer.config import Settings
-    from search_app.engine import IndexHandle
-    from search_app.search import SearchParams, run_search
+    from search_app.index_handle import IndexHandle
+    from search_app.params import SearchParams
+    from search_app.search import run_search
 
     codebase.check()
     settings = Settings.load(index=index, corpus=corpus)
@@ -540,7 +541,7 @@ def fts_step(index: Path, corpus: Path, db: Path, rounds: int, budget: float, wh
     import search_app.snippets  # noqa: F401  (imported here so that the check below covers them)
     from bench.scale import fts
     from indexer.config import Settings
-    from search_app.search import SearchParams
+    from search_app.params import SearchParams
 
     codebase.check()
     built = None

@@ -1,7 +1,7 @@
 """What the generator learns from the sample corpus: post templates, dossier profiles, sentences, vocabulary.
 
-Every file of the sample is extracted and enriched by the indexer itself (`indexer.batch.extract_one`,
-`indexer.writer._enrich_all`), so years, themes and types are those the engine sees. The model is cached
+Every file of the sample is extracted and enriched by the indexer itself (`indexer.extraction.extract_one`,
+`indexer.build.enrich_all`), so years, themes and types are those the engine sees. The model is cached
 (pickle) by a fingerprint of the sample files and of this module's version, so that tests and repeated
 generations do not extract the sample again.
 """
@@ -119,10 +119,11 @@ class SampleModel:
 
 
 def _extract_all(corpus: Path):  # type: ignore[no-untyped-def]
-    from indexer.batch import Failure, extract_one, scan_corpus
+    from indexer.build import enrich_all
     from indexer.config import Settings
+    from indexer.corpus import Failure, scan_corpus
     from indexer.enrich import load_catalogue
-    from indexer.writer import _enrich_all
+    from indexer.extraction import extract_one
 
     settings = Settings.load(corpus=corpus, workers=1, extraction_timeout=0)
     files, _ = scan_corpus(corpus)
@@ -131,7 +132,7 @@ def _extract_all(corpus: Path):  # type: ignore[no-untyped-def]
         n = len(infos)
         results = list(pool.map(extract_one, [corpus] * n, infos, [settings] * n, [None] * n))
     docs = {r.path: r for r in results if not isinstance(r, Failure)}
-    _enrich_all(docs, files.keys(), load_catalogue(corpus))
+    enrich_all(docs, files.keys(), load_catalogue(corpus))
     return docs
 
 
@@ -208,8 +209,7 @@ def _post_template(corpus: Path, doc) -> PostTemplate | None:  # type: ignore[no
 
 def build_model(corpus: Path = SAMPLE_CORPUS) -> SampleModel:
     """Extract and enrich the sample, then cut it into templates, vocabularies and distributions."""
-    from indexer.analysis import acronyms
-    from indexer.enrich import themes, type_labels
+    from indexer.vocab import acronyms, themes, type_labels
 
     docs = _extract_all(corpus)
     expressions = [k for t in themes() for k in (*t.keywords, t.label)]

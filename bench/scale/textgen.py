@@ -13,7 +13,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from indexer.analysis import fold, stop_words
+from indexer.words import fold, stop_words
 
 # Slot kinds.
 FIXED, WORD, PROPER, NUMBER, YEAR = "x", "w", "P", "n", "y"

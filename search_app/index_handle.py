@@ -1,9 +1,11 @@
-"""The open index of the search app: searchers kept open and renewed on change, never opened per request.
+"""The index handle: the app's open index, its searchers kept open and renewed on change, never opened per
+request, and what is computed once per index generation.
 
 Each server thread keeps its own searcher (Whoosh readers are not meant to be shared between threads) and
 reopens it when the index changes: a build swaps the `current` link (the index is reopened), an update
 commits a new generation (a new searcher is opened on it). Per-generation data shared by all threads (the documents
-of each facet value, as sets of document numbers) is computed once per generation.
+of each facet value, the date orders, the page records' parents, the term cache) is computed once per generation,
+each by a named method.
 """
 
 from __future__ import annotations
@@ -16,16 +18,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh.query import Term
 
 from indexer.errors import IndexMissingError
-from indexer.schema import KIND_DOC
-from indexer.writer import CURRENT, open_index
-from search_app.query import ranking_model
+from indexer.records import KIND_DOC
+from indexer.store import CURRENT, open_index
+from search_app.evaluate import TermCache, cache_size_for
+from search_app.facets import FACETS, FacetMasks
+from search_app.page_records import PageRecords
+from search_app.tuning import ranking_model
 
 logger = logging.getLogger(__name__)
-
-FACET_FIELDS = ("year_facet", "themes", "type")
 
 
 class IndexHandle:
@@ -99,7 +103,7 @@ class IndexHandle:
         try:
             searcher = self.searcher()
             searcher.doc_count()
-            self.shared(searcher, "checked", _read_one_record)
+            self._shared_value(searcher, "checked", _read_one_record)
             self._failed = None
             return True, "ok"
         except IndexMissingError as exc:
@@ -120,8 +124,41 @@ class IndexHandle:
             entries = []
         return (self._live_target(), *entries)
 
-    def shared(self, searcher: Any, name: str, compute: Callable[[Any], Any]) -> Any:
-        """A value computed once per index generation (e.g. facet postings), shared by all threads."""
+    # -----------------------------------------------------------------------------------------------------
+    # Computed once per index generation, shared by all threads.
+
+    def facet_postings(self, searcher: Any) -> dict[str, dict[str, frozenset[int]]]:
+        """For each facet field, value → the document records that have it (see `facet_postings`)."""
+        return self._shared_value(searcher, "facet_postings", facet_postings)
+
+    def documents(self, searcher: Any) -> frozenset[int]:
+        """The document records (not page records)."""
+        return self.facet_postings(searcher)["_docs"]["all"]
+
+    def universe(self, searcher: Any) -> np.ndarray:
+        """The document records, as a sorted array."""
+        return self._shared_value(searcher, "universe", lambda s: np.array(sorted(self.documents(s)), dtype=np.int64))
+
+    def facet_masks(self, searcher: Any) -> FacetMasks:
+        """The facet postings as masks over record numbers."""
+        return self._shared_value(
+            searcher, "facet_masks", lambda s: FacetMasks(self.facet_postings(s), s.doc_count_all())
+        )
+
+    def term_cache(self, searcher: Any) -> TermCache:
+        """The evaluator's cache of term postings."""
+        return self._shared_value(searcher, "term_cache", lambda s: TermCache(cache_size_for(s.doc_count_all())))
+
+    def page_records(self, searcher: Any) -> PageRecords:
+        """The page records and the document record each belongs to."""
+        return self._shared_value(searcher, "page_records", lambda s: PageRecords.of(s, self.universe(s)))
+
+    def date_orders(self, searcher: Any) -> dict[str, list[int]]:
+        """The document records newest first (`date_desc`) and oldest first (`date_asc`), undated last."""
+        return self._shared_value(searcher, "date_orders", lambda s: date_orders(s, self.documents(s)))
+
+    def _shared_value(self, searcher: Any, name: str, compute: Callable[[Any], Any]) -> Any:
+        """A value computed once per index generation, shared by all threads."""
         key = (self._target or "", searcher.reader().generation())
         with self._lock:
             bucket = self._shared.get(key)
@@ -157,7 +194,7 @@ def facet_postings(searcher: Any) -> dict[str, dict[str, frozenset[int]]]:
     doc_kind = set(searcher.docs_for_query(Term("kind", KIND_DOC)))
     reader = searcher.reader()
     out: dict[str, dict[str, frozenset[int]]] = {}
-    for fieldname in FACET_FIELDS:
+    for fieldname in (facet.field for facet in FACETS):
         values: dict[str, frozenset[int]] = {}
         for raw in reader.lexicon(fieldname):
             value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
@@ -167,6 +204,28 @@ def facet_postings(searcher: Any) -> dict[str, dict[str, frozenset[int]]]:
         out[fieldname] = values
     out["_docs"] = {"all": frozenset(doc_kind)}
     return out
+
+
+def date_orders(searcher: Any, universe: frozenset[int]) -> dict[str, list[int]]:
+    """The document records newest first and oldest first, undated ones last in both (once per generation)."""
+    reader = searcher.reader()
+    if reader.has_column("date"):
+        column = reader.column_reader("date")
+        keyed = [(_text(column[docnum]), docnum) for docnum in universe]
+    else:
+        keyed = [(reader.stored_fields(docnum).get("date") or "", docnum) for docnum in universe]
+    dated = sorted((k, d) for k, d in keyed if k)
+    undated = sorted(d for k, d in keyed if not k)
+    return {
+        "date_asc": [d for _k, d in dated] + undated,
+        "date_desc": [d for _k, d in reversed(dated)] + undated,
+    }
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return value or ""
 
 
 REBUILD_HINT = "reconstruisez-le avec « python -m indexer build »"

@@ -1,0 +1,146 @@
+"""The controlled vocabularies, read once from `indexer/data/`: themes, document types, acronyms, derivations,
+and the French labels shown for facet values, sources and months.
+
+Only raw tables live here; what depends on the analyser (the analysed terms of an acronym's expansion, of a
+theme's keywords) is computed where it is used, from these tables.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+NO_YEAR = "sans-date"
+NO_YEAR_LABEL = "Non datée"
+# Format-level types: every document has one, a finer type may follow (see `records.type_values`).
+FORMAT_TYPES = {"html": ("html", "Page web"), "pdf": ("pdf", "Dossier PDF")}
+
+# Month names as written in French; month n is MONTH_NAMES[n - 1].
+MONTH_NAMES = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+# Sources of a facet's value, as recorded in `Document.sources`, and their French labels.
+SOURCE_CATALOGUE = "catalogue"
+SOURCE_METADATA = "metadata"
+SOURCE_COVER = "cover"
+SOURCE_PARENT = "parent"
+SOURCE_CREATION_DATE = "creation_date"
+SOURCE_TEXT = "text"
+SOURCE_FORMAT = "format"
+SOURCE_NONE = "none"
+
+SOURCE_LABELS = {
+    SOURCE_CATALOGUE: "catalogue du centre de ressources",
+    SOURCE_METADATA: "métadonnées du fichier",
+    SOURCE_COVER: "date imprimée en couverture",
+    SOURCE_PARENT: "page qui publie le document",
+    SOURCE_CREATION_DATE: "date de création du fichier PDF",
+    SOURCE_TEXT: "texte du document",
+    SOURCE_FORMAT: "format du fichier",
+    SOURCE_NONE: "aucune source",
+}
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme of the controlled vocabulary.
+
+    `keywords` reveal the theme in labels and in running text; `label_keywords` (marked « ~ » in the file) are
+    too common in this field's writing to reveal it in running text, and only map categories, tags and PDF
+    keywords.
+    """
+
+    slug: str
+    label: str
+    keywords: tuple[str, ...]
+    label_keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocType:
+    """A document type and the phrases that reveal it."""
+
+    slug: str
+    label: str
+    patterns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Acronym:
+    """An acronym and its expansion, as written in the vocabulary file."""
+
+    acronym: str
+    expansion: str
+
+
+def read_table(name: str) -> list[list[str]]:
+    """The rows of `indexer/data/<name>` (tab-separated, one header line), blank rows left out."""
+    text = resources.files("indexer").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return [row for row in csv.reader(text.splitlines()[1:], delimiter="\t") if row and row[0].strip()]
+
+
+def _split(cell: str) -> list[str]:
+    return [item.strip() for item in cell.split(",") if item.strip()]
+
+
+@cache
+def themes() -> tuple[Theme, ...]:
+    """The controlled theme vocabulary (`indexer/data/themes.tsv`)."""
+    out = []
+    for row in read_table("themes.tsv"):
+        words = _split(row[2])
+        out.append(
+            Theme(
+                row[0].strip(),
+                row[1].strip(),
+                tuple(k for k in words if not k.startswith("~")),
+                tuple(k[1:].strip() for k in words if k.startswith("~")),
+            )
+        )
+    return tuple(out)
+
+
+@cache
+def theme_labels() -> dict[str, str]:
+    """Theme slug → French label."""
+    return {t.slug: t.label for t in themes()}
+
+
+@cache
+def doc_types() -> tuple[DocType, ...]:
+    """The document types (`indexer/data/types.tsv`), most specific first."""
+    return tuple(DocType(r[0].strip(), r[1].strip(), tuple(_split(r[2]))) for r in read_table("types.tsv"))
+
+
+@cache
+def type_labels() -> dict[str, str]:
+    """Type slug → French label, including the two format-level types."""
+    labels = {slug: label for slug, label in FORMAT_TYPES.values()}
+    labels.update({t.slug: t.label for t in doc_types()})
+    return labels
+
+
+@cache
+def acronyms() -> tuple[Acronym, ...]:
+    """The acronym vocabulary (`indexer/data/acronyms.tsv`)."""
+    return tuple(Acronym(r[0].strip(), r[1].strip()) for r in read_table("acronyms.tsv") if len(r) >= 2)
+
+
+@cache
+def acronym_keys() -> frozenset[str]:
+    """Lowercase acronyms (never stemmed)."""
+    return frozenset(a.acronym.lower() for a in acronyms())
+
+
+@cache
+def derivations() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(verb, nouns of its family) as written in `indexer/data/derivations.tsv`, lowercase."""
+    return tuple(
+        (r[0].strip().lower(), tuple(n.lower() for n in _split(r[1])))
+        for r in read_table("derivations.tsv")
+        if len(r) >= 2
+    )

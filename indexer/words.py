@@ -1,0 +1,165 @@
+"""French words one at a time: accent folding, stop words, elisions, stemming, and what the analyser chain
+makes of one token (fused and cached per token: a reindex analyses millions of tokens, and words repeat).
+
+`indexer.analysis` assembles these into Whoosh analysers; the search app uses them to read queries and to
+highlight snippets as the index sees words.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import cache, lru_cache
+
+from whoosh.lang import stopwords_for_language
+
+from indexer.vocab import acronym_keys
+
+logger = logging.getLogger(__name__)
+
+# Words, keeping inner apostrophes (both ' and ’) and hyphens: « l’économie », « socio-économique ».
+WORD_PATTERN = r"\w+(?:['’\-‐]\w+)*"
+
+ELISIONS = frozenset(
+    ["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "quelqu"]
+)
+APOSTROPHES = "'’"
+HYPHENS = "-‐"
+
+# Whoosh's French list plus a few forms that carry no meaning for search.
+_EXTRA_STOPS = {
+    "les", "leurs", "être", "avoir", "cet", "cette", "ceux", "celle", "celles", "celui", "ils", "elles",
+    "aussi", "dont", "où", "ainsi", "très", "lors",
+}  # fmt: skip
+
+
+# Longest text whose folding is cached: words and short labels repeat, whole openings of documents do not (a
+# cache of those would hold every document's text in the build's main process).
+FOLD_CACHE_CHARS = 64
+
+
+def fold(text: str) -> str:
+    """Accent folding: « Économie » → « Economie », « cœur » → « coeur »."""
+    return _fold_cached(text) if len(text) <= FOLD_CACHE_CHARS else _fold(text)
+
+
+@lru_cache(maxsize=200_000)
+def _fold_cached(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    if text.isascii():
+        return text
+    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """The French stop list, accent-folded, so that « etre » is stopped like « être »."""
+    words = set(stopwords_for_language("fr")) | _EXTRA_STOPS
+    return frozenset(fold(w) for w in words)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer  # PyStemmer: the Snowball French stemmer in C
+
+    return Stemmer.Stemmer("french")
+
+
+@lru_cache(maxsize=300_000)
+def stem(word: str) -> str:
+    """Snowball French stem of a lowercase word; acronyms of the vocabulary are left whole."""
+    if word in acronym_keys() or word.isdigit():
+        return word
+    return _stemmer().stemWord(word)
+
+
+def index_forms(word: str) -> tuple[str, ...]:
+    """The terms indexed for one lowercase word: fold(stem(w)) and, when different, stem(fold(w))."""
+    first = fold(stem(word))
+    second = stem(fold(word))
+    return (first,) if first == second else (first, second)
+
+
+def query_form(word: str) -> str:
+    """The term searched for one lowercase word (the primary form, used in phrases)."""
+    return fold(stem(word))
+
+
+def elision_length(word: str) -> int:
+    """The length of the elision that opens a lowercase token (« l’ », « qu’ », either apostrophe), or 0."""
+    if "'" not in word and "’" not in word:
+        return 0
+    head, _, rest = word.replace("’", "'").partition("'")
+    return len(head) + 1 if head in ELISIONS and rest else 0
+
+
+def without_elision(word: str) -> str:
+    """A lowercase token without its elision (l’, d’, qu’…, either apostrophe) and without apostrophes."""
+    if "'" not in word and "’" not in word:
+        return word
+    return word[elision_length(word) :].replace("’", "").replace("'", "")
+
+
+@lru_cache(maxsize=500_000)
+def word_analysis(raw: str) -> tuple[tuple[str, ...], ...]:
+    """What the chain makes of one token at index time: the terms at each position it occupies.
+
+    Empty for a stop word; one position for a plain word (its two stemming forms); for a compound, the
+    joined word's forms with the first part's, then one position per further part. The stages are those of
+    `french_chain` (lowercase, elision, stop words, compounds, stemming and folding), fused and cached per
+    token because a reindex analyses millions of tokens and words repeat.
+    """
+    word = without_elision(raw.lower())
+    if (len(word) < 2 and not word.isdigit()) or fold(word) in stop_words():
+        return ()
+    if "-" not in word and "‐" not in word:
+        return (index_forms(word),)
+    parts = [p for p in re.split(r"[-‐]+", word) if p]
+    joined = "".join(parts)
+    if len(parts) < 2:
+        return (index_forms(joined),)
+    kept = [p for p in parts if len(p) >= 2 and fold(p) not in stop_words()]
+    if not kept:
+        return (index_forms(joined),)
+    first = tuple(dict.fromkeys(index_forms(joined) + index_forms(kept[0])))
+    return (first, *(index_forms(p) for p in kept[1:]))
+
+
+@lru_cache(maxsize=500_000)
+def word_query_term(raw: str) -> str | None:
+    """What the chain makes of one token at query time: one term (the joined compound), or None."""
+    analysis = word_analysis(raw)
+    if not analysis:
+        return None
+    parts = [p for p in re.split(r"[-‐]+", without_elision(raw.lower())) if p]
+    return query_form("".join(parts))
+
+
+_WORD_RE = re.compile(WORD_PATTERN)
+
+
+@lru_cache(maxsize=200_000)
+def exact_word(raw: str) -> str:
+    """One token as the exact chain makes it at query time: lowercase, elision removed, a compound joined,
+    accents folded."""
+    word = without_elision(raw.lower())
+    if "-" in word or "‐" in word:
+        word = "".join(p for p in re.split(r"[-‐]+", word) if p)
+    return fold(word)
+
+
+def exact_words(text: str) -> list[str]:
+    """The terms of `text` in the exact field, at query time (the exact chain in query mode, fused: one
+    cached function per token, as `word_analysis` does for the French chain; a test compares them)."""
+    out = []
+    for raw in _WORD_RE.findall(text):
+        word = exact_word(raw)
+        if word:
+            out.append(word)
+    return out

@@ -1,0 +1,312 @@
+"""The evaluator: which records a query matches, and their BM25F scores, as Whoosh would give them.
+
+Whoosh evaluates a query one document at a time through a tree of matchers, a Python method call per
+document per node, and the engine's queries are wide (each word is an OR of four fields and two stemming
+forms). Here each term's posting list is read once per index generation, a block at a time, into two numpy
+arrays (record numbers and BM25F scores, computed with Whoosh's own scorer constants), kept in a bounded
+cache; a query is then a few set operations on sorted arrays. The scores are Whoosh's (the tests compare
+them on every benchmark query).
+
+Supported: every node `search_app.query` builds — Term, Or, And, AndMaybe, AndNot, Phrase (its score the sum
+of its words' scores, as Whoosh's span queries give), Every and NullQuery, with their boosts. Anything else
+raises `Unsupported`: a query builder that emits a new node type must teach it to this module first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from itertools import accumulate
+from typing import Any
+
+import cachetools
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.compat import loads
+from whoosh.system import _INT_SIZE
+
+from search_app.postings import EMPTY, Postings, and_maybe, intersection, union
+from search_app.whoosh_postings import block_index, field_lengths, leaf_arrays, postings_at
+
+logger = logging.getLogger(__name__)
+
+# Postings kept in the cache (16 bytes each: a document number and a score): at least this many, and
+# CACHE_POSTINGS_PER_RECORD per record of the index, so that a large index keeps its common terms (at 100,000
+# documents and their pages: about 14 million postings, 220 MB at most).
+CACHE_POSTINGS = 8_000_000
+CACHE_POSTINGS_PER_RECORD = 64
+MAX_BLOCK_INDEXES = 20_000  # terms whose block index is kept
+
+
+def cache_size_for(records: int) -> int:
+    """The term cache's bound for an index of `records` records (documents and pages)."""
+    return max(CACHE_POSTINGS, CACHE_POSTINGS_PER_RECORD * records)
+
+
+def _bm25(scorer: Any, weights: np.ndarray, lengths: np.ndarray | None) -> np.ndarray:
+    """Whoosh's BM25F score of term frequencies `weights` in records of field lengths `lengths`, with the
+    constants of its `scorer`; without lengths (an unscorable field), Whoosh scores with the weight alone."""
+    if lengths is None:
+        return weights
+    k1, b = scorer.K1, scorer.B
+    return scorer.idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / scorer.avgfl)))
+
+
+class Unsupported(Exception):
+    """A query node this module does not evaluate."""
+
+
+class TermCache:
+    """(field, term) → Postings for one index generation, bounded in total postings (least recently used
+    first out); thread-safe. A term with more postings than the whole bound is not kept."""
+
+    def __init__(self, max_postings: int = CACHE_POSTINGS) -> None:
+        self.max_postings = max_postings
+        self._lock = threading.Lock()
+        self._items: cachetools.LRUCache = cachetools.LRUCache(maxsize=max_postings, getsizeof=len)
+        self.lengths: dict[tuple[int, str], np.ndarray] = {}  # (segment offset, field) → record lengths
+        # (segment offset, field, term) → block index (see `block_index`): a few numbers per block
+        self._blocks: cachetools.LRUCache = cachetools.LRUCache(maxsize=MAX_BLOCK_INDEXES)
+
+    def get(self, key: tuple[str, str]) -> Postings | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: tuple[str, str], value: Postings) -> None:
+        if len(value) > self.max_postings:
+            return
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = value
+
+    def block_index(self, key: tuple[int, str, bytes], compute: Any) -> tuple[list[int], list[int]]:
+        """The block index of one term in one segment (`compute()` on a miss)."""
+        with self._lock:
+            found = self._blocks.get(key)
+        if found is None:
+            found = compute()
+            with self._lock:
+                self._blocks[key] = found
+        return found
+
+
+class Evaluator:
+    """Evaluates queries against one searcher (see the module docstring)."""
+
+    def __init__(self, searcher: Any, cache: TermCache, universe: np.ndarray) -> None:
+        self.searcher = searcher
+        self.cache = cache
+        self.universe = universe  # sorted document numbers of the document records (what Every matches)
+        self._leaves = list(searcher.leaf_searchers())
+
+    def term(self, fieldname: str, text: str | bytes) -> Postings:
+        """The documents with one term and the term's BM25F score in each (boost 1), cached."""
+        text = text.decode("utf-8") if isinstance(text, bytes) else text
+        key = (fieldname, text)
+        found = self.cache.get(key)
+        if found is None:
+            found = self._read_term(fieldname, text)
+            self.cache.put(key, found)
+        return found
+
+    def _read_term(self, fieldname: str, text: str) -> Postings:
+        searcher = self.searcher
+        if fieldname not in searcher.schema:
+            return EMPTY
+        field = searcher.schema[fieldname]
+        try:
+            btext = field.to_bytes(text)
+        except ValueError:
+            return EMPTY
+        if (fieldname, btext) not in searcher.reader():
+            return EMPTY
+        scorer = searcher.weighting.scorer(searcher, fieldname, btext)
+        bm25 = all(hasattr(scorer, a) for a in ("idf", "avgfl", "B", "K1"))
+        ids_parts: list[np.ndarray] = []
+        score_parts: list[np.ndarray] = []
+        for leaf, offset in self._leaves:
+            reader = leaf.reader()
+            if (fieldname, btext) not in reader:
+                continue
+            local, weights = leaf_arrays(reader.postings(fieldname, btext))
+            fl = self._lengths(reader, offset, fieldname)[local] if bm25 else None
+            scores = _bm25(scorer, weights, fl)
+            ids_parts.append(local + offset)
+            score_parts.append(scores)
+        if not ids_parts:
+            return EMPTY
+        return Postings(np.concatenate(ids_parts), np.concatenate(score_parts))
+
+    def documents(self, q: wq.Query) -> Postings:
+        """The document records `q` matches (not page records), with their scores."""
+        scored = self.of(q)
+        keep = np.isin(scored.ids, self.universe, assume_unique=True)
+        return Postings(scored.ids[keep], scored.scores[keep])
+
+    def of(self, q: wq.Query) -> Postings:
+        """The documents `q` matches, with the score Whoosh would give each."""
+        boost = getattr(q, "boost", 1.0)
+        if isinstance(q, wq.Term):
+            return self.term(q.fieldname, q.text).scaled(boost)
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return EMPTY
+        if isinstance(q, wq.Every):
+            return Postings(self.universe, np.full(len(self.universe), boost))
+        if isinstance(q, wq.AndMaybe):
+            return and_maybe(self.of(q.a), self.of(q.b)).scaled(boost)
+        if isinstance(q, wq.AndNot):
+            a = self.of(q.a)
+            b = self.of(q.b)
+            keep = ~np.isin(a.ids, b.ids, assume_unique=True)
+            return Postings(a.ids[keep], a.scores[keep]).scaled(boost)
+        if isinstance(q, wq.Or):
+            if (q.minmatch and q.minmatch > 1) or getattr(q, "scale", None):
+                raise Unsupported(repr(q))
+            return union([self.of(s) for s in q.subqueries]).scaled(boost)
+        if isinstance(q, wq.And):
+            return intersection([self.of(s) for s in q.subqueries]).scaled(boost)
+        if isinstance(q, wq.Phrase):
+            return self._phrase(q).scaled(boost)
+        raise Unsupported(type(q).__name__)
+
+    # -----------------------------------------------------------------------------------------------------
+    # The same, at given documents only (a few hundred): postings are skipped to them, never read whole.
+
+    def _scorer(self, fieldname: str, btext: bytes) -> Any:
+        return self.searcher.weighting.scorer(self.searcher, fieldname, btext)
+
+    def _lengths(self, reader: Any, offset: int, fieldname: str) -> np.ndarray:
+        key = (offset, fieldname)
+        lengths = self.cache.lengths.get(key)
+        if lengths is None:
+            lengths = field_lengths(reader, fieldname)
+            self.cache.lengths[key] = lengths
+        return lengths
+
+    def term_at(
+        self, fieldname: str, text: str | bytes, docs: np.ndarray, positions: bool = False
+    ) -> tuple[Postings, list[list[int]]]:
+        """The term's postings among `docs` (sorted document numbers) with their BM25F scores, and, when
+        asked, each one's positions."""
+        searcher = self.searcher
+        if fieldname not in searcher.schema or not len(docs):
+            return EMPTY, []
+        field = searcher.schema[fieldname]
+        try:
+            btext = field.to_bytes(text.decode("utf-8") if isinstance(text, bytes) else text)
+        except ValueError:
+            return EMPTY, []
+        if (fieldname, btext) not in searcher.reader():
+            return EMPTY, []
+        scorer = self._scorer(fieldname, btext)
+        bm25 = all(hasattr(scorer, a) for a in ("idf", "avgfl", "B", "K1"))
+        ids: list[int] = []
+        weights: list[float] = []
+        lengths: list[float] = []
+        found_positions: list[list[int]] = []
+        for leaf, offset in self._leaves:
+            reader = leaf.reader()
+            count = reader.doc_count_all()
+            local = docs[(docs >= offset) & (docs < offset + count)] - offset
+            if not len(local) or (fieldname, btext) not in reader:
+                continue
+            m = reader.postings(fieldname, btext)
+            while not isinstance(m, W3LeafMatcher) and hasattr(m, "child"):
+                m = m.child  # (the documents asked for are live ones)
+            blocks = None
+            if isinstance(m, W3LeafMatcher):
+                key = (offset, fieldname, btext)
+                blocks = self.cache.block_index(key, lambda m=m: block_index(m))
+            record_lengths = self._lengths(reader, offset, fieldname) if bm25 else None
+            for d, weight, value in postings_at(m, local.tolist(), positions, blocks):
+                ids.append(d + offset)
+                weights.append(weight)
+                if record_lengths is not None:
+                    lengths.append(record_lengths[d])
+                if positions:
+                    if not value.endswith(b"."):
+                        value += b"."
+                    found_positions.append(list(accumulate(loads(value[_INT_SIZE:]))))
+        if not ids:
+            return EMPTY, []
+        fl = np.array(lengths, dtype=np.float64) if bm25 else None
+        scores = _bm25(scorer, np.array(weights, dtype=np.float64), fl)
+        return Postings(np.array(ids, dtype=np.int64), scores), found_positions
+
+    def at(self, q: wq.Query, docs: np.ndarray) -> Postings:
+        """`of(q)` among `docs` (sorted document numbers), phrases checked by their positions there."""
+        boost = getattr(q, "boost", 1.0)
+        if isinstance(q, wq.Term):
+            return self.term_at(q.fieldname, q.text, docs)[0].scaled(boost)
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return EMPTY
+        if isinstance(q, wq.Every):
+            inside = docs[np.isin(docs, self.universe, assume_unique=True)]
+            return Postings(inside, np.full(len(inside), boost))
+        if isinstance(q, wq.AndMaybe):
+            return and_maybe(self.at(q.a, docs), self.at(q.b, docs)).scaled(boost)
+        if isinstance(q, wq.AndNot):
+            a = self.at(q.a, docs)
+            b = self.at(q.b, a.ids)
+            keep = ~np.isin(a.ids, b.ids, assume_unique=True)
+            return Postings(a.ids[keep], a.scores[keep]).scaled(boost)
+        if isinstance(q, wq.Or):
+            if (q.minmatch and q.minmatch > 1) or getattr(q, "scale", None):
+                raise Unsupported(repr(q))
+            return union([self.at(s, docs) for s in q.subqueries]).scaled(boost)
+        if isinstance(q, wq.And):
+            out = docs
+            parts = []
+            for sub in q.subqueries:
+                part = self.at(sub, out)
+                parts.append(part)
+                out = part.ids
+                if not len(out):
+                    return EMPTY
+            return intersection(parts).scaled(boost)
+        if isinstance(q, wq.Phrase):
+            return self.near_at(q.fieldname, list(q.words), q.slop, docs).scaled(boost)
+        raise Unsupported(type(q).__name__)
+
+    def near_at(self, fieldname: str, words: list[str], slop: int, docs: np.ndarray) -> Postings:
+        """The documents of `docs` where `words` stand in order, each at most `slop` positions after the
+        previous one (Whoosh's `Phrase` and its `SpanNear2` with `mindist=1`), scored as Whoosh scores them:
+        the sum of the words' scores."""
+        candidates = docs
+        found: list[tuple[Postings, list[list[int]]]] = []
+        for word in words:
+            postings, positions = self.term_at(fieldname, word, candidates, positions=True)
+            if not len(postings):
+                return EMPTY
+            found.append((postings, positions))
+            candidates = postings.ids
+        keep_ids: list[int] = []
+        keep_scores: list[float] = []
+        for docnum in candidates.tolist():
+            total = 0.0
+            reach: set[int] | None = None
+            for postings, positions in found:
+                j = int(np.searchsorted(postings.ids, docnum))
+                total += float(postings.scores[j])
+                here = positions[j]
+                if reach is None:
+                    reach = set(here)
+                else:
+                    reach = {p for p in here if any(p - k in reach for k in range(1, slop + 1))}
+                if not reach:
+                    break
+            if reach:
+                keep_ids.append(docnum)
+                keep_scores.append(total)
+        if not keep_ids:
+            return EMPTY
+        return Postings(np.array(keep_ids, dtype=np.int64), np.array(keep_scores))
+
+    def _phrase(self, q: wq.Phrase) -> Postings:
+        words = intersection([self.term(q.fieldname, w) for w in q.words])
+        if not len(words):
+            return EMPTY
+        if len(q.words) == 1:
+            return words
+        return self.near_at(q.fieldname, list(q.words), q.slop, words.ids)

@@ -1,0 +1,82 @@
+"""Page records: which document each belongs to, and which are reference pages (contents, glossaries).
+
+A document is indexed as one document record and one page record per PDF page (a web page has one page
+record); see `docs/architecture.md` for the record format.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from indexer.records import KIND_PAGE
+from search_app.whoosh_postings import term_docs
+
+_LEADER_LINE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
+_GLOSSARY_ENTRY = re.compile(r"^\s*[A-ZÉ][A-ZÉ0-9]{1,9}(?:[ -]\d{1,4})?(?:\s*:\s*|\s+)\S")
+
+
+def _lines_like(text: str, pattern: re.Pattern[str], at_least: int) -> bool:
+    """Whether at least `at_least` of the page's non-empty lines, and 30 % of them, contain `pattern`."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    count = sum(1 for line in lines if pattern.search(line))
+    return count >= at_least and count >= 0.3 * len(lines)
+
+
+def is_contents_page(text: str) -> bool:
+    """Whether a page is a table of contents (« Sommaire »: lines of dot leaders ending in page numbers)."""
+    return _lines_like(text, _LEADER_LINE, 3)
+
+
+def is_glossary_page(text: str) -> bool:
+    """Whether a page is (mostly) a glossary of acronyms (« Glossaire », « Sigles »: lines that start with an
+    acronym followed by its meaning, « ESS : économie sociale et solidaire » or « CLSM conseil local… »)."""
+    return _lines_like(text, _GLOSSARY_ENTRY, 6)
+
+
+def is_reference_page(text: str) -> bool:
+    """Whether a page names the document's topics or acronyms without discussing them: a table of contents
+    or a glossary. Such a page matches many queries; it is never a document's best page for ranking, and is
+    shown only when no other page matches."""
+    return is_contents_page(text) or is_glossary_page(text)
+
+
+@dataclass
+class PageRecords:
+    """The page records of the index (sorted) and the document record each belongs to.
+
+    A document's records are written together, its doc record then its pages, and Whoosh keeps that order
+    within a segment and when it merges segments: a page belongs to the nearest doc record before it.
+    """
+
+    ids: np.ndarray
+    parents: np.ndarray
+    reference: dict[int, bool] = field(default_factory=dict, repr=False)  # page record → is_reference_page
+
+    def is_reference(self, searcher: Any, page: int, text: str | None = None) -> bool:
+        """Whether the page record `page` (whose `text` the caller may have read already) is a table of contents
+        or a glossary (worked out once per searcher, then remembered)."""
+        found = self.reference.get(page)
+        if found is None:
+            if text is None:
+                text = searcher.stored_fields(page).get("text") or ""
+            found = self.reference[page] = is_reference_page(text)
+        return found
+
+    @classmethod
+    def of(cls, searcher: Any, docs: np.ndarray) -> PageRecords:
+        ids = np.fromiter(term_docs(searcher, "kind", KIND_PAGE), dtype=np.int64)
+        ids.sort()
+        if not len(docs):
+            return cls(ids[:0], ids[:0])
+        where = np.searchsorted(docs, ids) - 1
+        keep = where >= 0
+        return cls(ids[keep], docs[where[keep]])
+
+    def pages_of(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The pages of `docs` (sorted) and, for each, its document."""
+        keep = np.isin(self.parents, docs)
+        return self.ids[keep], self.parents[keep]

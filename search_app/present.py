@@ -1,0 +1,124 @@
+"""Presentation: the result dicts of one results page (snippets, URLs, labels, missing words).
+
+It reads stored records and never evaluates a query: the documents, their best PDF pages and what each
+lacks come from the earlier stages (`docs/architecture.md`). A new field of the result goes in `result`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from whoosh import query as wq
+
+from indexer.analysis import EXPANSION_MARK, acronym_expansions
+from indexer.records import StoredDoc, page_uid
+from indexer.vocab import type_labels
+from search_app.facets import facet_label
+from search_app.pages import PdfPage
+from search_app.query import Clause
+from search_app.snippets import make_snippet
+
+
+@dataclass
+class Shown:
+    """What the earlier stages found for the results page: documents (record numbers, in order), those from
+    a partial tier and the words each lacks, each document's best PDF pages, and the terms to highlight."""
+
+    docs: list[int]
+    partial: set[int] = field(default_factory=set)
+    missing: dict[int, list[str]] = field(default_factory=dict)
+    pages: dict[str, list[PdfPage]] = field(default_factory=dict)
+    terms: frozenset[str] = frozenset()
+
+
+def corpus_url(path: str, page: int | None = None) -> str:
+    """The URL that opens a corpus file (at a PDF page when given)."""
+    url = "/corpus/" + quote(path, safe="/")
+    return f"{url}#page={page}" if page else url
+
+
+def document_url(path: str) -> str:
+    """The URL of a document's detail page."""
+    return "/document/" + quote(path, safe="/")
+
+
+def highlight_terms(q: wq.Query) -> frozenset[str]:
+    """The index terms a query looks for (to mark them in snippets)."""
+    terms: set[str] = set()
+    for _fieldname, text in q.iter_all_terms():
+        term = text.decode("utf-8") if isinstance(text, bytes) else text
+        if term.startswith(EXPANSION_MARK):  # an acronym's expansion: its words
+            terms.update(acronym_expansions().get(term[len(EXPANSION_MARK) :], ()))
+        else:
+            terms.add(term)
+    return frozenset(terms)
+
+
+def snippet_terms(page_query: Any, phrases: list[list[str]]) -> frozenset[str]:
+    """The terms marked in snippets: the page query's, and every word of a quoted phrase (« avec » in
+    « "Habiter avec" », a stop word the query does not look for)."""
+    return highlight_terms(page_query) | {word for phrase in phrases for word in phrase}
+
+
+def as_typed(clause: Clause) -> str:
+    """A clause as the user typed it (a phrase in French quotes, a prefix with its star)."""
+    if clause.kind == "phrase":
+        return f"« {clause.text} »"
+    return clause.text + ("*" if clause.kind == "prefix" else "")
+
+
+def results(searcher: Any, shown: Shown) -> list[dict[str, Any]]:
+    """The result dicts of the documents shown, in order."""
+    out = []
+    for docnum in shown.docs:
+        entry = result(searcher, dict(searcher.stored_fields(docnum)), shown)
+        entry["partial"] = docnum in shown.partial
+        entry["missing"] = shown.missing.get(docnum, [])
+        out.append(entry)
+    return out
+
+
+def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any]:
+    """One result dict (see the JSON contract in `docs/architecture.md`)."""
+    doc = StoredDoc(fields)
+    path = doc.path
+    is_pdf = doc.format == "pdf"
+    pages = shown.pages.get(path) or []
+    page_list = [{"page": n, "snippet": make_snippet(t, shown.terms), "url": corpus_url(path, n)} for n, t in pages]
+    if page_list:
+        snippet = page_list[0]["snippet"]
+    else:
+        first = searcher.document(uid=page_uid(path, 1))
+        snippet = make_snippet((first or {}).get("text") or "", shown.terms)
+    best = pages[0][0] if (is_pdf and pages) else None
+    doc_type = doc.doc_type
+    return {
+        "path": path,
+        "url": corpus_url(path, best),
+        "title": doc.title or path,
+        "year": doc.year,
+        "themes": doc.themes,
+        "type": doc_type,
+        "snippet": snippet,
+        "page": best,
+        "pages": page_list if is_pdf else [],
+        "published_in": _published_in(searcher, doc),
+        # Added fields.
+        "format": fields.get("format"),
+        "type_label": type_labels().get(doc_type, doc_type),
+        "theme_labels": [facet_label("theme", t) for t in doc.themes],
+        "date": doc.date,
+        "page_count": fields.get("page_count"),
+        "document_url": document_url(path),
+    }
+
+
+def _published_in(searcher: Any, doc: StoredDoc) -> dict[str, str] | None:
+    """The first indexed document that publishes this one (a post that links to the PDF)."""
+    for parent in doc.published_in:
+        parent_fields = searcher.document(uid=parent)
+        if parent_fields:
+            return {"path": parent, "title": parent_fields.get("title") or parent, "url": document_url(parent)}
+    return None

@@ -1,0 +1,212 @@
+"""Ranking: the documents of one results page, tier by tier, and the PDF pages of those documents in order.
+
+A search ranks in tiers (`Tier`): the documents with every word, then, when they are few, those with only
+some of them. `Ranker` orders a tier by relevance: BM25F over the document record (`search_app.evaluate`),
+then, for the best candidates only, the proximity bonus and the score of the document's best PDF page.
+`DateOrder` orders a tier by date. Both answer `rank(tier, skip, count)`; `results_page` walks the tiers.
+Where a new ranking signal goes: `docs/architecture.md`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from whoosh import query as wq
+
+from search_app import tuning
+from search_app.evaluate import Evaluator
+from search_app.page_records import PageRecords
+from search_app.postings import Postings, top, with_bonus, with_factor
+from search_app.query import PAGE_FIELD, ParsedQuery, build_page_query, proximity_words
+
+
+@dataclass
+class Tier:
+    """Documents ranked together: those with every word, or (`partial`) those with only some of them, which
+    come after the first ones. `scored` ranks them (None when browsing)."""
+
+    docs: frozenset[int]
+    scored: Postings | None = None
+    partial: bool = False
+    factor: Postings | None = None  # partial tier: what each document's score is multiplied by (`coverage`)
+
+
+class TierOrder(Protocol):
+    """How the documents of a tier are ordered."""
+
+    def rank(self, tier: Tier, skip: int, count: int) -> list[int]:
+        """`count` documents of `tier` in order, after the first `skip`."""
+
+
+def results_page(tiers: Sequence[Tier], offset: int, per_page: int, order: TierOrder) -> tuple[list[int], set[int]]:
+    """The documents of one results page, every document of a tier before those of the next one, and those
+    of them that come from a partial tier."""
+    shown: list[int] = []
+    partial: set[int] = set()
+    skip = offset
+    for tier in tiers:
+        if skip >= len(tier.docs):
+            skip -= len(tier.docs)
+            continue
+        found = order.rank(tier, skip, per_page - len(shown))
+        shown += found
+        if tier.partial:
+            partial.update(found)
+        skip = 0
+        if len(shown) >= per_page:
+            break
+    return shown, partial
+
+
+def coverage(groups: list[np.ndarray], total: int, docs: frozenset[int]) -> Postings:
+    """For documents that have only some of the words: (the share of the query they have) ** coverage_power,
+    each part of the query (an AND group, whose documents are `groups`) weighted by its rarity among the
+    `total` documents (BM25's idf): missing « marché » costs a document less than missing « clause »."""
+    ids = np.fromiter(docs, dtype=np.int64, count=len(docs))
+    ids.sort()
+    have = np.zeros(len(ids), dtype=np.float64)
+    whole = 0.0
+    for matched in groups:
+        weight = math.log(1 + (total - len(matched) + 0.5) / (len(matched) + 0.5))
+        whole += weight
+        have += weight * np.isin(ids, matched, assume_unique=True)
+    return Postings(ids, (have / (whole or 1.0)) ** tuning.TUNING.coverage_power)
+
+
+class DateOrder:
+    """Orders a tier by a precomputed date order (newest or oldest first, undated last)."""
+
+    def __init__(self, order: list[int]) -> None:
+        self.order = order
+
+    def rank(self, tier: Tier, skip: int, count: int) -> list[int]:
+        out: list[int] = []
+        seen = 0
+        for docnum in self.order:
+            if docnum in tier.docs:
+                if seen >= skip:
+                    out.append(docnum)
+                    if len(out) >= count:
+                        break
+                seen += 1
+        return out
+
+
+@dataclass
+class PageRecordScores:
+    """The page records scored for one query while ranking (`scored`, among `scope`, sorted), kept so that
+    choosing the PDF pages shown does not score them again."""
+
+    scope: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    scored: Postings | None = None
+
+    def within(self, scope: np.ndarray) -> Postings | None:
+        """The scores of the pages `scope` (sorted), if they were all scored; else None."""
+        if self.scored is None or not np.isin(scope, self.scope, assume_unique=True).all():
+            return None
+        keep = np.isin(self.scored.ids, scope, assume_unique=True)
+        return Postings(self.scored.ids[keep], self.scored.scores[keep])
+
+
+class PageRecordRanker:
+    """The PDF pages of one request's query: scored for ranking (the best page of each candidate), then
+    ordered for the documents shown, without scoring a page twice (`PageRecordScores`)."""
+
+    def __init__(self, evaluator: Evaluator, parsed: ParsedQuery, page_records: PageRecords) -> None:
+        self.evaluator = evaluator
+        self.parsed = parsed
+        self.page_records = page_records
+        self.scores = PageRecordScores()
+        self.query: wq.Query = build_page_query(parsed, evaluator.searcher.reader(), proximity=False)
+
+    def best_page_scores(self, docs: list[int]) -> dict[int, float]:
+        """Each document's best page score (the page's words, without the proximity bonus), skipping tables
+        of contents and glossaries: they name every topic and acronym of a dossier."""
+        candidates = np.array(sorted(docs), dtype=np.int64)
+        page_ids, parents = self.page_records.pages_of(candidates)
+        if not len(page_ids):
+            return {}
+        scored = self.evaluator.at(self.query, page_ids)
+        self.scores = PageRecordScores(page_ids, scored)
+        searcher = self.evaluator.searcher
+        owners = parents[np.searchsorted(page_ids, scored.ids)].tolist()
+        best: dict[int, float] = {}
+        for i in np.lexsort((scored.ids, -scored.scores)).tolist():  # best first: one page read per document
+            owner = owners[i]
+            if owner not in best and not self.page_records.is_reference(searcher, int(scored.ids[i])):
+                best[owner] = float(scored.scores[i])
+                if len(best) == len(candidates):
+                    break
+        return best
+
+    def ranked_pages(self, docs: list[int]) -> list[int]:
+        """The page records of `docs` that match the page query, best first (ties in record order), the
+        proximity bonus included."""
+        scope, _parents = self.page_records.pages_of(np.array(sorted(docs), dtype=np.int64))
+        scored = self.scores.within(scope)
+        if scored is None:
+            scored = self.evaluator.at(self.query, scope)
+        words = proximity_words(self.parsed)
+        if words and len(scored):
+            t = tuning.TUNING
+            near = self.evaluator.near_at(PAGE_FIELD, words, t.proximity_slop, scored.ids)
+            scored = with_bonus(scored, near, t.proximity_boost)
+        return scored.ids[np.lexsort((scored.ids, -scored.scores))].tolist()
+
+
+class Ranker:
+    """Relevance order for one request.
+
+    The best `rerank_window` documents of a tier by BM25F (more for a results page beyond it) get the proximity
+    bonus and are sorted again; the best of them (`page_score_window`, or down to the end of the results page
+    asked for) also get page_score_weight × the score of their best PDF page: a dossier of 60 pages that
+    answers the query on one page scores low as a whole (its length dilutes the words), the page that answers
+    scores as high as a short post would. With a partial tier's `factor`, the window is chosen by
+    score × factor and every final score is multiplied by it. The one approximation: a document outside a
+    window cannot climb into it through these bonuses alone.
+    """
+
+    def __init__(self, evaluator: Evaluator, parsed: ParsedQuery, pages: PageRecordRanker) -> None:
+        self.evaluator = evaluator
+        self.parsed = parsed
+        self.pages = pages
+
+    def rank(self, tier: Tier, skip: int, count: int) -> list[int]:
+        t = tuning.TUNING
+        scores = self._best_with_proximity(tier, max(t.rerank_window, skip + count))
+        if t.page_score_weight and len(scores) > 1:
+            best = sorted(scores, key=lambda d: (-scores[d], d))[: max(t.page_score_window, skip + count)]
+            for docnum, value in self.pages.best_page_scores(best).items():
+                scores[docnum] += t.page_score_weight * value
+        if tier.factor is not None:
+            at = np.searchsorted(tier.factor.ids, list(scores))
+            factors = tier.factor.scores[at].tolist()
+            scores = {d: value * weight for (d, value), weight in zip(scores.items(), factors, strict=True)}
+        order = sorted(scores, key=lambda d: (-scores[d], d))
+        return order[skip : skip + count]
+
+    def _best_with_proximity(self, tier: Tier, window: int) -> dict[int, float]:
+        """The `window` best documents of the tier (by score × factor for a partial tier), proximity bonus added."""
+        scored = tier.scored
+        if scored is None:
+            raise ValueError("a tier ranked by relevance needs its scores")
+        allowed = np.fromiter(tier.docs, dtype=np.int64, count=len(tier.docs))
+        allowed.sort()
+        if tier.factor is None:
+            scores = dict(top(scored, allowed, window))
+        else:
+            chosen = [d for d, _ in top(with_factor(scored, tier.factor), allowed, window)]
+            scores = dict(zip(chosen, scored.scores[np.searchsorted(scored.ids, chosen)].tolist(), strict=True))
+        words = proximity_words(self.parsed)
+        if words and len(scores) > 1:
+            t = tuning.TUNING
+            candidates = np.array(sorted(scores), dtype=np.int64)
+            for fieldname, boost in t.field_boosts.items():
+                near = self.evaluator.near_at(fieldname, words, t.proximity_slop, candidates)
+                for docnum, bonus in zip(near.ids.tolist(), near.scores.tolist(), strict=True):
+                    scores[docnum] += boost * t.proximity_boost * bonus
+        return scores
