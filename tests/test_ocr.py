@@ -15,12 +15,12 @@ import pypdfium2 as pdfium
 import pytest
 import scan_fixtures as sx
 
+from indexer.build import build_index
 from indexer.config import Settings
 from indexer.extract import cacheable
 from indexer.extract.ocr import render_page
 from indexer.extract.pdf import extract_pdf
 from indexer.status import index_status
-from indexer.writer import build_index
 
 SAMPLE_SCAN = (
     Path(__file__).resolve().parents[1] / "corpus/dossiers/exemples-defectueux/exemple-pdf-scanne-sans-texte.pdf"

@@ -17,15 +17,16 @@ from fpdf import FPDF
 from fpdf.enums import EncryptionMethod
 from pypdf import PdfReader
 
+from indexer.build import build_index
 from indexer.config import Settings
 from indexer.errors import EncryptedPdfError
 from indexer.extract.glued import long_token_share, looks_glued
 from indexer.extract.pdf import extract_pdf
 from indexer.extract.pdf_text import least_glued
 from indexer.status import index_status
-from indexer.writer import build_index
-from search_app.engine import IndexHandle
-from search_app.search import SearchParams, run_search
+from search_app.index_handle import IndexHandle
+from search_app.params import SearchParams
+from search_app.search import run_search
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 from corpus_render.texlike import texlike_pdf
