@@ -93,6 +93,12 @@ def test_without_tesseract_the_build_completes_and_reports_the_pages(
     assert status["empty"] == [
         {"path": "dossiers/scan.pdf", "reason": "sans texte (OCR indisponible : Tesseract n’est pas installé)"}
     ]
+    reason = "OCR indisponible : Tesseract n’est pas installé"
+    assert status["ocr"]["unread"] == [
+        {"path": "dossiers/mixte.pdf", "pages": [2], "reason": reason},
+        {"path": "dossiers/scan.pdf", "pages": [1], "reason": reason},
+    ]
+    assert status["ocr"]["unread_pages"] == 2 and status["ocr"]["documents"] == 0
     document = extract_pdf(sx.mixed_pdf(), "dossiers/mixte.pdf", settings)
     assert document.unread_pages == [2] and document.ocr_pages == []
     assert document.unread_reason == "OCR indisponible : Tesseract n’est pas installé"

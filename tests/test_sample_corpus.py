@@ -35,6 +35,16 @@ def test_only_files_broken_on_purpose_fail(status):
     assert status["empty"] == [], "the scanned examples are read by OCR"
 
 
+def test_status_counts_extractors_and_ocr(status):
+    assert status["by_extractor"] == {"html": status["by_format"]["html"], "pdfium": status["by_format"]["pdf"]}
+    assert status["ocr"]["documents"] == 2 and status["ocr"]["pages"] == 6
+    assert [d["path"] for d in status["ocr"]["list"]] == [
+        "dossiers/2017/convention-partenariat-conseil-citoyen-lunel-scan.pdf",
+        "dossiers/exemples-defectueux/exemple-pdf-scanne-sans-texte.pdf",
+    ]
+    assert status["ocr"]["unread"] == []
+
+
 @pytest.fixture(scope="module")
 def search(sample_settings):
     handle = IndexHandle(sample_settings.index)
