@@ -121,32 +121,7 @@ def join_spacing_accents(text: str) -> str:
     """
     if not _MARK_RE.search(text):
         return text
-    decisions: list[tuple[int, str]] = []  # (index of the mark, "before" | "after" | "ambiguous" | "elision")
-    votes: Counter[tuple[str, str]] = Counter()  # (combining mark, side) seen unambiguously
-    for match in _MARK_RE.finditer(text):
-        i = match.start()
-        mark = SPACING_MARKS[match.group()]
-        bases = _BASES[mark]
-        prev_char = text[i - 1] if i > 0 else ""
-        next_char = text[i + 1] if i + 1 < len(text) else ""
-        can_before = next_char != "" and next_char in bases
-        can_after = mark in _MARKS_AFTER_ALLOWED and prev_char != "" and prev_char in bases
-        elided = (
-            mark in (_ACUTE, _GRAVE)
-            and not can_after
-            and next_char in _ELISION_NEXT
-            and _ELISION_BEFORE.search(text, max(0, i - 8), i) is not None
-        )
-        if elided:
-            decisions.append((i, "elision"))
-        elif can_before and can_after:
-            decisions.append((i, "ambiguous"))
-        elif can_before:
-            decisions.append((i, "before"))
-            votes[mark, "before"] += 1
-        elif can_after:
-            decisions.append((i, "after"))
-            votes[mark, "after"] += 1
+    decisions, votes = _accent_decisions(text)
     if not decisions:
         return text
     has_split_accents = sum(votes.values()) > 0
@@ -174,6 +149,36 @@ def join_spacing_accents(text: str) -> str:
             pos = i + 1
     out.append(text[pos:])
     return "".join(out)
+
+
+def _accent_decisions(text: str) -> tuple[list[tuple[int, str]], Counter[tuple[str, str]]]:
+    """Each spacing mark's side (« before », « after », « ambiguous », « elision ») and the sides seen
+    unambiguously for each mark (the votes that decide the ambiguous ones)."""
+    decisions: list[tuple[int, str]] = []
+    votes: Counter[tuple[str, str]] = Counter()
+    for match in _MARK_RE.finditer(text):
+        i = match.start()
+        mark = SPACING_MARKS[match.group()]
+        bases = _BASES[mark]
+        prev_char = text[i - 1] if i > 0 else ""
+        next_char = text[i + 1] if i + 1 < len(text) else ""
+        can_before = next_char != "" and next_char in bases
+        can_after = mark in _MARKS_AFTER_ALLOWED and prev_char != "" and prev_char in bases
+        elided = (
+            mark in (_ACUTE, _GRAVE)
+            and not can_after
+            and next_char in _ELISION_NEXT
+            and _ELISION_BEFORE.search(text, max(0, i - 8), i) is not None
+        )
+        if elided:
+            decisions.append((i, "elision"))
+        elif can_before and can_after:
+            decisions.append((i, "ambiguous"))
+        elif can_before or can_after:
+            side = "before" if can_before else "after"
+            decisions.append((i, side))
+            votes[mark, side] += 1
+    return decisions, votes
 
 
 def _base(letter: str) -> str:
