@@ -1083,7 +1083,7 @@ def ablation_variants() -> list[Variant]:
             "html-boilerplate",
             "HTML menus, sidebar, footer, comments kept (whole <body>)",
             "html",
-            ((html, "_remove_chrome", lambda: _keep_boilerplate),),
+            ((html, "remove_chrome", lambda: _keep_boilerplate),),
         ),
     ]
 
