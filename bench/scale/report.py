@@ -111,7 +111,7 @@ def tables(report: dict[str, Any]) -> str:
     order = sorted(runs, key=lambda k: runs[k].get("documents") or 0)
     lines = ["Build (full rebuild: `python -m indexer build`, 2 extraction workers, one writer)", ""]
     lines.append(
-        "| N | HTML / PDF | PDF pages | text MB | pypdf+bs4 alone s | cold build s | docs/s | PDF pages/s | MB/s "
+        "| N | HTML / PDF | PDF pages | text MB | PDFium+bs4 alone s | cold build s | docs/s | PDF pages/s | MB/s "
         "| scan / extract / enrich / write s | cold ÷ alone | peak RSS MB | warm build s | cold ÷ warm |"
     )
     lines.append("|" + "---|" * 14)

@@ -3,8 +3,9 @@
 Steps (each resumable: its result is kept in ``<work>/scale-<N>-results.json`` and not redone, unless
 ``--fresh``; a generated corpus and a built index are reused):
 
-1. ``baseline``: what pypdf and BeautifulSoup alone cost: ``extract_text()`` of every PDF page and
-   ``get_text()`` of every HTML file (``html.parser``, as the indexer), in 2 processes.
+1. ``baseline``: what the extractors the indexer uses cost alone: PDFium's text of every PDF page
+   (``get_text_range``, as the indexer) and ``get_text()`` of every HTML file (``html.parser``, as the
+   indexer), in 2 processes.
 2. ``cold``: ``python -m indexer build`` from nothing (no index, no extraction cache), in a subprocess:
    wall time, the split of its ``last_run.json`` (scan, extraction, enrichment, analysis + writing), peak
    memory of the process tree (summed RSS sampled every 0.1 s), CPU used (in cores), the machine's other load.
@@ -23,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import http.client
-import io
 import json
 import logging
 import os
@@ -121,7 +121,7 @@ def machine() -> dict[str, Any]:
     with contextlib.suppress(OSError), open("/proc/meminfo") as fh:
         mem = int(fh.readline().split()[1]) // 1024
     versions = {}
-    for dist in ("whoosh-reloaded", "pypdf", "beautifulsoup4", "waitress", "flask", "pystemmer", "fpdf2"):
+    for dist in ("whoosh-reloaded", "pypdf", "pypdfium2", "beautifulsoup4", "waitress", "flask", "pystemmer", "fpdf2"):
         with contextlib.suppress(Exception):
             from importlib.metadata import version
 
@@ -160,18 +160,19 @@ def wait_quiet(threshold: float, max_wait: float, window: float = 5.0) -> dict[s
 
 
 def _baseline_one(path: str) -> tuple[str, int, int, float, bool]:
-    """pypdf or BeautifulSoup alone on one file: (kind, pages, chars, CPU seconds, failed)."""
+    """PDFium or BeautifulSoup alone on one file: (kind, pages, chars, CPU seconds, failed)."""
     started = time.process_time()
     data = Path(path).read_bytes()
     if path.lower().endswith(".pdf"):
-        from pypdf import PdfReader
+        import pypdfium2 as pdfium
 
         pages = chars = 0
         try:
-            reader = PdfReader(io.BytesIO(data))
-            for page in reader.pages:
-                chars += len(page.extract_text() or "")
+            document = pdfium.PdfDocument(data)
+            for index in range(len(document)):
+                chars += len(document[index].get_textpage().get_text_range())
                 pages += 1
+            document.close()
         except Exception:  # a broken file counts as done, as the indexer reports it
             return "pdf", pages, chars, time.process_time() - started, True
         return "pdf", pages, chars, time.process_time() - started, False
