@@ -1,6 +1,6 @@
 """Where a document's text comes from, said in French: the library that read it, pages read by OCR.
 
-Shown on the document page (« Texte : extrait par PDFium ; pages 1 à 3 reconnues automatiquement (OCR) »)
+Shown on the document page (« Texte : extrait par PDFium ; page 2 : texte reconnu automatiquement (OCR) »)
 and, for OCR, on the results page and in the API (`ocr`, `ocr_pages`).
 """
 
