@@ -2,9 +2,8 @@
 
 A scanned page holds a full-page image and no text (or a few stray characters). It is rendered in
 greyscale at the scan's own resolution (at least 150 dpi, at most `Settings.ocr_dpi`, lower when the
-image would exceed `Settings.ocr_max_pixels`) and given to
-the `tesseract` command as a PGM image on its standard input, with the languages of
-`Settings.ocr_languages` (French first, English second). Each page has a time limit
+image would exceed `Settings.ocr_max_pixels`) and given to the `tesseract` command as a PGM image on its
+standard input, with the languages of `Settings.ocr_languages` (French first, English second). Each page has a time limit
 (`Settings.ocr_page_timeout`); a file has a cap on OCR'd pages (`Settings.ocr_max_pages`) and never
 spends more than most of its extraction time limit on OCR. A page that cannot be read keeps its empty
 text and is reported with a French reason (« OCR indisponible », « OCR interrompu : … »).
@@ -29,6 +28,8 @@ import pypdfium2.raw as pdfium_c
 from indexer.config import Settings
 
 __all__ = [
+    "OCR_DISABLED",
+    "OCR_NOT_RUN",
     "OCR_UNAVAILABLE",
     "OCR_UNAVAILABLE_PREFIX",
     "OcrOutcome",
@@ -148,8 +149,7 @@ class PageReader:
             return ""
         started = time.monotonic()
         try:
-            image = render_page(page, ocr_resolution(page, self.settings), self.settings.ocr_max_pixels)
-            text = self._tesseract(image)
+            text = self._tesseract(self._render(page))
         except OcrPageError as error:
             logger.warning("page %d: %s", number, error.reason)
             self.outcome.leave_unread(number, error.reason)
@@ -168,6 +168,12 @@ class PageReader:
         if self.deadline is not None and time.monotonic() > self.deadline:
             return "OCR interrompu : limite de temps du fichier atteinte"
         return None
+
+    def _render(self, page: pdfium.PdfPage) -> bytes:
+        try:
+            return render_page(page, ocr_resolution(page, self.settings), self.settings.ocr_max_pixels)
+        except pdfium.PdfiumError as error:
+            raise OcrPageError(f"OCR impossible : la page ne se rend pas en image ({error})") from error
 
     def _tesseract(self, image: bytes) -> str:
         assert self.executable is not None
