@@ -3,9 +3,9 @@
 A scanned page holds a full-page image and no text (or a few stray characters). It is rendered in
 greyscale at the scan's own resolution (at least 150 dpi, at most `Settings.ocr_dpi`, lower when the
 image would exceed `Settings.ocr_max_pixels`) and given to the `tesseract` command as a PGM image on its
-standard input, with the languages of `Settings.ocr_languages` (French first, English second). Each page has a time limit
-(`Settings.ocr_page_timeout`); a file has a cap on OCR'd pages (`Settings.ocr_max_pages`) and never
-spends more than most of its extraction time limit on OCR. A page that cannot be read keeps its empty
+standard input, with the languages of `Settings.ocr_languages` (French first, English second). Each page
+has a time limit (`Settings.ocr_page_timeout`); a file has a cap on OCR'd pages (`Settings.ocr_max_pages`)
+and never spends more than most of its extraction time limit on OCR. A page that cannot be read keeps its empty
 text and is reported with a French reason (« OCR indisponible », « OCR interrompu : … »).
 
 Tesseract runs one thread per process (``OMP_THREAD_LIMIT=1``): the extraction workers already keep
