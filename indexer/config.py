@@ -42,6 +42,11 @@ class Settings:
     ocr_max_pages: int = 50  # pages OCR'd per file; later pages without text are left unread (and reported)
     ocr_dpi: int = 300  # highest resolution of the page images given to Tesseract (a scan's own is used below)
     ocr_max_pixels: int = 40_000_000  # a larger page image is rendered at a lower resolution
+    # Following websites (`python -m indexer sync`).
+    sync_contact: str = ""  # e-mail or address named in the User-Agent, so a webmaster can reach the centre
+    sync_timeout: float = 20.0  # seconds to connect and between two chunks of an answer
+    sync_retries: int = 3  # further attempts after a 429, a 5xx or a time-out
+    sync_backoff: float = 1.0  # first wait between attempts when the site gives no Retry-After (then doubled)
     # Search app.
     admin_token: str = ""
     per_page: int = 10
