@@ -444,7 +444,7 @@ def requests_step(
             raise
         peak = sampler.stop()
     return {
-        "server_threads": threads or "default (8)",
+        "server_threads": threads or "default (python -m search_app: one worker per core, 4 threads each)",
         **phase.report(),
         "healthz_after_s": round(ready, 2),
         "first_request_ms": round(first_ms, 1),
@@ -499,7 +499,7 @@ def concurrent_step(
         raise MemoryCapError(f"server killed above {MEMORY_CAP / 2**30:.0f} GB ({len(errors)} failed requests)")
     return {
         **phase.report(),
-        "server_threads": threads or "default (8)",
+        "server_threads": threads or "default (python -m search_app: one worker per core, 4 threads each)",
         "clients": clients,
         "planned_requests": requests,
         "completed": len(times),
