@@ -162,7 +162,7 @@ def tables(report: dict[str, Any]) -> str:
             f"| {_f(r.get('cold_over_baseline'), 2)} | {_f(r.get('peak_rss_mb'), 0)} | {_f(r.get('warm_s'))} "
             f"| {_f(r.get('cold_over_warm'), 1)} |"
         )
-    lines += ["", "Full requests through waitress on loopback (median / p95 ms, sequential)", ""]
+    lines += ["", "Full requests through `python -m search_app` on loopback (median / p95 ms, sequential)", ""]
     lines.append(
         "| N | word | phrase | filtered | browse | all | first request ms | 8 clients: req/s, median / p95 ms |"
     )

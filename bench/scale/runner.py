@@ -9,9 +9,9 @@ Steps (each resumable: its result is kept in ``<work>/scale-<N>-results.json`` a
    wall time, the split of its ``last_run.json`` (scan, extraction, enrichment, analysis + writing), peak
    memory of the process tree (summed RSS sampled every 0.1 s), CPU used (in cores), the machine's other load.
 3. ``warm``: the same build again, with the extraction cache filled by the cold build (run after step 6).
-4. ``requests``: ``python -m search_app`` (waitress) on a free loopback port: first request (facet postings
-   are computed once per index generation), then median and p95 of full requests (query, facets, passages,
-   JSON) for word, phrase, filtered and browse queries (those of ``bench/request_latency.py``), sequentially.
+4. ``requests``: ``python -m search_app`` (gunicorn workers on Linux) on a free loopback port: first request
+   (facet postings are computed once per index generation), then median and p95 of full requests (query, facets,
+   passages, JSON) for word, phrase, filtered and browse queries (those of ``bench/request_latency.py``), sequentially.
 5. ``concurrent``: 8 clients on loopback, bounded in number of requests and in time: throughput, latency;
    ``single``: the same with one client, for the ratio of the two throughputs.
 6. ``inprocess``: the same queries through ``run_search`` + ``json.dumps`` in this process (no HTTP).
@@ -132,7 +132,7 @@ def machine() -> dict[str, Any]:
     with contextlib.suppress(OSError), open("/proc/meminfo") as fh:
         mem = int(fh.readline().split()[1]) // 1024
     versions = {}
-    for dist in ("whoosh-reloaded", "pypdf", "beautifulsoup4", "waitress", "flask", "pystemmer", "fpdf2"):
+    for dist in ("whoosh-reloaded", "pypdf", "beautifulsoup4", "waitress", "gunicorn", "flask", "pystemmer", "fpdf2"):
         with contextlib.suppress(Exception):
             from importlib.metadata import version
 
@@ -317,7 +317,7 @@ def text_stats(index: Path) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Steps 4 and 5: requests through waitress
+# Steps 4 and 5: requests through the server (python -m search_app)
 
 
 def free_port() -> int:
@@ -444,7 +444,7 @@ def requests_step(
             raise
         peak = sampler.stop()
     return {
-        "server_threads": threads or "default (8)",
+        "server_threads": threads or "default (python -m search_app: one worker per core, 4 threads each)",
         **phase.report(),
         "healthz_after_s": round(ready, 2),
         "first_request_ms": round(first_ms, 1),
@@ -499,7 +499,7 @@ def concurrent_step(
         raise MemoryCapError(f"server killed above {MEMORY_CAP / 2**30:.0f} GB ({len(errors)} failed requests)")
     return {
         **phase.report(),
-        "server_threads": threads or "default (8)",
+        "server_threads": threads or "default (python -m search_app: one worker per core, 4 threads each)",
         "clients": clients,
         "planned_requests": requests,
         "completed": len(times),
