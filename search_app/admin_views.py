@@ -10,6 +10,7 @@ from indexer.vocab import NO_YEAR, NO_YEAR_LABEL
 from indexer.web.sources import SOURCES_NAME
 from indexer.web.state import load_reports
 from indexer.wording import count, french_datetime
+from search_app.text_origin import page_list_label
 
 
 def _seconds(value: float) -> str:
@@ -87,6 +88,20 @@ def status_view(status: dict[str, Any]) -> dict[str, Any]:
         ],
         "failures": status["failures"],
         "empty": status["empty"],
+        "ocr": _ocr_view(status.get("ocr") or {}),
+    }
+
+
+def _ocr_view(ocr: dict[str, Any]) -> dict[str, Any]:
+    """The documents read by OCR and the pages left unread, with their pages said in French."""
+    return {
+        "summary": f"{count(ocr.get('documents', 0), 'document', 'documents')}, "
+        f"{count(ocr.get('pages', 0), 'page', 'pages')}",
+        "documents": [{"path": d["path"], "pages": page_list_label(d["pages"])} for d in ocr.get("list", [])],
+        "unread": [
+            {"path": d["path"], "pages": page_list_label(d["pages"]), "reason": d["reason"]}
+            for d in ocr.get("unread", [])
+        ],
     }
 
 

@@ -23,6 +23,7 @@ from search_app.params import SORT_LABELS, ParamError, SearchParams
 from search_app.present import corpus_url, document_url
 from search_app.search import run_search
 from search_app.snippets import opening
+from search_app.text_origin import text_origin
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +184,7 @@ def document(path: str):  # type: ignore[no-untyped-def]
         article=_article(searcher, path) if doc.format == "html" else [],
         live_url=doc.source_url,
         date=french_date(doc.date),
+        origin=text_origin(doc),
     )
 
 

@@ -123,7 +123,7 @@ def test_page_shows_counts_failures_empty_pdfs_and_last_run(web, admin_settings)
     assert "PDF endommagé ou tronqué" in failures.get_text()
     empty = page.find(id="sans-texte").find_parent("section")
     assert "dossiers/2016/compte-rendu-scanne.pdf" in empty.get_text()
-    assert "sans texte (OCR nécessaire)" in empty.get_text()
+    assert "sans texte (aucun texte reconnu par l’OCR)" in empty.get_text()
     last = page.find(id="derniere").find_parent("section").get_text(" ", strip=True)
     assert "Mise à jour du" in last and "1\u00a0ajouté" in last
     assert "dossiers/2016/compte-rendu-scanne.pdf" in last

@@ -124,7 +124,7 @@ def profile_build(corpus: Path, out: Path, rate: int, work: Path) -> dict[str, A
 
 
 def profile_server(corpus: Path, index: Path, out: Path, rate: int, rounds: int) -> dict[str, Any]:
-    """py-spy on the waitress server while the benchmark's queries run `rounds` times, sequentially."""
+    """py-spy on the server (python -m search_app) while the benchmark's queries run `rounds` times, sequentially."""
     port = free_port()
     raw = out / "server.pyspy.txt"
     cmd = [_py_spy(), "record", "-r", str(rate), "-f", "raw", "-o", str(raw), "--",

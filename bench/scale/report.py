@@ -147,7 +147,7 @@ def tables(report: dict[str, Any]) -> str:
     order = sorted(runs, key=lambda k: runs[k].get("documents") or 0)
     lines = ["Build (full rebuild: `python -m indexer build`, 2 extraction workers, one writer)", ""]
     lines.append(
-        "| N | HTML / PDF | PDF pages | text MB | pypdf+bs4 alone s | cold build s | docs/s | PDF pages/s | MB/s "
+        "| N | HTML / PDF | PDF pages | text MB | PDFium+bs4 alone s | cold build s | docs/s | PDF pages/s | MB/s "
         "| scan / extract / enrich / write s | cold ÷ alone | peak RSS MB | warm build s | cold ÷ warm |"
     )
     lines.append("|" + "---|" * 14)
@@ -162,7 +162,7 @@ def tables(report: dict[str, Any]) -> str:
             f"| {_f(r.get('cold_over_baseline'), 2)} | {_f(r.get('peak_rss_mb'), 0)} | {_f(r.get('warm_s'))} "
             f"| {_f(r.get('cold_over_warm'), 1)} |"
         )
-    lines += ["", "Full requests through waitress on loopback (median / p95 ms, sequential)", ""]
+    lines += ["", "Full requests through `python -m search_app` on loopback (median / p95 ms, sequential)", ""]
     lines.append(
         "| N | word | phrase | filtered | browse | all | first request ms | 8 clients: req/s, median / p95 ms |"
     )

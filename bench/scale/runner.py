@@ -3,15 +3,16 @@
 Steps (each resumable: its result is kept in ``<work>/scale-<N>-results.json`` and not redone, unless
 ``--fresh``; a generated corpus and a built index are reused):
 
-1. ``baseline``: what pypdf and BeautifulSoup alone cost: ``extract_text()`` of every PDF page and
-   ``get_text()`` of every HTML file (``html.parser``, as the indexer), in 2 processes.
+1. ``baseline``: what the extractors the indexer uses cost alone: PDFium's text of every PDF page
+   (``get_text_range``, as the indexer) and ``get_text()`` of every HTML file (``html.parser``, as the
+   indexer), in 2 processes.
 2. ``cold``: ``python -m indexer build`` from nothing (no index, no extraction cache), in a subprocess:
    wall time, the split of its ``last_run.json`` (scan, extraction, enrichment, analysis + writing), peak
    memory of the process tree (summed RSS sampled every 0.1 s), CPU used (in cores), the machine's other load.
 3. ``warm``: the same build again, with the extraction cache filled by the cold build (run after step 6).
-4. ``requests``: ``python -m search_app`` (waitress) on a free loopback port: first request (facet postings
-   are computed once per index generation), then median and p95 of full requests (query, facets, passages,
-   JSON) for word, phrase, filtered and browse queries (those of ``bench/request_latency.py``), sequentially.
+4. ``requests``: ``python -m search_app`` (gunicorn workers on Linux) on a free loopback port: first request
+   (facet postings are computed once per index generation), then median and p95 of full requests (query, facets,
+   passages, JSON) for word, phrase, filtered and browse queries (those of ``bench/request_latency.py``), sequentially.
 5. ``concurrent``: 8 clients on loopback, bounded in number of requests and in time: throughput, latency;
    ``single``: the same with one client, for the ratio of the two throughputs.
 6. ``inprocess``: the same queries through ``run_search`` + ``json.dumps`` in this process (no HTTP).
@@ -29,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import http.client
-import io
 import json
 import logging
 import os
@@ -132,7 +132,17 @@ def machine() -> dict[str, Any]:
     with contextlib.suppress(OSError), open("/proc/meminfo") as fh:
         mem = int(fh.readline().split()[1]) // 1024
     versions = {}
-    for dist in ("whoosh-reloaded", "pypdf", "beautifulsoup4", "waitress", "flask", "pystemmer", "fpdf2"):
+    for dist in (
+        "whoosh-reloaded",
+        "pypdf",
+        "pypdfium2",
+        "beautifulsoup4",
+        "waitress",
+        "gunicorn",
+        "flask",
+        "pystemmer",
+        "fpdf2",
+    ):
         with contextlib.suppress(Exception):
             from importlib.metadata import version
 
@@ -171,18 +181,19 @@ def wait_quiet(threshold: float, max_wait: float, window: float = 5.0) -> dict[s
 
 
 def _baseline_one(path: str) -> tuple[str, int, int, float, bool]:
-    """pypdf or BeautifulSoup alone on one file: (kind, pages, chars, CPU seconds, failed)."""
+    """PDFium or BeautifulSoup alone on one file: (kind, pages, chars, CPU seconds, failed)."""
     started = time.process_time()
     data = Path(path).read_bytes()
     if path.lower().endswith(".pdf"):
-        from pypdf import PdfReader
+        import pypdfium2 as pdfium
 
         pages = chars = 0
         try:
-            reader = PdfReader(io.BytesIO(data))
-            for page in reader.pages:
-                chars += len(page.extract_text() or "")
+            document = pdfium.PdfDocument(data)
+            for index in range(len(document)):
+                chars += len(document[index].get_textpage().get_text_range())
                 pages += 1
+            document.close()
         except Exception:  # a broken file counts as done, as the indexer reports it
             return "pdf", pages, chars, time.process_time() - started, True
         return "pdf", pages, chars, time.process_time() - started, False
@@ -317,7 +328,7 @@ def text_stats(index: Path) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Steps 4 and 5: requests through waitress
+# Steps 4 and 5: requests through the server (python -m search_app)
 
 
 def free_port() -> int:
@@ -444,7 +455,7 @@ def requests_step(
             raise
         peak = sampler.stop()
     return {
-        "server_threads": threads or "default (8)",
+        "server_threads": threads or "default (python -m search_app: one worker per core, 4 threads each)",
         **phase.report(),
         "healthz_after_s": round(ready, 2),
         "first_request_ms": round(first_ms, 1),
@@ -499,7 +510,7 @@ def concurrent_step(
         raise MemoryCapError(f"server killed above {MEMORY_CAP / 2**30:.0f} GB ({len(errors)} failed requests)")
     return {
         **phase.report(),
-        "server_threads": threads or "default (8)",
+        "server_threads": threads or "default (python -m search_app: one worker per core, 4 threads each)",
         "clients": clients,
         "planned_requests": requests,
         "completed": len(times),
