@@ -140,7 +140,7 @@ def pypdf_text(reader: PdfReader, index: int, rel_path: str) -> str:
     except FATAL:
         raise
     except Exception as error:
-        logger.warning("%s: page %d unreadable, indexed empty (%s)", rel_path, index + 1, short(error))
+        logger.warning("%s : page %d illisible, indexée vide (%s)", rel_path, index + 1, french_cause(error))
         return ""
 
 
