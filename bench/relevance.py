@@ -74,7 +74,7 @@ from search_app.params import SearchParams  # noqa: E402
 from search_app.search import run_search  # noqa: E402
 
 QUERIES_FILE = ROOT / "bench" / "relevance" / "queries.json"
-KINDS = ("title", "inflection", "accents", "phrase", "body", "pdf_passage", "acronym", "facet")
+KINDS = ("title", "inflection", "accents", "phrase", "body", "pdf_passage", "acronym", "vocabulary", "facet")
 HALVES = ("tune", "test")
 FILTER_KEYS = ("year", "year_from", "year_to", "theme", "type")
 SYSTEMS = ("engine", "fts5", "whoosh")

@@ -36,6 +36,7 @@ from indexer.store import (
     swap_current,
     write_last_run,
 )
+from indexer.web.state import OriginIndex
 from indexer.whoosh_writer import abandon, open_writer
 from indexer.workers import extract_many
 
@@ -86,7 +87,7 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
             remove_stale_generations(index_root)
         gen = new_generation(index_root, SCHEMA_VERSION)
         try:
-            run = _write_generation(gen, _BuildRun(settings, files, catalogue))
+            run = _write_generation(gen, _BuildRun(settings, files, catalogue, OriginIndex(settings.corpus)))
         except BaseException:
             shutil.rmtree(gen, ignore_errors=True)
             raise
@@ -111,6 +112,7 @@ class _BuildRun:
     settings: Settings
     files: dict[str, FileInfo]
     catalogue: Mapping[str, CatalogueEntry]
+    origins: OriginIndex
     state: dict[str, IndexedFile] = field(default_factory=dict)
     failures: dict[str, Failure] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=lambda: {"extract": 0.0, "enrich": 0.0, "write": 0.0})
@@ -148,6 +150,7 @@ class _Filing:
 
     def write(self, doc: Document) -> None:
         t = time.perf_counter()
+        self.run.origins.stamp(doc)
         for record in doc_records(doc):
             self.writer.add_document(**record)
         doc.analysed = None  # filed: free it now

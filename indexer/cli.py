@@ -1,4 +1,4 @@
-"""Command line: ``python -m indexer build | update | status`` (a thin layer over the library).
+"""Command line: ``python -m indexer build | update | sync | status`` (a thin layer over the library).
 
 Errors that stop a run (corpus missing, index locked…) print one line in French and English and exit 1;
 files that fail are reported, and the run still exits 0.
@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from indexer.config import Settings
@@ -65,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="S",
         help="avec --watch : attendre S secondes sans changement avant la mise à jour (défaut : 5) / debounce",
     )
+    sync = sub.add_parser(
+        "sync", help="suit les sites des centres (API WordPress ou sitemaps), puis met l’index à jour / harvest sites"
+    )
+    sync.add_argument("urls", nargs="*", metavar="URL", help="sites à suivre (sinon : le fichier des sources)")
+    sync.add_argument("--sources", help="fichier des sources (défaut : <corpus>/sources.toml)")
+    common(sync)
+    sync.add_argument("--no-update", action="store_true", help="ne pas mettre l’index à jour ensuite")
+    sync.add_argument("--json", action="store_true", help="rapport JSON / JSON report")
     status = sub.add_parser("status", help="état de l’index : comptes, échecs, dernière exécution / status")
     common(status, writes=False)
     status.add_argument("--json", action="store_true", help="sortie JSON / JSON output")
@@ -87,11 +96,7 @@ def _seconds(minimum: float) -> Callable[[str], float]:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(message)s",
-        stream=sys.stderr,
-    )
+    _configure_logging(args.verbose)
     try:
         settings = Settings.load(corpus=getattr(args, "corpus", None), index=args.index)
         if args.command == "build":
@@ -102,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             from indexer.watch import watch
 
             watch(settings, interval=args.interval, debounce=args.debounce, wait=args.wait)
+        elif args.command == "sync":
+            return _sync(settings, args)
         elif args.command == "update":
             from indexer.update import update_index
 
@@ -144,6 +151,44 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr
+    )
+    # httpx logs every request at INFO: the sync's summary says what matters.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def _sync(settings: Settings, args: argparse.Namespace) -> int:
+    """Harvest the sources, print one line each (or the JSON report), then update the index."""
+    from indexer.web.sources import SOURCES_NAME, SourcesFile, load_sources, source_from_url
+    from indexer.web.sync import SyncOptions, summary_line, sync_sources
+
+    if args.urls:
+        sources = SourcesFile(tuple(source_from_url(url) for url in args.urls))
+    else:
+        sources = load_sources(Path(args.sources) if args.sources else settings.corpus / SOURCES_NAME)
+    reports = sync_sources(settings.corpus, sources.sources, SyncOptions.from_settings(settings, sources.contact))
+    summary = None
+    if not args.no_update and any(not r.fatal for r in reports):
+        from indexer.update import update_index
+
+        summary = update_index(settings, wait=args.wait).summary()
+    if args.json:
+        out = {"sources": [r.as_dict() for r in reports], "index": summary}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            print(summary_line(report))
+            for error in report.errors[:20]:
+                print(f"  erreur : {error['url']} — {error['reason']}")
+            if len(report.errors) > 20:
+                print(f"  … et {len(report.errors) - 20} autre(s) erreur(s) (détail avec --json)")
+        if summary:
+            _print_report(summary)
+    return 1 if any(r.fatal for r in reports) else 0
 
 
 def _print_report(summary: dict[str, Any]) -> None:

@@ -35,6 +35,11 @@ class Settings:
     extraction_grace: float = 15.0  # then the worker is killed if it did not stop (a loop in C code)
     max_worker_memory_mb: int = 1500  # address-space cap of each extraction process (RLIMIT_AS); 0 = none
     workers: int = max(1, min(4, os.cpu_count() or 1))  # extraction processes; 0 = in the calling process
+    # Following websites (`python -m indexer sync`).
+    sync_contact: str = ""  # e-mail or address named in the User-Agent, so a webmaster can reach the centre
+    sync_timeout: float = 20.0  # seconds to connect and between two chunks of an answer
+    sync_retries: int = 3  # further attempts after a 429, a 5xx or a time-out
+    sync_backoff: float = 1.0  # first wait between attempts when the site gives no Retry-After (then doubled)
     # Search app.
     admin_token: str = ""
     per_page: int = 10

@@ -54,6 +54,10 @@ class Document:
     doc_type: str | None = None
     sources: dict[str, str] = field(default_factory=dict)  # facet name -> source that decided it
     published_in: list[str] = field(default_factory=list)  # for a PDF: paths of the posts linking to it
+    # Set before writing (`indexer.web.state.OriginIndex`): the followed site and the live address.
+    source: str | None = None
+    source_label: str | None = None
+    source_url: str | None = None
     publishes: list[str] = field(default_factory=list)  # for a post: paths of the corpus files it links to
     # Set by an extraction worker for the writer (`indexer.schema.PreAnalysis`), and dropped once written.
     # Not a dataclass field: never cached nor compared, only carried with the document to the writer.

@@ -148,6 +148,10 @@ def doc_records(doc: Document) -> Iterator[dict[str, Any]]:
     }
     if doc.year:
         record["year"] = doc.year
+    if doc.source:
+        record.update(source=doc.source, source_label=doc.source_label or doc.source)
+    if doc.source_url:
+        record["source_url"] = doc.source_url
     yield record
     for number, value in iter_page_values(doc):
         yield {
@@ -316,6 +320,20 @@ class StoredDoc:
     @property
     def sources(self) -> dict[str, str]:
         return dict(self.fields.get("sources") or {})
+
+    @property
+    def source(self) -> str | None:
+        """The name of the followed site the file comes from (None: dropped by hand)."""
+        return self.fields.get("source") or None
+
+    @property
+    def source_label(self) -> str | None:
+        return self.fields.get("source_label") or self.source
+
+    @property
+    def source_url(self) -> str | None:
+        """The document's live address, when known."""
+        return self.fields.get("source_url") or None
 
     @property
     def empty_reason(self) -> str | None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from indexer.document import Document
 
 # Schema version: bump when a change needs a full rebuild; `update` refuses an older index.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 # A posting as Whoosh's fields produce it: term bytes, frequency, weight, encoded value (positions…).
@@ -126,6 +126,7 @@ def build_schema() -> Schema:
         themes=TEXT(analyzer=_lines(), stored=True, phrase=False),
         type=TEXT(analyzer=_lines(), stored=True, phrase=False),
         links=TEXT(analyzer=_lines(), stored=True, phrase=False),
+        source=ID(stored=True),  # the followed site a file was harvested from (none: dropped by hand)
         # Bookkeeping, stored only.
         content_hash=ID(stored=True),
         size=STORED(),
@@ -133,6 +134,8 @@ def build_schema() -> Schema:
         page_count=STORED(),
         published_in=STORED(),
         sources=STORED(),
+        source_label=STORED(),
+        source_url=STORED(),  # the live address (harvested URL, or a saved page's canonical link)
         metadata=STORED(),
         empty_reason=STORED(),
         reason=STORED(),

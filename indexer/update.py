@@ -49,6 +49,7 @@ from indexer.store import (
     remove_stale_generations,
     write_last_run,
 )
+from indexer.web.state import OriginIndex
 from indexer.whoosh_writer import abandon, merge_policy, open_writer
 
 logger = logging.getLogger(__name__)
@@ -250,6 +251,9 @@ class _Enrichment:
                 for parent in _stored_parents(searcher, doc.path, skip=set(fresh_posts) | set(plan.removed)):
                     parents.add(doc.path, parent)
                 enrich(doc, parents.parents_of(doc.path), catalogue)
+        origins = OriginIndex(self.settings.corpus)
+        for doc in [*self.inputs.docs.values(), *plan.reloaded.values()]:
+            origins.stamp(doc)
 
 
 def _stored_parents(searcher: Any, child: str, skip: set[str]) -> list[ParentInfo]:

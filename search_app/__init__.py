@@ -48,11 +48,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["crpv_index"] = IndexHandle(Path(settings.index))
 
-    from search_app import admin, api, views
+    from search_app import admin, api, feeds, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(feeds.bp)
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]
@@ -121,7 +122,7 @@ def _limit_requests(app: Flask, settings: Settings) -> None:
     if rate.lower() in RATE_LIMIT_OFF:
         return
     shared = limiter.shared_limit(rate, scope="recherche")
-    for endpoint in ("views.index", "api.api_search"):
+    for endpoint in ("views.index", "api.api_search", "feeds.feed"):
         app.view_functions[endpoint] = shared(app.view_functions[endpoint])
 
     @app.errorhandler(429)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from indexer.vocab import MONTH_NAMES, NO_YEAR, NO_YEAR_LABEL
+from indexer.web.sources import SOURCES_NAME
+from indexer.web.state import load_reports
 
 
 def french_datetime(value: datetime | str | None) -> str:
@@ -89,3 +92,29 @@ def status_view(status: dict[str, Any]) -> dict[str, Any]:
         "failures": status["failures"],
         "empty": status["empty"],
     }
+
+
+def sync_view(corpus: Path, state: dict[str, Any]) -> dict[str, Any]:
+    """The followed sites: each one's last sync (from the corpus's sync folder), and the sync started here."""
+    sources = []
+    for report in load_reports(corpus):
+        errors = report.get("errors") or []
+        counts = [
+            count(report.get("added", 0), "ajouté", "ajoutés"),
+            count(report.get("changed", 0), "modifié", "modifiés"),
+            count(report.get("removed", 0), "supprimé", "supprimés"),
+            count(len(errors), "erreur", "erreurs"),
+        ]
+        sources.append(
+            {
+                "label": report.get("label") or report.get("source"),
+                "url": report.get("url"),
+                "when": french_datetime(report.get("when")),
+                "counts": ", ".join(counts),
+                "fatal": report.get("fatal"),
+                "errors": errors[:10],
+                "more_errors": max(0, len(errors) - 10),
+            }
+        )
+    view = runner_view({k: v for k, v in state.items() if k != "summary"})
+    return {"sources": sources, "has_file": (corpus / SOURCES_NAME).is_file(), "runner": view}

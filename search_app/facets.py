@@ -88,7 +88,27 @@ class TypeFacet(Facet):
         return (rank, -entry["count"], entry["label"])
 
 
-FACETS: tuple[Facet, ...] = (YearFacet(), ThemeFacet(), TypeFacet())
+class SourceFacet(Facet):
+    """The followed sites (« Centre de ressources »); labels come from the index (`label_sources`), and the facet
+    is shown only when the index holds more than one source."""
+
+    name, field, title = "source", "source", "Centre de ressources"
+
+
+def label_sources(facets: dict[str, list[dict]], chips: list[dict[str, str]], labels: Mapping[str, str]) -> None:
+    """Give the source facet's entries and filter chips their labels; drop the facet below two sources."""
+    if len(labels) < 2:
+        facets.pop(SourceFacet.name, None)
+    for entry in facets.get(SourceFacet.name, []):
+        entry["label"] = labels.get(entry["value"], entry["value"])
+    prefix = f"{SourceFacet.title} : "
+    for chip in chips:
+        if chip["facet"] == SourceFacet.name:
+            value = chip["label"].removeprefix(prefix)
+            chip["label"] = prefix + labels.get(value, value)
+
+
+FACETS: tuple[Facet, ...] = (SourceFacet(), YearFacet(), ThemeFacet(), TypeFacet())  # in the page's order
 _BY_NAME = {facet.name: facet for facet in FACETS}
 
 

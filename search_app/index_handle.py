@@ -22,7 +22,7 @@ import numpy as np
 from whoosh.query import Term
 
 from indexer.errors import IndexMissingError
-from indexer.records import KIND_DOC
+from indexer.records import KIND_DOC, StoredDoc
 from indexer.store import CURRENT, open_index
 from search_app.evaluate import TermCache, cache_size_for
 from search_app.facets import FACETS, FacetMasks
@@ -145,6 +145,10 @@ class IndexHandle:
             searcher, "facet_masks", lambda s: FacetMasks(self.facet_postings(s), s.doc_count_all())
         )
 
+    def source_labels(self, searcher: Any) -> dict[str, str]:
+        """Source name → its French label, for the sources the index holds (one stored record read each)."""
+        return self._shared_value(searcher, "source_labels", lambda s: source_labels(s, self.facet_postings(s)))
+
     def term_cache(self, searcher: Any) -> TermCache:
         """The evaluator's cache of term postings."""
         return self._shared_value(searcher, "term_cache", lambda s: TermCache(cache_size_for(s.doc_count_all())))
@@ -204,6 +208,14 @@ def facet_postings(searcher: Any) -> dict[str, dict[str, frozenset[int]]]:
         out[fieldname] = values
     out["_docs"] = {"all": frozenset(doc_kind)}
     return out
+
+
+def source_labels(searcher: Any, postings: dict[str, dict[str, frozenset[int]]]) -> dict[str, str]:
+    """The label of each source, read from one of its documents."""
+    labels = {}
+    for name, docs in postings.get("source", {}).items():
+        labels[name] = StoredDoc(searcher.stored_fields(min(docs))).source_label or name
+    return labels
 
 
 def date_orders(searcher: Any, universe: frozenset[int]) -> dict[str, list[int]]:

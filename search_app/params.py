@@ -21,7 +21,7 @@ class ParamError(ValueError):
 
 # The facets a query string may filter on, each with the French word for its values in error messages. A new
 # facet adds its name here, its class in `search_app/facets.py` (`docs/architecture.md`).
-FILTERS = {"year": "année", "theme": "thème", "type": "type"}
+FILTERS = {"year": "année", "theme": "thème", "type": "type", "source": "centre de ressources"}
 MAX_FILTERS = 60
 
 

@@ -86,7 +86,10 @@ def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any
     path = doc.path
     is_pdf = doc.format == "pdf"
     pages = shown.pages.get(path) or []
-    page_list = [{"page": n, "snippet": make_snippet(t, shown.terms), "url": corpus_url(path, n)} for n, t in pages]
+    page_list = [
+        {"page": n, "snippet": make_snippet(t, shown.terms), "url": corpus_url(path, n), "source_url": live_url(doc, n)}
+        for n, t in pages
+    ]
     if page_list:
         snippet = page_list[0]["snippet"]
     else:
@@ -105,7 +108,10 @@ def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any
         "page": best,
         "pages": page_list if is_pdf else [],
         "published_in": _published_in(searcher, doc),
+        "source": doc.source,
+        "source_url": live_url(doc, best),
         # Added fields.
+        "source_label": doc.source_label,
         "format": fields.get("format"),
         "type_label": type_labels().get(doc_type, doc_type),
         "theme_labels": [facet_label("theme", t) for t in doc.themes],
@@ -113,6 +119,14 @@ def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any
         "page_count": fields.get("page_count"),
         "document_url": document_url(path),
     }
+
+
+def live_url(doc: StoredDoc, page: int | None = None) -> str | None:
+    """The document's live address (None when unknown), at a PDF page when one is given."""
+    url = doc.source_url
+    if url and page and doc.format == "pdf":
+        return f"{url.split('#', 1)[0]}#page={page}"
+    return url
 
 
 def _published_in(searcher: Any, doc: StoredDoc) -> dict[str, str] | None:

@@ -18,7 +18,7 @@ from whoosh import query as wq
 
 from search_app import tuning
 from search_app.evaluate import Evaluator
-from search_app.facets import active_filters, compute_facets_masked, year_range_docs
+from search_app.facets import active_filters, compute_facets_masked, label_sources, year_range_docs
 from search_app.index_handle import IndexHandle
 from search_app.pages import quoted_phrases, shown_pdf_pages
 from search_app.params import SearchParams
@@ -55,6 +55,8 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     suggestion = suggest(searcher, parsed) if searching else None
     items = params.query_items()
     total = len(found.final)
+    chips = active_filters(params, items)
+    label_sources(found.facets, chips, handle.source_labels(searcher))
     return {
         "query": params.q,
         "suggestion": suggestion,
@@ -69,7 +71,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         "total_all_words": 0 if found.tiers[0].partial else len(found.tiers[0].docs),
         "sort": sort,
         "page_count": max(1, -(-total // params.per_page)),
-        "active_filters": active_filters(params, items),
+        "active_filters": chips,
         "query_string": urlencode(items),
         "suggestion_query": ("?" + urlencode([("q", suggestion)])) if suggestion else None,
     }

@@ -35,14 +35,12 @@ def run_update(settings: Settings) -> dict[str, Any]:
     line on stdout; its log goes to the server's stderr. Raises `IndexLockedError` when the index is locked,
     `IndexerError` when the run could not complete.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
-    for f in fields(settings):
-        if f.name != "admin_token":
-            env[ENV_PREFIX + f.name.upper()] = str(getattr(settings, f.name))
-    package_root = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
     child = subprocess.run(
-        [sys.executable, "-m", "search_app.update_runner"], env=env, stdout=subprocess.PIPE, text=True, check=False
+        [sys.executable, "-m", "search_app.update_runner"],
+        env=_child_env(settings),
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
     )
     try:
         answer = json.loads(child.stdout.strip().splitlines()[-1])
@@ -58,6 +56,42 @@ def run_update(settings: Settings) -> dict[str, Any]:
         f"Le processus de mise à jour s’est arrêté brutalement (code {child.returncode}) ; "
         "l’index précédent reste en place."
     )
+
+
+def run_sync(settings: Settings) -> dict[str, Any]:
+    """Run ``python -m indexer sync --json`` (the sources file, then the index update) in a child process.
+
+    Returns its report (``sources``: one report per source; ``index``: the update's summary). Raises
+    `IndexerError` with the command's one-line message when it could not run (no sources file, a mistake in it,
+    the index locked).
+    """
+    child = subprocess.run(
+        [sys.executable, "-m", "indexer", "sync", "--json"],
+        env=_child_env(settings),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        return json.loads(child.stdout)
+    except ValueError:
+        lines = [line for line in child.stderr.splitlines() if line.startswith("Erreur")]
+        raise IndexerError(
+            lines[-1].removeprefix("Erreur : ")
+            if lines
+            else f"La synchronisation s’est arrêtée (code {child.returncode})."
+        ) from None
+
+
+def _child_env(settings: Settings) -> dict[str, str]:
+    """The environment of a child: the settings as ``CRPV_*`` variables (`Settings.load` reads them back)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    for f in fields(settings):
+        if f.name != "admin_token":
+            env[ENV_PREFIX + f.name.upper()] = str(getattr(settings, f.name))
+    package_root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
+    return env
 
 
 def _child_main() -> int:

@@ -14,6 +14,7 @@ from indexer.extract import format_of
 from indexer.records import KIND_DOC, StoredDoc, page_uid
 from indexer.vocab import NO_YEAR, SOURCE_LABELS, theme_labels, type_labels
 from search_app import querylog
+from search_app.facets import FACETS
 from search_app.page_records import is_reference_page
 from search_app.params import SORT_LABELS, ParamError, SearchParams
 from search_app.present import corpus_url, document_url
@@ -49,6 +50,8 @@ def index():  # type: ignore[no-untyped-def]
         sort_labels=SORT_LABELS,
         pagination=_pagination(result),
         json_url=url_for("api.api_search") + ("?" + result["query_string"] if result["query_string"] else ""),
+        facet_titles=[(f.name, f.title) for f in FACETS],
+        feed_url=url_for("feeds.feed") + ("?" + result["query_string"] if result["query_string"] else ""),
     )
 
 

@@ -81,8 +81,8 @@ def test_every_command_and_option_is_in_the_readme(module):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     if module == "indexer":
         help_text = run_cli("--help").stdout
-        commands = re.findall(r"^\s{4}(build|update|status)\s", help_text, re.MULTILINE)
-        assert set(commands) == {"build", "update", "status"}
+        commands = re.findall(r"^\s{4}(build|update|sync|status)\s", help_text, re.MULTILINE)
+        assert set(commands) == {"build", "update", "sync", "status"}
         for command in commands:
             assert f"python -m indexer {command}" in readme
             options = set(re.findall(r"(--[a-z][a-z-]+)", run_cli(command, "--help").stdout)) - {"--help"}
