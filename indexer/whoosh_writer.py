@@ -72,6 +72,7 @@ def _inlining_field_writer_class() -> type:
     import pickle
 
     from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter, W3TermInfo
+    from whoosh.util.numeric import length_to_byte
 
     class InlinedTermInfo(W3TermInfo):
         """A term info whose inlined postings are pickled with the current protocol: Whoosh's protocol 2
@@ -79,8 +80,15 @@ def _inlining_field_writer_class() -> type:
         reader unpickles any protocol."""
 
         def to_bytes(self) -> bytes:
-            head = super().to_bytes()
-            return head[: self._struct.size] + pickle.dumps(self._inlined, pickle.HIGHEST_PROTOCOL)
+            # The fields of `W3TermInfo.to_bytes`, packed here rather than cut from its output: it pickles
+            # the postings too, and that was most of its time.
+            minlength = 0 if self._minlength is None else length_to_byte(self._minlength)
+            minid = 0xFFFFFFFF if self._minid is None else self._minid
+            maxid = 0xFFFFFFFF if self._maxid is None else self._maxid
+            head = self._struct.pack(
+                True, self._weight, self._df, minlength, length_to_byte(self._maxlength), self._maxweight, minid, maxid
+            )
+            return head + pickle.dumps(self._inlined, pickle.HIGHEST_PROTOCOL)
 
     class InliningPostingsWriter(W3PostingsWriter):
         """Whoosh's postings writer, its inlining of short posting lists made to work: Whoosh 2.7 calls a
@@ -106,6 +114,7 @@ def _inlining_field_writer_class() -> type:
             if type(self._postwriter) is W3PostingsWriter:
                 self._postwriter.__class__ = InliningPostingsWriter
 
+    InliningFieldWriter.inlined_term_info = InlinedTermInfo  # type: ignore[attr-defined]
     return InliningFieldWriter
 
 

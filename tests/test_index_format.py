@@ -80,3 +80,31 @@ def test_an_index_in_the_older_format_is_updated_in_place(mini_copy, monkeypatch
     assert {k: [(p[1], p[2]) for p in v[0]] for k, v in rebuilt.items() if k[0] == "title"} == {
         k: [(p[1], p[2]) for p in v[0]] for k, v in new.items() if k[0] == "title"
     }
+
+
+def test_an_inlined_term_info_is_whooshs_with_its_postings_pickled_anew() -> None:
+    """`InlinedTermInfo.to_bytes` packs what Whoosh packs, then the postings with the current protocol."""
+    import pickle
+
+    from whoosh.codec.whoosh3 import W3TermInfo
+
+    info = W3TermInfo(weight=3.5, df=2, minlength=4, maxlength=900, maxweight=2.5, minid=3, maxid=17)
+    info.set_inlined([3, 17], [1.0, 2.5], [b"\x01\x02", b"xyz"])
+    whoosh_bytes = info.to_bytes()
+    info.__class__ = whoosh_writer._InliningFieldWriter.inlined_term_info
+    ours = info.to_bytes()
+    size = W3TermInfo._struct.size
+    assert ours[:size] == whoosh_bytes[:size]
+    assert (
+        pickle.loads(ours[size:]) == pickle.loads(whoosh_bytes[size:]) == ((3, 17), (1.0, 2.5), (b"\x01\x02", b"xyz"))
+    )
+    back = W3TermInfo.from_bytes(ours)
+    assert (back.weight(), back.doc_frequency(), back.max_weight(), back.min_id(), back.max_id()) == (
+        3.5,
+        2,
+        2.5,
+        3,
+        17,
+    )
+    theirs = W3TermInfo.from_bytes(whoosh_bytes)  # lengths are quantised to a byte
+    assert (back.min_length(), back.max_length()) == (theirs.min_length(), theirs.max_length())
