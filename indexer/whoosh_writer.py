@@ -100,7 +100,10 @@ def _inlining_field_writer_class() -> type:
                 return super().finish_postings()
             terminfo = self._terminfo
             terminfo.add_block(self)
-            terminfo.set_inlined(self._ids, self._weights, self._values)
+            # A format without values (an ID field) has none: Whoosh's reader would then give "" for each
+            # posting, which its own merge refuses (it wants bytes or None).
+            values = self._values or (None,) * len(self._ids)
+            terminfo.set_inlined(self._ids, self._weights, values)
             terminfo.__class__ = InlinedTermInfo
             self._terminfo = None
             return terminfo

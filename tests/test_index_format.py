@@ -26,8 +26,7 @@ def _postings(ix):
             matcher = reader.postings(fieldname, text)
             postings = []
             while matcher.is_active():
-                # (a format without values reads back as None from a block, "" from an inlined list)
-                postings.append((matcher.id(), matcher.weight(), matcher.value() or None))
+                postings.append((matcher.id(), matcher.weight(), matcher.value()))
                 matcher.next()
             stats = (info.doc_frequency(), info.weight(), info.max_weight(), info.min_length(), info.max_length())
             out[(fieldname, text)] = (postings, stats)
