@@ -42,8 +42,8 @@ def _postings_table(reader: Any) -> dict[tuple[str, str], dict[str, int]]:
     from whoosh.codec.whoosh3 import W3TermInfo
 
     table: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for segreader in reader.leaf_readers():
-        terms = segreader[0]._terms if isinstance(segreader, tuple) else segreader._terms
+    for segreader, _offset in reader.leaf_readers():
+        terms = segreader._terms
         tindex = terms._tindex
         for keybytes, valbytes in tindex.items():
             fieldname, text = terms._keydecoder(keybytes)
