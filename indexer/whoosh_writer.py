@@ -103,7 +103,9 @@ def _inlining_field_writer_class() -> type:
             # A format without values (an ID field) has none: Whoosh's reader would then give "" for each
             # posting, which its own merge refuses (it wants bytes or None).
             values = self._values or (None,) * len(self._ids)
-            terminfo.set_inlined(self._ids, self._weights, values)
+            # Weights all 1.0 (most short lists) are left out: Whoosh's list matcher then gives 1.0.
+            weights = None if all(w == 1.0 for w in self._weights) else tuple(self._weights)
+            terminfo._inlined = (tuple(self._ids), weights, tuple(values))
             terminfo.__class__ = InlinedTermInfo
             self._terminfo = None
             return terminfo
