@@ -1,8 +1,11 @@
 """Benchmark: where the time of a full build of a corpus goes.
 
-Splits a full build into HTML extraction, PDF extraction (single process, no cache, so pypdf and
-BeautifulSoup really run), enrichment, and analysis plus writing (the Whoosh writer, which runs the French
-analyser), then times the real `build_index` (worker processes, cold and warm cache). Reports peak memory.
+Splits a full build into HTML extraction, PDF extraction (single process, no cache, so PDFium, pypdf,
+Tesseract and BeautifulSoup really run), enrichment, and analysis plus writing (the Whoosh writer, which
+runs the French analyser), then times the real `build_index` (worker processes, cold and warm cache).
+Reports peak memory, the documents by extractor (« pdfium », « pypdf », « html »), the pages OCR'd, and
+the OCR time (the PDF extraction with OCR off and on, see `pdf_extractors.py`) with its share of the CPU
+time of the single-process build.
 
     python bench/build_split.py [--corpus corpus] [--json bench/out/build_split.json]
 """
@@ -19,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from pdf_extractors import cpu_seconds, ocr_cost
 from whoosh import index as whoosh_index
 
 from indexer.build import build_index, enrich_all
@@ -46,6 +50,7 @@ def main() -> int:
         out = [extract_one(corpus, f, settings, None) for f in batch]
         return out, time.perf_counter() - t
 
+    cpu_started = cpu_seconds()
     html_docs, t_html = run(html)
     pdf_docs, t_pdf = run(pdf)
     docs = {d.path: d for d in html_docs + pdf_docs if not isinstance(d, Failure)}
@@ -65,6 +70,7 @@ def main() -> int:
         writer.commit()
         ix.close()
         t_write = time.perf_counter() - t
+    build_cpu = cpu_seconds() - cpu_started
     with tempfile.TemporaryDirectory() as tmp:
         real = Settings.load(corpus=corpus, index=Path(tmp))
         t = time.perf_counter()
@@ -74,6 +80,10 @@ def main() -> int:
         build_index(real)
         t_warm = time.perf_counter() - t
     pages = sum(d.page_count for d in docs.values() if d.format == "pdf")
+    extractors: dict[str, int] = {}
+    for doc in docs.values():
+        extractors[doc.extractor] = extractors.get(doc.extractor, 0) + 1
+    ocr = ocr_cost(corpus, settings)
     chars = sum(len(d.text) for d in docs.values())
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -92,6 +102,11 @@ def main() -> int:
             "build_index_cold": round(t_cold, 3),
             "build_index_warm_cache": round(t_warm, 3),
         },
+        "documents_by_extractor": extractors,
+        "ocr_pages": sum(len(d.ocr_pages) for d in docs.values()),
+        "ocr_seconds": ocr["ocr_seconds"],
+        "single_process_build_cpu_seconds": round(build_cpu, 3),
+        "ocr_share_of_build_percent": round(100 * ocr["ocr_seconds"] / build_cpu, 1),
         "workers": Settings.load().workers,
         "peak_rss_mb": {"main": round(peak_self, 1), "largest_worker": round(peak_children, 1)},
     }
@@ -102,6 +117,12 @@ def main() -> int:
     for name, value in report["seconds"].items():
         print(f"  {name:<24} {value:8.3f} s")
     print(f"  peak RSS: main {peak_self:.0f} MB, largest worker {peak_children:.0f} MB")
+    print(f"  documents by extractor: {extractors}")
+    print(
+        f"  OCR: {report['ocr_pages']} pages, {ocr['ocr_seconds']} s "
+        f"({ocr['ocr_seconds_per_page']} s/page), {report['ocr_share_of_build_percent']} % of the CPU time of the "
+        f"build in one process ({report['single_process_build_cpu_seconds']} s)"
+    )
     print(f"Report: {out}")
     return 0
 

@@ -22,8 +22,8 @@ in `bench/relevance/queries.json` (see `bench/relevance/README.md`).
 
 ``--themes`` compares the themes found in the text (`indexer.enrich.themes_from_text`) with the explicit ones
 (WordPress categories that name a theme, catalogue rows). ``--ablation`` rebuilds the engine's index with each
-extraction normalisation turned off in turn (monkeypatched in this process only) and with the HTML
-boilerplate kept, and reports the change of each metric.
+extraction normalisation turned off in turn (monkeypatched in this process only), with the page text of
+PDFs by pypdf instead of PDFium, and with the HTML boilerplate kept, and reports the change of each metric.
 """
 
 from __future__ import annotations
@@ -1039,6 +1039,15 @@ def _keep_boilerplate(soup: Any) -> list[Any]:
     return [body if body is not None else soup]
 
 
+def _pypdf_text_instead(pdfium_text: str, reader: Any, index: int, rel_path: str) -> tuple[str, str]:
+    """Stands in for `least_glued` in the PDF extractor: the text of every page by pypdf (OCR unchanged)."""
+    from indexer.extract.pdf_text import pypdf_text
+
+    if reader is None:
+        return pdfium_text, "pdfium"
+    return pypdf_text(reader, index, rel_path), "pypdf"
+
+
 @dataclass(frozen=True)
 class Variant:
     """One extraction ablation: what is patched and which format is re-extracted."""
@@ -1065,10 +1074,16 @@ def ablation_variants() -> list[Variant]:
         Variant("no-running-lines", "running headers, footers and page numbers kept", "pdf", (running,)),
         Variant("pdf-raw", "all PDF normalisations above off", "pdf", (ligatures, spacing, nfc, hyphen, running)),
         Variant(
+            "pypdf-text",
+            "page text by pypdf instead of PDFium",
+            "pdf",
+            ((pdf, "least_glued", lambda: _pypdf_text_instead),),
+        ),
+        Variant(
             "html-boilerplate",
             "HTML menus, sidebar, footer, comments kept (whole <body>)",
             "html",
-            ((html, "_remove_chrome", lambda: _keep_boilerplate),),
+            ((html, "remove_chrome", lambda: _keep_boilerplate),),
         ),
     ]
 

@@ -35,6 +35,13 @@ class Settings:
     extraction_grace: float = 15.0  # then the worker is killed if it did not stop (a loop in C code)
     max_worker_memory_mb: int = 1500  # address-space cap of each extraction process (RLIMIT_AS); 0 = none
     workers: int = max(1, min(4, os.cpu_count() or 1))  # extraction processes; 0 = in the calling process
+    # OCR of PDF pages without a text layer (Tesseract); "off" as the command turns OCR off.
+    ocr_command: str = "tesseract"  # found on PATH unless a path is given
+    ocr_languages: str = "fra+eng"  # Tesseract language packs, main language first
+    ocr_page_timeout: float = 60.0  # seconds per page; the page is then left unread (and reported)
+    ocr_max_pages: int = 50  # pages OCR'd per file; later pages without text are left unread (and reported)
+    ocr_dpi: int = 300  # highest resolution of the page images given to Tesseract (a scan's own is used below)
+    ocr_max_pixels: int = 40_000_000  # a larger page image is rendered at a lower resolution
     # Following websites (`python -m indexer sync`).
     sync_contact: str = ""  # e-mail or address named in the User-Agent, so a webmaster can reach the centre
     sync_timeout: float = 20.0  # seconds to connect and between two chunks of an answer

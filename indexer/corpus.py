@@ -15,6 +15,10 @@ from pathlib import Path
 from indexer import extract
 from indexer.config import Settings
 from indexer.errors import CorpusNotFoundError
+from indexer.vocab import VOCABULARY_NAME
+
+# Files at the corpus root that the documentalist writes for the engine (not documents).
+DOCUMENTALIST_TABLES = ("catalogue.csv", VOCABULARY_NAME)
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,8 @@ def scan_corpus(corpus: Path) -> tuple[dict[str, FileInfo], list[Skipped]]:
     """Every indexable file under `corpus`, recursively, by corpus-relative POSIX path; and what was skipped.
 
     Extensions are matched case-insensitively. Hidden files and folders are ignored silently. Reported as
-    skipped, with a French reason: unsupported formats (except `catalogue.csv`), symbolic links leading
+    skipped, with a French reason: unsupported formats (except the documentalist's
+    tables, `catalogue.csv` and `vocabulaire.tsv`), symbolic links leading
     outside the corpus (files and folders), links to folders inside it (not followed: a loop or a second
     copy of the same files), names that are not valid UTF-8, special files (pipes, devices) and files
     that cannot be examined. A file's path is its name exactly as on disk (no Unicode normalisation).
@@ -86,7 +91,7 @@ def scan_corpus(corpus: Path) -> tuple[dict[str, FileInfo], list[Skipped]]:
                 skipped.append(Skipped(_printable(rel), BAD_NAME_REASON))
                 continue
             if extract.format_of(rel) is None:
-                if rel != "catalogue.csv":
+                if rel not in DOCUMENTALIST_TABLES:
                     skipped.append(Skipped(rel, extract.unsupported_reason(rel)))
                 continue
             try:

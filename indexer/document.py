@@ -32,7 +32,8 @@ class Document:
     declares, with these keys when present: ``date`` (ISO date or datetime from `<time datetime>` or
     `article:published_time`), ``categories`` (list of WordPress category labels), ``keywords``
     (list), ``description``, ``subject``, ``author``, ``creation_date`` (ISO, PDF /CreationDate),
-    ``canonical``, ``lang``, ``encoding`` (the charset the text was decoded with).
+    ``canonical``, ``lang``, ``encoding`` (the charset the text was decoded with), ``links`` (a PDF's
+    link annotations: web addresses).
     """
 
     path: str
@@ -47,6 +48,11 @@ class Document:
     mtime: float = 0.0
     # Set by extraction when the file has no usable text (e.g. a scanned PDF): the reason, in French.
     empty_reason: str | None = None
+    # Which library gave the text: « pdfium », « pypdf » or « pdfium+pypdf » for a PDF, « html » for a page.
+    extractor: str = ""
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based pages whose text was read by OCR
+    unread_pages: list[int] = field(default_factory=list)  # pages without text that OCR could not read
+    unread_reason: str | None = None  # why, in French (« OCR indisponible : … »)
     # Filled by enrichment.
     year: int | None = None
     date: str | None = None  # ISO date (YYYY-MM-DD, or YYYY-MM, or YYYY) used to sort by date

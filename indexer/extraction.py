@@ -136,7 +136,7 @@ def _extract_one(corpus: Path, info: FileInfo, settings: Settings, cache_dir: Pa
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
     doc.path, doc.size, doc.mtime, doc.content_hash = info.path, info.size, info.mtime, content_hash
-    if cache:
+    if cache and extract.cacheable(doc):  # not when OCR did not run: the next build that can runs it
         cache.put(doc)
     return doc
 

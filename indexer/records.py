@@ -145,6 +145,10 @@ def doc_records(doc: Document) -> Iterator[dict[str, Any]]:
         "metadata": {k: doc.metadata[k] for k in META_KEYS if doc.metadata.get(k)},
         "empty_reason": doc.empty_reason,
         "extractor": EXTRACTOR_VERSION,
+        "text_extractor": doc.extractor,
+        "ocr_pages": list(doc.ocr_pages),
+        "unread_pages": list(doc.unread_pages),
+        "unread_reason": doc.unread_reason,
     }
     if doc.year:
         record["year"] = doc.year
@@ -338,6 +342,25 @@ class StoredDoc:
     @property
     def empty_reason(self) -> str | None:
         return self.fields.get("empty_reason") or None
+
+    @property
+    def text_extractor(self) -> str:
+        """The library that gave the text: « pdfium », « pypdf », « pdfium+pypdf » or « html »."""
+        return self.fields.get("text_extractor") or ""
+
+    @property
+    def ocr_pages(self) -> list[int]:
+        """Pages (from 1) whose text was read by OCR."""
+        return list(self.fields.get("ocr_pages") or [])
+
+    @property
+    def unread_pages(self) -> list[int]:
+        """Pages without text that OCR could not read, and why (`unread_reason`)."""
+        return list(self.fields.get("unread_pages") or [])
+
+    @property
+    def unread_reason(self) -> str | None:
+        return self.fields.get("unread_reason") or None
 
     @property
     def reason(self) -> str:

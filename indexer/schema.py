@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from indexer.document import Document
 
 # Schema version: bump when a change needs a full rebuild; `update` refuses an older index.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 # A posting as Whoosh's fields produce it: term bytes, frequency, weight, encoded value (positions…).
@@ -140,4 +140,9 @@ def build_schema() -> Schema:
         empty_reason=STORED(),
         reason=STORED(),
         extractor=STORED(),
+        # Which library gave the text (« pdfium », « pypdf », « html »), pages read by OCR, pages left unread.
+        text_extractor=STORED(),
+        ocr_pages=STORED(),
+        unread_pages=STORED(),
+        unread_reason=STORED(),
     )

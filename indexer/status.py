@@ -1,8 +1,10 @@
-"""What the index holds: counts by format, type, year and theme, failures, empty and skipped files, last run."""
+"""What the index holds: counts by format, type, year, theme and text extractor, pages read by OCR and left
+unread, failures, empty and skipped files, last run."""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,8 @@ def index_status(index_root: Path) -> dict[str, Any]:
     by_type: Counter[str] = Counter()
     by_year: Counter[str] = Counter()
     by_theme: Counter[str] = Counter()
+    by_extractor: Counter[str] = Counter()
+    ocr = _OcrCounts()
     failures: list[dict[str, str]] = []
     empty: list[dict[str, str]] = []
     documents = pages = 0
@@ -32,6 +36,8 @@ def index_status(index_root: Path) -> dict[str, Any]:
                 by_type.update(value for value in doc.types if value not in ("html", "pdf"))
                 by_year[doc.year_facet] += 1
                 by_theme.update(labels.get(slug, slug) for slug in doc.themes)
+                by_extractor[doc.text_extractor or "?"] += 1
+                ocr.add(doc)
                 if doc.empty_reason:
                     empty.append({"path": doc.path, "reason": doc.empty_reason})
             for fields in searcher.documents(kind=KIND_FAILURE):
@@ -48,12 +54,38 @@ def index_status(index_root: Path) -> dict[str, Any]:
         "by_type_label": {tlabels.get(k, k): v for k, v in sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))},
         "by_year": dict(sorted(by_year.items(), key=lambda kv: kv[0], reverse=True)),
         "by_theme": dict(sorted(by_theme.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_extractor": dict(sorted(by_extractor.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "ocr": ocr.summary(),
         "failures": sorted(failures, key=lambda f: f["path"]),
         "empty": sorted(empty, key=lambda f: f["path"]),
         "skipped": _skipped(last_run),
         "last_run": last_run,
         "index": str(index_root),
     }
+
+
+@dataclass
+class _OcrCounts:
+    """Documents and pages read by OCR, and pages OCR left unread, with their reasons."""
+
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    unread: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, doc: StoredDoc) -> None:
+        if doc.ocr_pages:
+            self.documents.append({"path": doc.path, "pages": doc.ocr_pages})
+        if doc.unread_pages:
+            self.unread.append({"path": doc.path, "pages": doc.unread_pages, "reason": doc.unread_reason or ""})
+
+    def summary(self) -> dict[str, Any]:
+        """`documents` and `pages` read by OCR, the list of those documents, and `unread` pages."""
+        return {
+            "documents": len(self.documents),
+            "pages": sum(len(d["pages"]) for d in self.documents),
+            "list": sorted(self.documents, key=lambda d: d["path"]),
+            "unread_pages": sum(len(d["pages"]) for d in self.unread),
+            "unread": sorted(self.unread, key=lambda d: d["path"]),
+        }
 
 
 def _skipped(last_run: dict[str, Any] | None) -> list[dict[str, str]]:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare the project on a Debian machine with Python 3.11+: a virtual environment in .venv with the
-# package installed in editable mode. With "test", also the test extras and the Debian packages the
-# browser tests and PDF fixtures need (chromium, DejaVu fonts). Safe to run again: it only adds what is missing.
+# package installed in editable mode, and Tesseract with its French and English data for the OCR of scanned
+# PDFs. With "test", also the test extras and the Debian packages the browser tests and PDF fixtures need
+# (chromium, DejaVu fonts). Safe to run again: it only adds what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_test=${1:-}
@@ -35,9 +36,13 @@ if [[ ! -f $stamp || setup.cfg -nt $stamp ]]; then
   fi
   touch "$stamp"
 fi
+missing=()
+command -v tesseract >/dev/null || missing+=(tesseract-ocr)
+for lang in fra eng; do
+  ls /usr/share/tesseract-ocr/*/tessdata/$lang.traineddata >/dev/null 2>&1 || missing+=(tesseract-ocr-$lang)
+done
 if [[ $want_test == test ]]; then
-  missing=()
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
-  if (( ${#missing[@]} )); then apt_install "${missing[@]}"; fi
 fi
+if (( ${#missing[@]} )); then apt_install "${missing[@]}"; fi

@@ -95,7 +95,8 @@ def _limit_requests(app: Flask, settings: Settings) -> None:
     """Refuse over-long URLs (414), and limit each client's searches (Flask-Limiter, 429).
 
     The rate limit is shared by ``/`` and ``/api/search``, counted per client address in memory by
-    default (``CRPV_RATE_LIMIT_STORAGE`` for a shared store); it is off when ``CRPV_RATE_LIMIT=off`` and,
+    default (``CRPV_RATE_LIMIT_STORAGE`` for a shared store: ``sqlite:///file`` or Redis; several server
+    processes share a SQLite file, see `search_app.serving`); it is off when ``CRPV_RATE_LIMIT=off`` and,
     unless ``RATELIMIT_ENABLED`` says otherwise, in tests (``TESTING``).
     """
 
@@ -116,6 +117,9 @@ def _limit_requests(app: Flask, settings: Settings) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
+
+    if settings.rate_limit_storage.startswith("sqlite:"):
+        from search_app import ratelimit_store  # noqa: F401  (registers the storage shared by server processes)
 
     limiter = Limiter(get_remote_address, app=app, default_limits=[])
     app.extensions["crpv_limiter"] = limiter

@@ -1,4 +1,5 @@
-"""`python -m search_app`: serve the search page and API with waitress (a production WSGI server)."""
+"""`python -m search_app`: serve the search page and API (gunicorn workers on Linux, else waitress; see
+`search_app.serving`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from indexer.config import ConfigError, Settings
 from search_app import create_app
 from search_app.index_handle import check_index
+from search_app.serving import ServeOptions, default_workers, serve
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=5000, help="port (défaut : 5000)")
     parser.add_argument("--index", help="dossier de l’index (défaut : index, ou CRPV_INDEX)")
     parser.add_argument("--corpus", help="dossier du corpus (défaut : corpus, ou CRPV_CORPUS)")
-    parser.add_argument("--threads", type=int, default=8, help="fils de traitement (défaut : 8)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help=f"processus de service, un par cœur (défaut : {default_workers()} ; 1 = un seul processus, waitress)",
+    )
+    parser.add_argument("--threads", type=int, default=4, help="fils de traitement par processus (défaut : 4)")
+    parser.add_argument("--journal-acces", metavar="FICHIER", help="journal des requêtes (avec plusieurs processus)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s", stream=sys.stderr)
     try:
@@ -37,19 +46,12 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "Le serveur démarre quand même ; /healthz répondra 503 tant que l’index sera inutilisable.", file=sys.stderr
         )
-    app = create_app({"SETTINGS": settings})
-    from waitress import serve
-
+    if args.workers < 1 or args.threads < 1:
+        print("Erreur : --workers et --threads demandent un nombre entier positif.", file=sys.stderr)
+        return 2
     print(f"Recherche disponible sur http://{args.host}:{args.port}/", file=sys.stderr)
-    serve(
-        app,
-        host=args.host,
-        port=args.port,
-        threads=args.threads,
-        ident="crpv-recherche",
-        max_request_header_size=64 * 1024,  # the app refuses URLs over CRPV_MAX_URL_BYTES anyway
-        max_request_body_size=1024 * 1024,  # only small admin forms are ever posted
-    )
+    options = ServeOptions(args.host, args.port, args.workers, args.threads, args.journal_acces)
+    serve(lambda served: create_app({"SETTINGS": served}), settings, options)
     return 0
 
 

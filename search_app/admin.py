@@ -41,6 +41,7 @@ from flask import (
 
 from indexer.config import Settings
 from indexer.errors import IndexerError
+from indexer.vocab import policy_vocabulary
 from search_app import querylog
 from search_app.admin_views import french_datetime, run_view, runner_view, status_view, sync_view
 from search_app.update_runner import ALREADY_RUNNING, UpdateRunner, run_sync
@@ -207,6 +208,7 @@ def admin():  # type: ignore[no-untyped-def]
         days=querylog.DAYS,
         corpus=str(settings.corpus),
         index=str(settings.index),
+        vocabulary_problems=policy_vocabulary(Path(settings.corpus)).problems,
         sync=sync_view(Path(settings.corpus), current_app.extensions[SYNC_EXTENSION].state()),
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 from indexer.vocab import MONTH_NAMES, NO_YEAR, NO_YEAR_LABEL
 from indexer.web.sources import SOURCES_NAME
 from indexer.web.state import load_reports
+from search_app.text_origin import page_list_label
 
 
 def french_datetime(value: datetime | str | None) -> str:
@@ -91,6 +92,20 @@ def status_view(status: dict[str, Any]) -> dict[str, Any]:
         ],
         "failures": status["failures"],
         "empty": status["empty"],
+        "ocr": _ocr_view(status.get("ocr") or {}),
+    }
+
+
+def _ocr_view(ocr: dict[str, Any]) -> dict[str, Any]:
+    """The documents read by OCR and the pages left unread, with their pages said in French."""
+    return {
+        "summary": f"{count(ocr.get('documents', 0), 'document', 'documents')}, "
+        f"{count(ocr.get('pages', 0), 'page', 'pages')}",
+        "documents": [{"path": d["path"], "pages": page_list_label(d["pages"])} for d in ocr.get("list", [])],
+        "unread": [
+            {"path": d["path"], "pages": page_list_label(d["pages"]), "reason": d["reason"]}
+            for d in ocr.get("unread", [])
+        ],
     }
 
 

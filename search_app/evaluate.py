@@ -7,8 +7,9 @@ arrays (record numbers and BM25F scores, computed with Whoosh's own scorer const
 cache; a query is then a few set operations on sorted arrays. The scores are Whoosh's (the tests compare
 them on every benchmark query).
 
-Supported: every node `search_app.query` builds — Term, Or, And, AndMaybe, AndNot, Phrase (its score the sum
-of its words' scores, as Whoosh's span queries give), Every and NullQuery, with their boosts. Anything else
+Supported: every node `search_app.query` builds — Term, Or, And, AndMaybe, AndNot, DisjunctionMax (without
+tie-break), Phrase (its score the sum of its words' scores, as Whoosh's span queries give), Every and NullQuery,
+with their boosts. Anything else
 raises `Unsupported`: a query builder that emits a new node type must teach it to this module first.
 """
 
@@ -26,7 +27,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.compat import loads
 from whoosh.system import _INT_SIZE
 
-from search_app.postings import EMPTY, Postings, and_maybe, intersection, union
+from search_app.postings import EMPTY, Postings, and_maybe, best_of, intersection, union
 from search_app.whoosh_postings import block_index, field_lengths, leaf_arrays, postings_at
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,11 @@ def _bm25(scorer: Any, weights: np.ndarray, lengths: np.ndarray | None) -> np.nd
 
 class Unsupported(Exception):
     """A query node this module does not evaluate."""
+
+
+def _check_max(q: wq.DisjunctionMax) -> None:
+    if q.tiebreak:
+        raise Unsupported(repr(q))
 
 
 class TermCache:
@@ -166,6 +172,9 @@ class Evaluator:
             return union([self.of(s) for s in q.subqueries]).scaled(boost)
         if isinstance(q, wq.And):
             return intersection([self.of(s) for s in q.subqueries]).scaled(boost)
+        if isinstance(q, wq.DisjunctionMax):
+            _check_max(q)
+            return best_of([self.of(s) for s in q.subqueries]).scaled(boost)
         if isinstance(q, wq.Phrase):
             return self._phrase(q).scaled(boost)
         raise Unsupported(type(q).__name__)
@@ -265,6 +274,9 @@ class Evaluator:
                 if not len(out):
                     return EMPTY
             return intersection(parts).scaled(boost)
+        if isinstance(q, wq.DisjunctionMax):
+            _check_max(q)
+            return best_of([self.at(s, docs) for s in q.subqueries]).scaled(boost)
         if isinstance(q, wq.Phrase):
             return self.near_at(q.fieldname, list(q.words), q.slop, docs).scaled(boost)
         raise Unsupported(type(q).__name__)

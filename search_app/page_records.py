@@ -1,4 +1,4 @@
-"""Page records: which document each belongs to, and which are reference pages (contents, glossaries).
+"""Page records: which document each belongs to, and which are reference pages (contents, glossaries, lists).
 
 A document is indexed as one document record and one page record per PDF page (a web page has one page
 record); see `docs/architecture.md` for the record format.
@@ -13,10 +13,18 @@ from typing import Any
 import numpy as np
 
 from indexer.records import KIND_PAGE
+from indexer.words import fold, stop_words
 from search_app.whoosh_postings import term_docs
 
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _LEADER_LINE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
 _GLOSSARY_ENTRY = re.compile(r"^\s*[A-ZÉ][A-ZÉ0-9]{1,9}(?:[ -]\d{1,4})?(?:\s*:\s*|\s+)\S")
+
+
+# A page of at least this many words where function words are under this share is a list (`is_list_page`):
+# in the sample's PDFs, prose pages have 0.28 or more, lists of participants 0.14 to 0.25.
+LIST_PAGE_MIN_WORDS = 80
+LIST_PAGE_FUNCTION_SHARE = 0.26
 
 
 def _lines_like(text: str, pattern: re.Pattern[str], at_least: int) -> bool:
@@ -37,11 +45,23 @@ def is_glossary_page(text: str) -> bool:
     return _lines_like(text, _GLOSSARY_ENTRY, 6)
 
 
+def is_list_page(text: str) -> bool:
+    """Whether a page is a list of names rather than prose (a list of participants, an index of speakers by
+    function): French prose is a third or more of function words (« le », « de », « et »…), a list of
+    names, functions and bodies far less. Short pages (a cover) are left alone."""
+    words = _WORD.findall(text)
+    if len(words) < LIST_PAGE_MIN_WORDS:
+        return False
+    stops = stop_words()
+    function_words = sum(1 for w in words if len(w) == 1 or fold(w.lower()) in stops)
+    return function_words < LIST_PAGE_FUNCTION_SHARE * len(words)
+
+
 def is_reference_page(text: str) -> bool:
-    """Whether a page names the document's topics or acronyms without discussing them: a table of contents
-    or a glossary. Such a page matches many queries; it is never a document's best page for ranking, and is
-    shown only when no other page matches."""
-    return is_contents_page(text) or is_glossary_page(text)
+    """Whether a page names the document's topics, acronyms or people without discussing them: a table of
+    contents, a glossary, a list of names. Such a page matches many queries; it is never a document's best
+    page for ranking, and is shown only when no other page matches."""
+    return is_contents_page(text) or is_glossary_page(text) or is_list_page(text)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from indexer.config import Settings
@@ -37,6 +38,7 @@ class SearchParams:
     page: int = 1
     per_page: int = 10
     default_per_page: int = 10  # the configured size of a results page (`CRPV_PER_PAGE`): links omit it
+    corpus: Path | None = None  # the configured corpus folder, whose `vocabulaire.tsv` widens queries
 
     @property
     def years(self) -> list[str]:
@@ -81,7 +83,9 @@ class SearchParams:
             raise ParamError("Tri inconnu (attendu : relevance, date_desc ou date_asc).")
         page = _int_param(getone("page"), "page", 1, settings.max_page) or 1
         per_page = _int_param(getone("per_page"), "per_page", 1, settings.max_per_page) or settings.per_page
-        return cls(q.strip(), filters, year_from, year_to, sort, page, per_page, settings.per_page)
+        return cls(
+            q.strip(), filters, year_from, year_to, sort, page, per_page, settings.per_page, Path(settings.corpus)
+        )
 
     def selected(self) -> dict[str, list[str]]:
         """The selected values of each facet, by facet name."""

@@ -45,6 +45,19 @@ def union(parts: list[Postings]) -> Postings:
     return Postings(unique, np.bincount(inverse, weights=scores, minlength=len(unique)))
 
 
+def best_of(parts: list[Postings]) -> Postings:
+    """The documents of any part, each with its best score (a disjunction that does not add up)."""
+    parts = [p for p in parts if len(p)]
+    if len(parts) <= 1:
+        return parts[0] if parts else EMPTY
+    ids = np.concatenate([p.ids for p in parts])
+    scores = np.concatenate([p.scores for p in parts])
+    unique, inverse = np.unique(ids, return_inverse=True)
+    best = np.full(len(unique), -np.inf)
+    np.maximum.at(best, inverse, scores)
+    return Postings(unique, best)
+
+
 def intersection(parts: list[Postings]) -> Postings:
     if not parts or any(not len(p) for p in parts):
         return EMPTY

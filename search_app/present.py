@@ -118,6 +118,8 @@ def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any
         "date": doc.date,
         "page_count": fields.get("page_count"),
         "document_url": document_url(path),
+        "ocr": bool(doc.ocr_pages),
+        "ocr_pages": doc.ocr_pages,
     }
 
 

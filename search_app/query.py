@@ -27,6 +27,7 @@ from indexer.analysis import (
 )
 from indexer.words import exact_words, fold, index_forms
 from search_app import tuning
+from search_app.widening import Target, Widening
 
 logger = logging.getLogger(__name__)
 
@@ -48,14 +49,17 @@ class Clause:
     kind: str  # "word", "phrase" or "prefix"
     text: str
     negated: bool = False
+    span: tuple[int, int] = (0, 0)  # where it stands in the query string
 
 
 @dataclass
 class ParsedQuery:
-    """The user's query: an AND of OR-groups of clauses, and clauses to exclude."""
+    """The user's query: an AND of OR-groups of clauses, and clauses to exclude; runs of its groups that the
+    vocabulary of urban policy widens (`search_app.widening`, set by the search)."""
 
     groups: list[list[Clause]] = field(default_factory=list)
     excluded: list[Clause] = field(default_factory=list)
+    widenings: list[Widening] = field(default_factory=list)
 
     @property
     def positive(self) -> list[Clause]:
@@ -101,6 +105,7 @@ def parse(text: str) -> ParsedQuery:
         if count > MAX_CLAUSES:
             break
         prefixes += clause.kind == "prefix"
+        clause.span = m.span()
         clause.negated = bool(minus) or negate_next
         negate_next = False
         if clause.negated:
@@ -238,34 +243,53 @@ def clause_query(clause: Clause, reader: Any, boosts: Mapping[str, float] | None
 
 
 def _group_queries(parsed: ParsedQuery, reader: Any, boosts: Mapping[str, float] | None) -> list[wq.Query]:
-    """One query per AND-group; runs of single words that spell an acronym's expansion also match it."""
+    """One query per AND-group; runs of single words that spell an acronym's expansion also match it, and
+    runs that the vocabulary widens also match what they are widened to."""
     boosts = _fields(boosts)
     groups = parsed.groups
     singles = [len(g) == 1 and g[0].kind == "word" and len(analyse_text(g[0].text)) == 1 for g in groups]
     terms = [analyse_text(g[0].text)[0] if ok else None for g, ok in zip(groups, singles, strict=True)]
+    widened = {w.start: w for w in parsed.widenings}
     out: list[wq.Query] = []
     i = 0
     expansions = expansion_acronyms()
     longest = max((len(k) for k in expansions), default=0)
     while i < len(groups):
-        matched = 0
-        for n in range(min(longest, len(groups) - i), 1, -1):
-            window = terms[i : i + n]
-            if all(window) and tuple(window) in expansions:
-                acronym = expansions[tuple(window)]
-                words = wq.And([clause_query(g[0], reader, boosts) for g in groups[i : i + n]])
-                alt = _term_query([acronym], {f: b * tuning.TUNING.acronym_weight for f, b in boosts.items()})
-                out.append(wq.Or([words, alt]))
-                matched = n
-                break
-        if matched:
-            i += matched
-            continue
-        group = groups[i]
-        subs = [clause_query(c, reader, boosts) for c in group]
-        out.append(subs[0] if len(subs) == 1 else wq.Or(subs))
-        i += 1
+        widening = widened.get(i)
+        n = widening.length if widening else 1
+        if widening is None:
+            for size in range(min(longest, len(groups) - i), 1, -1):
+                if all(terms[i : i + size]) and tuple(terms[i : i + size]) in expansions:
+                    n = size
+                    break
+        subs = [clause_query(c, reader, boosts) for c in groups[i]]
+        if n == 1:
+            alternatives = [subs[0] if len(subs) == 1 else wq.Or(subs)]
+        else:
+            alternatives = [wq.And([clause_query(g[0], reader, boosts) for g in groups[i : i + n]])]
+            acronym = expansions.get(tuple(terms[i : i + n]))  # type: ignore[arg-type]
+            if acronym:
+                weights = {f: b * tuning.TUNING.acronym_weight for f, b in boosts.items()}
+                alternatives.append(_term_query([acronym], weights))
+        typed = alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
+        if widening is not None:
+            # The best of the typed term and the terms it is widened to, never their sum: a document that
+            # has the typed term keeps its score, one that has only a linked term comes in below it.
+            typed = wq.DisjunctionMax([typed, *(_target_query(t, reader, boosts) for t in widening.targets)])
+        out.append(typed)
+        i += n
     return out
+
+
+def _target_query(target: Target, reader: Any, boosts: Mapping[str, float]) -> wq.Query:
+    """A term the vocabulary widens a typed term to, with its lower weight: a one-term target as a typed word
+    (an acronym with its expansion), a longer one as all its words."""
+    t = tuning.TUNING
+    weight = t.vocabulary_weight * (t.neighbour_weight if target.neighbour else 1.0)
+    weights = {f: b * weight for f, b in boosts.items()}
+    if len(target.terms) == 1:
+        return clause_query(Clause("word", target.text), reader, weights)
+    return wq.And([_term_query([term], weights) for term in target.terms])
 
 
 def build_query(

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import numpy as np
 from whoosh import query as wq
 
+from indexer.vocab import policy_vocabulary
 from search_app import tuning
 from search_app.evaluate import Evaluator
 from search_app.facets import active_filters, compute_facets_masked, label_sources, year_range_docs
@@ -26,6 +27,7 @@ from search_app.present import Shown, as_typed, results, snippet_terms
 from search_app.query import ParsedQuery, build_query, clause_query, parse
 from search_app.rank import DateOrder, PageRecordRanker, Ranker, Tier, TierOrder, coverage, results_page
 from search_app.suggest import suggest
+from search_app.widening import find_widenings
 
 
 def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
@@ -33,6 +35,8 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     started = time.perf_counter()
     searcher = handle.searcher()
     parsed = parse(params.q)
+    if tuning.TUNING.vocabulary_weight:
+        parsed.widenings = find_widenings(parsed.groups, policy_vocabulary(params.corpus), params.q)
     searching = not parsed.is_empty or bool(parsed.excluded)
     sort = params.sort or ("relevance" if searching else "date_desc")
     evaluator = Evaluator(searcher, handle.term_cache(searcher), handle.universe(searcher))
@@ -74,6 +78,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         "active_filters": chips,
         "query_string": urlencode(items),
         "suggestion_query": ("?" + urlencode([("q", suggestion)])) if suggestion else None,
+        "expanded": [{"from": w.typed, "to": [t.text for t in w.targets]} for w in parsed.widenings],
     }
 
 

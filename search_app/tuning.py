@@ -36,6 +36,10 @@ class Tuning:
     # The mark of a written-out expansion (« =qpv ») when the acronym is typed: one term stands for the four or
     # five words of the expansion, hence a weight of its own.
     expansion_mark_weight: float = 0.5
+    # The vocabulary of urban policy over time (search_app/widening.py): a typed term's equivalents, predecessors
+    # and successors, then (× neighbour_weight) its neighbours, below the typed term (0 = off).
+    vocabulary_weight: float = 0.5
+    neighbour_weight: float = 0.6
     alt_form_weight: float = 0.9  # the secondary stemming form of a word
     derived_weight: float = 0.3  # the nouns of a typed verb’s family (« prévention » for « prévenir »; 0 = off)
     minmatch_from: int = 0  # with at least this many clauses, all but one suffice (0 = every clause is required)

@@ -20,6 +20,7 @@ from search_app.params import SORT_LABELS, ParamError, SearchParams
 from search_app.present import corpus_url, document_url
 from search_app.search import run_search
 from search_app.snippets import opening
+from search_app.text_origin import text_origin
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +160,7 @@ def document(path: str):  # type: ignore[no-untyped-def]
         children=children,
         similar=similar[:5],
         file_url=corpus_url(path),
+        origin=text_origin(doc),
     )
 
 

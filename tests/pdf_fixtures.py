@@ -226,6 +226,18 @@ def image_only_pdf() -> bytes:
 
 
 @cache
+def pdfium_refused_pdf() -> bytes:
+    """The dossier whose trailer names a catalogue object that does not exist: PDFium refuses to open it,
+    pypdf finds the catalogue by searching the file."""
+    data = dossier_pdf()
+    trailer = data.rindex(b"trailer")
+    head, tail = data[:trailer], data[trailer:]
+    start = tail.index(b"/Root ")
+    end = tail.index(b" R", start) + 2
+    return head + tail[:start] + b"/Root 999 0 R" + tail[end:]
+
+
+@cache
 def truncated_pdf() -> bytes:
     """The dossier cut in half, as an interrupted download leaves it."""
     data = dossier_pdf()

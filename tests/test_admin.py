@@ -8,6 +8,7 @@ import os
 import stat
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pdf_fixtures
 import pytest
@@ -121,10 +122,21 @@ def test_page_shows_counts_failures_empty_pdfs_and_last_run(web, admin_settings)
     assert "PDF endommagé ou tronqué" in failures.get_text()
     empty = page.find(id="sans-texte").find_parent("section")
     assert "dossiers/2016/compte-rendu-scanne.pdf" in empty.get_text()
-    assert "sans texte (OCR nécessaire)" in empty.get_text()
+    assert "sans texte (aucun texte reconnu par l’OCR)" in empty.get_text()
     last = page.find(id="derniere").find_parent("section").get_text(" ", strip=True)
     assert "Mise à jour du" in last and "1\u00a0ajouté" in last
     assert "dossiers/2016/compte-rendu-scanne.pdf" in last
+
+
+def test_page_lists_the_bad_lines_of_the_corpus_vocabulary(web, admin_settings):
+    def section() -> str:
+        page = soup_of(web.get("/admin", auth=AUTH))
+        return page.find(id="vocabulaire").find_parent("section").get_text(" ", strip=True)
+
+    assert "Aucune ligne fautive." in section()
+    table = Path(admin_settings.corpus) / "vocabulaire.tsv"
+    table.write_text("terme\trelation\tterme lié\nZUS\tremplace\tQPV\n", encoding="utf-8")
+    assert "vocabulaire.tsv, ligne 2 : relation « remplace » inconnue" in section()
 
 
 def test_page_has_no_inline_script_or_style_and_labels_its_parts(web):

@@ -438,3 +438,18 @@ def test_supported_suffixes_and_format_of() -> None:
     assert set(SUPPORTED_SUFFIXES) == {".html", ".htm", ".pdf"}
     assert format_of("a/B.PDF") == "pdf" and format_of("x.Htm") == "html" and format_of("x.txt") is None
     assert isinstance(EXTRACTOR_VERSION, str) and EXTRACTOR_VERSION
+
+
+def test_navigation_repeated_through_a_long_page_is_kept_once() -> None:
+    nav = '<p>Aller à la lettre : <a href="#a">A</a> · <a href="#b">B</a> — <a href="/">Retour au sommaire</a></p>'
+    prose = "<p>Chaque entrée renvoie aux documents du centre de ressources.</p>"
+    letters = "".join(
+        f"{nav}<h2>{letter}</h2><p>Entrée {letter} : une définition.</p>{prose}<table><tr><td>Oui</td></tr></table>"
+        for letter in "ABC"
+    )
+    html = f"<html><body><article><h1>Abécédaire</h1>{letters}{nav}</article></body></html>"
+    text = extract_html(html.encode("utf-8"), "abc.html").text
+    assert text.count("Aller à la lettre") == 1 and text.index("Aller à la lettre") < text.index("Entrée A")
+    assert text.count("Oui") == 3  # a short block (a table cell) repeats by nature: kept
+    assert text.count("Chaque entrée renvoie") == 3  # prose without a link: kept
+    assert all(f"Entrée {letter}" in text for letter in "ABC")

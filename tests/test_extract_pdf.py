@@ -149,10 +149,11 @@ def test_pdf_with_a_user_password_is_reported() -> None:
     assert caught.value.path == "dossiers/prive.pdf"
 
 
-def test_image_only_pdf_needs_ocr() -> None:
+def test_image_only_pdf_without_words_is_empty_after_ocr() -> None:
     document = _extract(fx.image_only_pdf(), "dossiers/2015/compte-rendu_scanne.pdf")
-    assert document.empty_reason == "sans texte (OCR nécessaire)"
-    assert document.pages == ["", ""]
+    assert document.empty_reason == "sans texte (aucun texte reconnu par l’OCR)"
+    assert document.ocr_pages == [1, 2]
+    assert all(sum(char.isalpha() for char in page) < 5 for page in document.pages)
     assert document.title == "Compte rendu scanne"
 
 
@@ -192,8 +193,8 @@ def test_a_failing_page_is_empty_and_logged(monkeypatch: pytest.MonkeyPatch, cap
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(PageObject, "extract_text", flaky)
-    with caplog.at_level(logging.WARNING, logger="indexer.extract.pdf"):
-        document = _extract(fx.dossier_pdf(), "dossiers/2016/asr.pdf")
+    with caplog.at_level(logging.WARNING, logger="indexer.extract"):
+        document = _extract(fx.pdfium_refused_pdf(), "dossiers/2016/asr.pdf")
     assert document.pages[2] == ""
     assert "Zoom sur la région Occitanie" in document.pages[3]
     assert "dossiers/2016/asr.pdf: page 3 unreadable" in caplog.text
@@ -205,7 +206,7 @@ def test_a_time_limit_is_never_taken_for_a_damaged_page(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(PageObject, "extract_text", slow)
     with pytest.raises(TimeoutError):
-        _extract(fx.dossier_pdf())
+        _extract(fx.pdfium_refused_pdf())
 
 
 # --- Small parsers -------------------------------------------------------------------------------------

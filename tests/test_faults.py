@@ -127,7 +127,7 @@ def serve_without_listening(monkeypatch: pytest.MonkeyPatch, argv: list[str]):  
 
     served = {}
     monkeypatch.setattr(waitress, "serve", lambda app, **options: served.update(app=app, options=options))
-    assert main(argv) == 0
+    assert main([*argv, "--workers", "1"]) == 0
     assert served["options"]["max_request_body_size"] <= 1024 * 1024
     return served["app"]
 

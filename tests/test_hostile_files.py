@@ -185,7 +185,7 @@ def test_the_build_completes_and_reports_every_bad_file_with_its_reason(hostile:
     }
     assert failures["dossiers/tronque.pdf"].startswith("PDF endommagé ou tronqué")
     assert failures["dossiers/corrompu.pdf"].startswith("PDF endommagé ou tronqué")
-    assert status["empty"] == [{"path": "dossiers/scan.pdf", "reason": "sans texte (OCR nécessaire)"}]
+    assert status["empty"] == [{"path": "dossiers/scan.pdf", "reason": "sans texte (aucun texte reconnu par l’OCR)"}]
 
 
 def test_skipped_files_are_in_status_with_their_reason(hostile: Settings) -> None:

@@ -228,6 +228,7 @@ def test_render_is_deterministic_and_does_not_rewrite(corpus_src: Path, tmp_path
     names = [p.relative_to(out).as_posix() for p in files]
     assert names == [
         "dossiers/2016/petit-dossier.pdf",
+        "dossiers/2017/convention-partenariat-conseil-citoyen-lunel-scan.pdf",
         "dossiers/exemples-defectueux/exemple-pdf-scanne-sans-texte.pdf",
         "dossiers/exemples-defectueux/exemple-pdf-tronque-defectueux.pdf",
         "site/2016/conseils-citoyens-2016.html",

@@ -32,7 +32,17 @@ def test_only_files_broken_on_purpose_fail(status):
     assert status["failures"], "the truncated example must be reported"
     for failure in status["failures"] + status["empty"]:
         assert failure["path"].startswith(DEFECTIVE), failure
-    assert {e["reason"] for e in status["empty"]} == {"sans texte (OCR nécessaire)"}
+    assert status["empty"] == [], "the scanned examples are read by OCR"
+
+
+def test_status_counts_extractors_and_ocr(status):
+    assert status["by_extractor"] == {"html": status["by_format"]["html"], "pdfium": status["by_format"]["pdf"]}
+    assert status["ocr"]["documents"] == 2 and status["ocr"]["pages"] == 6
+    assert [d["path"] for d in status["ocr"]["list"]] == [
+        "dossiers/2017/convention-partenariat-conseil-citoyen-lunel-scan.pdf",
+        "dossiers/exemples-defectueux/exemple-pdf-scanne-sans-texte.pdf",
+    ]
+    assert status["ocr"]["unread"] == []
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +112,12 @@ def test_long_dossiers_reach_the_first_page_through_the_page_that_answers(search
     assert 41 in found["conseils-citoyens-etat-des-lieux-languedoc-roussillon.pdf"]
     monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, page_score_window=10))
     assert "conseils-citoyens-etat-des-lieux-languedoc-roussillon.pdf" not in pages_of(search("ANRU"))
+
+
+def test_a_word_of_page_2_of_a_scan_opens_page_2(search):
+    first = search('"module commun pourrait être proposé"')["results"][0]
+    assert first["path"] == "dossiers/exemples-defectueux/exemple-pdf-scanne-sans-texte.pdf"
+    assert first["page"] == 2 and first["url"].endswith("#page=2")
+    first = search('"modification du plan de financement"')["results"][0]
+    assert first["path"] == "dossiers/2017/convention-partenariat-conseil-citoyen-lunel-scan.pdf"
+    assert first["page"] == 2

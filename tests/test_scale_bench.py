@@ -76,3 +76,36 @@ def test_plan_is_deterministic_and_text_is_new(model) -> None:  # type: ignore[n
     start = page.index('<div class="entry-content">')
     paragraphs = [p for p in page[start:].split("<p>")[1:6] if len(p) > 80]
     assert paragraphs and not any(p.split("</p>")[0] in sample_text for p in paragraphs)
+
+
+def test_long_profile_plans_documents_of_real_length(model) -> None:  # type: ignore[no-untyped-def]
+    from bench.scale.generate import LONG_PDF_PAGES, LONG_POST_WORDS
+    from bench.scale.render_html import render_post
+
+    plan = make_plan(model, 400, 11, 0.015, profile="long")
+    long_posts = [p for p in plan.posts if p.words]
+    assert 20 <= len(long_posts) <= 80 and plan.pdfs  # about 12 % of the posts; 1.5 % of the documents
+    assert all(LONG_POST_WORDS[0] <= p.words <= LONG_POST_WORDS[1] for p in long_posts)
+    assert all(LONG_PDF_PAGES[0] <= p.pages <= LONG_PDF_PAGES[1] for p in plan.pdfs)
+    # The usual profile's plan is not changed by the long one's draws.
+    assert make_plan(model, 40, 3, 0.3).posts == make_plan(model, 40, 3, 0.3, profile="usual").posts
+    assert "profile" not in make_plan(model, 40, 3, 0.3).params()
+
+    post = min(long_posts, key=lambda p: p.words)
+    page = render_post(model, post).decode("utf-8", errors="replace")
+    words = len(page.split())
+    assert post.words * 0.8 <= words <= post.words * 1.6
+    parts = page.count('<div class="sommaire-dossier">')  # the page's navigation, before every part
+    assert parts >= 3 and page.count('<li><a href="#partie-1">') == parts
+
+
+def test_index_size_counts_each_field_and_the_word_pairs(tmp_path: Path, mini_settings) -> None:  # type: ignore[no-untyped-def]
+    from bench.scale.index_size import markdown, measure
+
+    size = measure(mini_settings.index)
+    rows = {(r["field"], r["kind"]): r for r in size["inverted"]}
+    assert rows[("exact", "pair")]["terms"] == size["pair_terms"] > 0
+    assert rows[("body", "word")]["postings"] >= rows[("body", "word")]["terms"] > 0
+    assert all(r["mb"] >= 0 and r["postings"] >= r["terms"] for r in size["inverted"])
+    assert {r["field"] for r in size["stored"]} >= {"uid", "path", "text"}
+    assert "| exact | pair |" in markdown(size)

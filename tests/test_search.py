@@ -401,6 +401,28 @@ def test_reference_pages_are_told_from_pages_that_discuss():
     assert not is_reference_page("\n".join(prose + GLOSSARY[:4]))  # a few acronyms at the foot of a page
 
 
+def test_a_list_of_names_is_a_reference_page_and_prose_is_not():
+    from search_app.page_records import is_list_page, is_reference_page
+
+    people = [
+        ("ALARY", "Anne", "chargée de mission", "DDCS (Céret)"),
+        ("BERNARD", "Isabelle", "coordinatrice ASV", "atelier santé ville de Lodève"),
+        ("COSTE", "Malika", "adulte-relais", "association de quartier (La Grand-Combe)"),
+        ("DAVID", "Carole", "animatrice", "maison de quartier (Narbonne)"),
+        ("GARCIA", "Amina", "principale de collège", "collège Jean-Moulin (Alès)"),
+        ("MOREL", "Maëlle", "médiatrice sociale", "association Médiations (Perpignan)"),
+    ]
+    participants = "Nom Prénom Fonction Structure\n" + "\n".join(" ".join(p) for p in people * 3)
+    assert is_list_page(participants) and is_reference_page(participants)
+    # Prose on the same people and bodies: a third of its words are function words.
+    prose = " ".join(
+        f"{first} {name}, {role} à la structure {body}, a expliqué comment elle travaille avec les habitants."
+        for name, first, role, body in people * 2
+    )
+    assert not is_list_page(prose) and not is_reference_page(prose)
+    assert not is_list_page(" ".join(p[0] for p in people))  # too short to tell (a cover)
+
+
 def test_a_glossary_page_is_never_a_dossier_best_page(tmp_path, monkeypatch):
     """A dossier whose only mention of CLSPD is its list of acronyms stays below the post about the CLSPD
     (the glossary, a short page that names the acronym and its expansion, outscored the post's page)."""

@@ -4,8 +4,9 @@
     python tools/make_corpus.py [--src tools/corpus_src] [--out corpus] [--check] [--only ID]
 
 Every `posts/<slug>.txt` of the sources becomes `corpus/site/<year>/<slug>.html` (`site/non-date/` when the
-post has no date); every `dossiers/<id>.txt` becomes the PDF named by its `file:` key. Two defective
-examples are also written to `corpus/dossiers/exemples-defectueux/`. The source format is described in
+post has no date); every `dossiers/<id>.txt` becomes the PDF named by its `file:` key; a scanned agreement
+is drawn by `corpus_render.scan_convention`. Two defective examples are also written to
+`corpus/dossiers/exemples-defectueux/`. The source format is described in
 `tools/corpus_src/FORMAT.md`.
 
 `--check` parses and validates only (errors with file and line) and prints a summary (posts, dossiers,
@@ -26,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus_render import defects
+from corpus_render import defects, scan_convention
 from corpus_render.html_post import SiteContext, render_post, uses_upload_url
 from corpus_render.pdf_dossier import count_words, render_dossier
 from corpus_render.sources import Corpus, Problem, category_path, load_corpus, load_theme_labels
@@ -39,6 +40,7 @@ DEFAULT_SRC = ROOT / "tools" / "corpus_src"
 DEFAULT_OUT = ROOT / "corpus"
 THEMES_TSV = ROOT / "indexer" / "data" / "themes.tsv"
 DEFECTS_ID = "exemples-defectueux"
+SCANS_ID = "scans"  # the scanned agreement of `corpus_render.scan_convention`
 
 
 @dataclass
@@ -63,7 +65,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only",
         metavar="ID",
         action="append",
-        help=f"render only this post slug or dossier id ('{DEFECTS_ID}' for the defective examples); repeatable",
+        help=f"render only this post slug or dossier id ('{DEFECTS_ID}' for the defective examples, "
+        f"'{SCANS_ID}' for the scanned agreement); repeatable",
     )
     parser.add_argument("--keep-going", action="store_true", help="render the valid sources even if some have errors")
     parser.add_argument(
@@ -124,6 +127,8 @@ def render_all(corpus: Corpus, out: Path, only: set[str] | None, themes: dict[st
     if only is None or DEFECTS_ID in only:
         write_if_changed(out, defects.TRUNCATED_NAME, defects.truncated_pdf(), report)
         write_if_changed(out, defects.SCANNED_NAME, defects.scanned_pdf(), report)
+    if only is None or SCANS_ID in only:
+        write_if_changed(out, scan_convention.CONVENTION_NAME, scan_convention.convention_pdf(), report)
     return report
 
 
@@ -131,7 +136,7 @@ def expected_outputs(corpus: Corpus) -> set[str]:
     """Every corpus-relative path a full render produces."""
     paths = {post.output_path for post in corpus.posts}
     paths |= {dossier.file for dossier in corpus.dossiers.values()}
-    return paths | {defects.TRUNCATED_NAME, defects.SCANNED_NAME}
+    return paths | {defects.TRUNCATED_NAME, defects.SCANNED_NAME, scan_convention.CONVENTION_NAME}
 
 
 def stale_files(corpus: Corpus, out: Path) -> list[Path]:
@@ -208,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only) if args.only else None
     if only is not None:
         known = {p.stem for p in (src / "posts").glob("*.txt")} | {p.stem for p in (src / "dossiers").glob("*.txt")}
-        known |= {p.slug for p in corpus.posts} | {DEFECTS_ID}
+        known |= {p.slug for p in corpus.posts} | {DEFECTS_ID, SCANS_ID}
         unknown = sorted(only - known)
         if unknown:
             print(f"error: --only: no post or dossier named {', '.join(unknown)}", file=sys.stderr)

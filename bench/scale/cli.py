@@ -18,9 +18,15 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=None, help="default: 20161122")
     gen.add_argument("--pdf-share", type=float, default=None, help="share of PDFs (default: sample's, 10 %% above 20k)")
     gen.add_argument("--workers", type=int, default=2)
+    profile_help = (
+        "usual: the sample's lengths; long: documents of real length (web pages of 5,000-30,000 words, "
+        "PDFs of 100-700 pages)"
+    )
+    gen.add_argument("--profile", choices=("usual", "long"), default="usual", help=profile_help)
     run = sub.add_parser("run", help="run the benchmark at one or more sizes")
     run.add_argument("--n", type=int, action="append", required=True, help="corpus size (repeatable)")
     run.add_argument("--work", type=Path, default=Path("/tmp"), help="where corpora and indexes live (reused)")
+    run.add_argument("--profile", choices=("usual", "long"), default="usual", help=profile_help)
     run.add_argument("--json", type=Path, default=Path("bench/out/scale.json"))
     run.add_argument("--seed", type=int, default=None, help="default: 20161122")
     run.add_argument("--code", type=Path, default=None, help="engine code to run (default: a frozen copy of the tree)")
@@ -39,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     prof = sub.add_parser("profile", help="py-spy / pyinstrument on a cold build and on the request path")
     prof.add_argument("--n", type=int, required=True, help="corpus size (its corpus and index must exist)")
     prof.add_argument("--work", type=Path, default=Path("/tmp"))
+    prof.add_argument("--profile", choices=("usual", "long"), default="usual", help=profile_help)
     prof.add_argument("--out", type=Path, default=None, help="default: bench/out/scale-profile-<N>")
     prof.add_argument("--rate", type=int, default=100, help="py-spy samples per second")
     prof.add_argument("--rounds", type=int, default=5, help="repetitions of the query set")
@@ -59,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "seed", None) is None and hasattr(args, "seed"):
         args.seed = DEFAULT_SEED
     if args.command == "generate":
-        manifest = generate(args.n, args.out, seed=args.seed, pdf_share=args.pdf_share, workers=args.workers)
+        manifest = generate(
+            args.n, args.out, seed=args.seed, pdf_share=args.pdf_share, workers=args.workers, profile=args.profile
+        )
         print(json.dumps({k: v for k, v in manifest.items() if k != "truncated_pdfs"}, ensure_ascii=False, indent=2))
         return 0
     if args.command == "profile":

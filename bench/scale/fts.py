@@ -431,6 +431,27 @@ class FtsSearch:
             out[facet] = facet_def.entries(dict(rows), selected[facet], items)
         return out
 
+    def bare(self, params: Any) -> list[int]:
+        """The bare query: the ids of the first page of results ranked by bm25 (filters applied), and nothing
+        else: no total, no facets, no snippets. What a user of SQLite FTS5 pays at the least for the query."""
+        from search_app.query import parse
+
+        parsed = parse(params.q)
+        where, args = self._filters(params, None)
+        if parsed.is_empty and not parsed.excluded:
+            sql = f"SELECT d.id FROM docs d WHERE {where} ORDER BY d.date DESC LIMIT ?"
+            return [row[0] for row in self.conn.execute(sql, [*args, params.per_page])]
+        positive, excluded = QueryBuilder(PHRASE_COLUMNS_DOCS).build(parsed, "all")
+        if not positive:
+            return []
+        match = positive if not excluded else f"{positive} NOT {excluded}"
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        sql = (
+            f"SELECT docs_fts.rowid FROM docs_fts JOIN docs d ON d.id = docs_fts.rowid WHERE docs_fts MATCH ?"
+            f" AND {where} ORDER BY bm25(docs_fts, {weights}) LIMIT ?"
+        )
+        return [row[0] for row in self.conn.execute(sql, [match, *args, params.per_page])]
+
     def search(self, params: Any) -> dict[str, Any]:
         """The result dict for validated `SearchParams` (same keys as the Whoosh engine's)."""
         from search_app.query import parse

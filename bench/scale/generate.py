@@ -8,6 +8,13 @@ to 4–40, keywords). The PDF share is the sample's (28 %) up to 20,000 document
 dossier costs about 50 times as much to generate as a post (and as much to extract): that keeps 100,000
 documents within about a quarter of an hour on two cores. `--pdf-share` overrides it. A small share of PDFs
 (0.3 %, as broken uploads happen) is truncated on purpose: the indexer reports them as failures.
+
+The `long` profile (`--profile long`) gives documents of real length, shaped like the collection of real French
+documentation the speed issue was measured on (1,451 documents, 22 PDFs holding 3,344 pages, 25 MB of text):
+12 % of the posts are long web pages of 5,000 to 30,000 words (log-uniform) whose section navigation is
+repeated before every part, as long WordPress pages repeat theirs, the other posts keep the sample's lengths,
+and 1.5 % of the documents are PDFs of 100 to 700 pages (log-uniform). Making every post long would put
+1,500 documents above 100 MB of text, beyond a benchmark run of a quarter of an hour on two cores.
 """
 
 from __future__ import annotations
@@ -39,6 +46,11 @@ DEFAULT_SEED = 20161122
 LARGE_N = 20_000
 LARGE_PDF_SHARE = 0.10
 DEFECT_RATE = 0.003
+PROFILES = ("usual", "long")
+LONG_POST_SHARE = 0.12
+LONG_POST_WORDS = (5_000, 30_000)
+LONG_PDF_SHARE = 0.015
+LONG_PDF_PAGES = (100, 700)
 PLACES = (
     "Nîmes", "Montpellier", "Béziers", "Perpignan", "Alès", "Narbonne", "Sète", "Lodève", "Carcassonne", "Lunel",
     "Bédarieux", "Agde", "Mende", "Bagnols-sur-Cèze", "Beaucaire", "Vauvert", "Limoux", "Prades",
@@ -52,8 +64,10 @@ def slugify(text: str, limit: int = 60) -> str:
     return slug[:limit].rstrip("-") or "document"
 
 
-def default_pdf_share(n: int, model: SampleModel) -> float:
-    """The sample's share of PDFs, or 10 % above 20,000 documents (see the module docstring)."""
+def default_pdf_share(n: int, model: SampleModel, profile: str = "usual") -> float:
+    """The sample's share of PDFs, or 10 % above 20,000 documents, or the long profile's (module docstring)."""
+    if profile == "long":
+        return LONG_PDF_SHARE
     return float(model.stats["pdf_share"]) if n <= LARGE_N else LARGE_PDF_SHARE  # type: ignore[arg-type]
 
 
@@ -67,29 +81,46 @@ class Plan:
     defect_rate: float
     posts: list[PostPlan] = field(default_factory=list)
     pdfs: list[PdfPlan] = field(default_factory=list)
+    profile: str = "usual"
 
     def params(self) -> dict[str, Any]:
         """What identifies the corpus (a manifest with other values is another corpus)."""
-        return corpus_params(self.n, self.seed, self.pdf_share, self.defect_rate)
+        return corpus_params(self.n, self.seed, self.pdf_share, self.defect_rate, self.profile)
 
 
-def corpus_params(n: int, seed: int, pdf_share: float, defect_rate: float) -> dict[str, Any]:
-    """The parameters that identify a generated corpus (kept in its manifest)."""
-    return {
+def corpus_params(n: int, seed: int, pdf_share: float, defect_rate: float, profile: str = "usual") -> dict[str, Any]:
+    """The parameters that identify a generated corpus (kept in its manifest; the usual profile is not named,
+    so that corpora generated before profiles existed are still recognised)."""
+    params: dict[str, Any] = {
         "generator_version": GENERATOR_VERSION,
         "n": n,
         "seed": seed,
         "pdf_share": pdf_share,
         "defect_rate": defect_rate,
     }
+    if profile != "usual":
+        params["profile"] = profile
+    return params
 
 
-def make_plan(model: SampleModel, n: int, seed: int, pdf_share: float, defect_rate: float = DEFECT_RATE) -> Plan:
+def log_uniform(rng: random.Random, bounds: tuple[int, int]) -> int:
+    """An integer between the bounds, log-uniformly (as many 5–10k word pages as 15–30k ones… in ratio)."""
+    low, high = bounds
+    return round(math.exp(rng.uniform(math.log(low), math.log(high))))
+
+
+def make_plan(
+    model: SampleModel, n: int, seed: int, pdf_share: float, defect_rate: float = DEFECT_RATE, profile: str = "usual"
+) -> Plan:
     """The plan of a corpus of `n` documents (see the module docstring); the same arguments give the same plan."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r} (one of {', '.join(PROFILES)})")
     rng = random.Random(f"{seed}:plan")
+    # The long profile draws its lengths from a generator of its own, so that the usual plan stays the same.
+    lengths = random.Random(f"{seed}:lengths")
     n_pdf = min(round(n * pdf_share), n - 1)
     n_post = n - n_pdf
-    plan = Plan(n, seed, pdf_share, defect_rate)
+    plan = Plan(n, seed, pdf_share, defect_rate, profile=profile)
     by_theme: dict[str, list[int]] = {}
     for i, tmpl in enumerate(model.posts):
         for t in tmpl.themes:
@@ -129,6 +160,9 @@ def make_plan(model: SampleModel, n: int, seed: int, pdf_share: float, defect_ra
                 themes=themes,
                 links=[],
                 seed=f"{seed}:post:{i}",
+                words=log_uniform(lengths, LONG_POST_WORDS)
+                if profile == "long" and lengths.random() < LONG_POST_SHARE
+                else None,
             )
         )
     eligible = [i for i, p in enumerate(plan.posts) if model.posts[p.template].pdf_links]
@@ -140,14 +174,16 @@ def make_plan(model: SampleModel, n: int, seed: int, pdf_share: float, defect_ra
         parent = plan.posts[parent_index]
         tmpl = model.posts[parent.template]
         similar = [p for p in model.pdfs if set(p.themes) & set(parent.themes)] or model.pdfs
-        profile = rng.choice(similar)
+        model_pdf = rng.choice(similar)
         month = int(parent.published[5:7]) if parent.published else rng.randint(1, 12)
-        pages = max(4, min(40, round(profile.pages * rng.uniform(0.8, 1.25))))
+        pages = max(4, min(40, round(model_pdf.pages * rng.uniform(0.8, 1.25))))
+        if plan.profile == "long":
+            pages = log_uniform(lengths, LONG_PDF_PAGES)
         if rng.random() < 0.5:
             vocab = model.vocab_for(parent.themes)
-            title = render(profile.title_tmpl, rng, vocab, model.propers, parent.year, 0.35, 0.3)  # type: ignore[arg-type]
+            title = render(model_pdf.title_tmpl, rng, vocab, model.propers, parent.year, 0.35, 0.3)  # type: ignore[arg-type]
         else:
-            title = f"{parent.title} – {profile.kind_label.lower()}"
+            title = f"{parent.title} – {model_pdf.kind_label.lower()}"
         name = f"{slugify(title)}-{j:06d}.pdf"
         path = f"dossiers/{parent.year or 'non-date'}/{name}"
         plan.pdfs.append(
@@ -155,9 +191,9 @@ def make_plan(model: SampleModel, n: int, seed: int, pdf_share: float, defect_ra
                 index=j,
                 path=path,
                 title=title,
-                kind_label=profile.kind_label,
-                subject=profile.subject,
-                keywords=profile.keywords,
+                kind_label=model_pdf.kind_label,
+                subject=model_pdf.subject,
+                keywords=model_pdf.keywords,
                 year=parent.year,
                 month=month,
                 themes=parent.themes,
@@ -232,24 +268,27 @@ def generate(
     defect_rate: float = DEFECT_RATE,
     workers: int = 2,
     model: SampleModel | None = None,
+    profile: str = "usual",
 ) -> dict[str, Any]:
     """Generate (or complete, or reuse) the corpus of `n` documents in `out`; returns its manifest."""
     started = time.perf_counter()
     model = model or load_model()
-    share = default_pdf_share(n, model) if pdf_share is None else pdf_share
+    share = default_pdf_share(n, model, profile) if pdf_share is None else pdf_share
     existing = read_manifest(out)
-    if existing and existing.get("params") == corpus_params(n, seed, share, defect_rate) and existing.get("complete"):
+    params = corpus_params(n, seed, share, defect_rate, profile)
+    if existing and existing.get("params") == params and existing.get("complete"):
         logger.info("Corpus déjà généré dans %s : réutilisé", out)
         return existing
-    plan = make_plan(model, n, seed, share, defect_rate)
+    plan = make_plan(model, n, seed, share, defect_rate, profile)
     if existing and existing.get("params") != plan.params():
         raise SystemExit(f"{out} holds another generated corpus ({existing.get('params')}); remove it first")
     if not existing and out.exists() and any(out.iterdir()):
         raise SystemExit(f"{out} is not empty and has no manifest of this generator; choose another folder")
     out.mkdir(parents=True, exist_ok=True)
     (out / MANIFEST).write_text(json.dumps({"params": plan.params(), "complete": False}), encoding="utf-8")
-    # Dossiers first (the slow ones), then posts: the short tasks at the end keep both workers busy.
-    tasks: list[tuple[str, Any]] = [("pdf", p) for p in plan.pdfs] + [("post", p) for p in plan.posts]
+    # Dossiers first (the slow ones, longest first), then posts: short tasks at the end keep both workers busy.
+    pdfs = sorted(plan.pdfs, key=lambda p: -p.pages)
+    tasks: list[tuple[str, Any]] = [("pdf", p) for p in pdfs] + [("post", p) for p in plan.posts]
     totals = {"html_bytes": 0, "pdf_bytes": 0, "pdf_pages": 0, "new_files": 0}
     done = 0
     next_log = time.monotonic() + 10
@@ -261,7 +300,7 @@ def generate(
     else:
         ctx = multiprocessing.get_context("fork")
         pool = ctx.Pool(workers, initializer=_init, initargs=(model, out))
-        iterator = pool.imap_unordered(_render_task, tasks, chunksize=8)
+        iterator = pool.imap_unordered(_render_task, tasks, chunksize=1 if profile == "long" else 8)
     try:
         for result in iterator:
             results.append(result)
@@ -299,6 +338,8 @@ def generate(
         },
         "bytes": {"html": totals["html_bytes"], "pdf": totals["pdf_bytes"]},
         "post_years": dict(sorted(years.items())),
+        "long_posts": sum(1 for p in plan.posts if p.words),
+        "long_post_words": sum(p.words or 0 for p in plan.posts),
         "generation_seconds": round(time.perf_counter() - started, 1),
         "files_written_this_run": totals["new_files"],
         "sample": {k: v for k, v in model.stats.items() if k != "pdf_pages"},

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.scale import codebase
-from bench.scale.runner import ROOT, _env, free_port, get, label, queries
+from bench.scale.runner import ROOT, _env, corpus_name, free_port, get, queries
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def profile_build(corpus: Path, out: Path, rate: int, work: Path) -> dict[str, A
 
 
 def profile_server(corpus: Path, index: Path, out: Path, rate: int, rounds: int) -> dict[str, Any]:
-    """py-spy on the waitress server while the benchmark's queries run `rounds` times, sequentially."""
+    """py-spy on the server (python -m search_app) while the benchmark's queries run `rounds` times, sequentially."""
     port = free_port()
     raw = out / "server.pyspy.txt"
     cmd = [_py_spy(), "record", "-r", str(rate), "-f", "raw", "-o", str(raw), "--",
@@ -196,7 +196,7 @@ def run_profile(args: Any) -> int:
     """`python bench/scale.py profile` (see the module docstring)."""
     from bench.scale.runner import bench_lock
 
-    name = label(args.n)
+    name = corpus_name(args.n, getattr(args, "profile", "usual"))
     corpus, index = args.work / f"scale-{name}", args.work / f"scale-{name}-index"
     out = args.out or (ROOT / "bench" / "out" / f"scale-profile-{name}")
     out.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,7 @@ class PostPlan:
     themes: tuple[str, ...]
     links: list[tuple[str, str]]  # (href, link text) of the PDFs it publishes or cites
     seed: str
+    words: int | None = None  # a long web page of this many words (long profile), else the template's length
 
 
 def pick_sentence(model: SampleModel, rng: random.Random, themes: tuple[str, ...], dated: bool) -> int:
@@ -100,6 +101,32 @@ def content_html(model: SampleModel, plan: PostPlan, rng: random.Random, target_
     return "\n" + "\n".join(parts) + "\n"
 
 
+WORDS_PER_PART = 1_500
+CHARS_PER_WORD = 6.4  # French running text, spaces and punctuation included
+
+
+def long_content_html(model: SampleModel, plan: PostPlan, rng: random.Random) -> str:
+    """A long web page: parts of about 1,500 words, each preceded by the page's own navigation (the list of
+    its parts), as long WordPress pages and online dossiers repeat theirs."""
+    assert plan.words
+    esc = html.escape
+    n_parts = max(2, round(plan.words / WORDS_PER_PART))
+    titles = [heading(model, rng, plan.themes, plan.year) for _ in range(n_parts)]
+    nav = (
+        '<div class="sommaire-dossier"><p>Dans ce dossier :</p><ul>'
+        + "".join(f'<li><a href="#partie-{k + 1}">{esc(title)}</a></li>' for k, title in enumerate(titles))
+        + "</ul></div>"
+    )
+    part_chars = int(plan.words * CHARS_PER_WORD / n_parts)
+    parts = []
+    for k, title in enumerate(titles):
+        body = PostPlan(**{**plan.__dict__, "links": [], "words": None})
+        text = content_html(model, body, rng, part_chars)
+        parts.append(f'{nav}\n<h2 id="partie-{k + 1}">{esc(title)}</h2>{text}')
+    links = "".join(f'<p><a href="{esc(href)}">{esc(text)}</a></p>\n' for href, text in plan.links)
+    return "\n" + "\n".join(parts) + links
+
+
 def _french_label(iso: str) -> str:
     months = (
         "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -116,7 +143,7 @@ def render_post(model: SampleModel, plan: PostPlan) -> bytes:
     target = int(tmpl.text_chars * rng.uniform(0.7, 1.3))
     start, end = tmpl.content_span
     head, tail = tmpl.raw[:start], tmpl.raw[end:]
-    new_content = content_html(model, plan, rng, target)
+    new_content = long_content_html(model, plan, rng) if plan.words else content_html(model, plan, rng, target)
     old_title = html.unescape(tmpl.title_html)
     new_title_html = html.escape(plan.title, quote=True)
     old_json, new_json = json.dumps(old_title)[1:-1], json.dumps(plan.title)[1:-1]

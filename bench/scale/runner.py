@@ -3,19 +3,26 @@
 Steps (each resumable: its result is kept in ``<work>/scale-<N>-results.json`` and not redone, unless
 ``--fresh``; a generated corpus and a built index are reused):
 
-1. ``baseline``: what pypdf and BeautifulSoup alone cost: ``extract_text()`` of every PDF page and
-   ``get_text()`` of every HTML file (``html.parser``, as the indexer), in 2 processes.
+1. ``baseline``: what the extractors the indexer uses cost alone: PDFium's text of every PDF page
+   (``get_text_range``, as the indexer) and ``get_text()`` of every HTML file (``html.parser``, as the
+   indexer), in 2 processes.
 2. ``cold``: ``python -m indexer build`` from nothing (no index, no extraction cache), in a subprocess:
    wall time, the split of its ``last_run.json`` (scan, extraction, enrichment, analysis + writing), peak
    memory of the process tree (summed RSS sampled every 0.1 s), CPU used (in cores), the machine's other load.
 3. ``warm``: the same build again, with the extraction cache filled by the cold build (run after step 6).
-4. ``requests``: ``python -m search_app`` (waitress) on a free loopback port: first request (facet postings
-   are computed once per index generation), then median and p95 of full requests (query, facets, passages,
-   JSON) for word, phrase, filtered and browse queries (those of ``bench/request_latency.py``), sequentially.
-5. ``concurrent``: 8 clients on loopback, bounded in number of requests and in time: throughput, latency.
+4. ``requests``: ``python -m search_app`` (gunicorn workers on Linux) on a free loopback port: first request
+   (facet postings are computed once per index generation), then median and p95 of full requests (query, facets,
+   passages, JSON) for word, phrase, filtered and browse queries (those of ``bench/request_latency.py``), sequentially.
+5. ``concurrent``: 8 clients on loopback, bounded in number of requests and in time: throughput, latency;
+   ``single``: the same with one client, for the ratio of the two throughputs.
 6. ``inprocess``: the same queries through ``run_search`` + ``json.dumps`` in this process (no HTTP).
 7. ``fts``: the same corpus in SQLite FTS5 (`bench.scale.fts`), the same queries in-process, facet counts and
-   totals checked against Whoosh's, and the ratios Whoosh / FTS5.
+   totals checked against Whoosh's, and the ratios Whoosh / FTS5; then FTS5's bare query (the first page of
+   ids, nothing else) on the same queries.
+8. ``size``: what each field and kind of term costs in the index (`bench.scale.index_size`).
+
+``--profile long`` runs on documents of real length (see `bench.scale.generate`); its files are named
+``scale-<N>-long…`` and its results are reported apart from the usual profile's.
 """
 
 from __future__ import annotations
@@ -23,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import http.client
-import io
 import json
 import logging
 import os
@@ -41,7 +47,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.scale import codebase
+from bench.scale import codebase, index_size
 from bench.scale.generate import generate
 from bench.scale.procmon import Phase, TreeSampler, machine_busy_seconds
 
@@ -57,6 +63,11 @@ MEMORY_CAP = int(float(os.environ.get("CRPV_SCALE_MEMORY_CAP_GB", "14")) * 2**30
 def label(n: int) -> str:
     """« 1k », « 10k », « 100k », or the number."""
     return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
+
+
+def corpus_name(n: int, profile: str = "usual") -> str:
+    """The name of a run and of its files: the size, and the profile unless it is the usual one (« 1500-long »)."""
+    return label(n) if profile == "usual" else f"{label(n)}-{profile}"
 
 
 def queries() -> dict[str, list[dict[str, Any]]]:
@@ -121,7 +132,17 @@ def machine() -> dict[str, Any]:
     with contextlib.suppress(OSError), open("/proc/meminfo") as fh:
         mem = int(fh.readline().split()[1]) // 1024
     versions = {}
-    for dist in ("whoosh-reloaded", "pypdf", "beautifulsoup4", "waitress", "flask", "pystemmer", "fpdf2"):
+    for dist in (
+        "whoosh-reloaded",
+        "pypdf",
+        "pypdfium2",
+        "beautifulsoup4",
+        "waitress",
+        "gunicorn",
+        "flask",
+        "pystemmer",
+        "fpdf2",
+    ):
         with contextlib.suppress(Exception):
             from importlib.metadata import version
 
@@ -160,18 +181,19 @@ def wait_quiet(threshold: float, max_wait: float, window: float = 5.0) -> dict[s
 
 
 def _baseline_one(path: str) -> tuple[str, int, int, float, bool]:
-    """pypdf or BeautifulSoup alone on one file: (kind, pages, chars, CPU seconds, failed)."""
+    """PDFium or BeautifulSoup alone on one file: (kind, pages, chars, CPU seconds, failed)."""
     started = time.process_time()
     data = Path(path).read_bytes()
     if path.lower().endswith(".pdf"):
-        from pypdf import PdfReader
+        import pypdfium2 as pdfium
 
         pages = chars = 0
         try:
-            reader = PdfReader(io.BytesIO(data))
-            for page in reader.pages:
-                chars += len(page.extract_text() or "")
+            document = pdfium.PdfDocument(data)
+            for index in range(len(document)):
+                chars += len(document[index].get_textpage().get_text_range())
                 pages += 1
+            document.close()
         except Exception:  # a broken file counts as done, as the indexer reports it
             return "pdf", pages, chars, time.process_time() - started, True
         return "pdf", pages, chars, time.process_time() - started, False
@@ -306,7 +328,7 @@ def text_stats(index: Path) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Steps 4 and 5: requests through waitress
+# Steps 4 and 5: requests through the server (python -m search_app)
 
 
 def free_port() -> int:
@@ -433,7 +455,7 @@ def requests_step(
             raise
         peak = sampler.stop()
     return {
-        "server_threads": threads or "default (8)",
+        "server_threads": threads or "default (python -m search_app: one worker per core, 4 threads each)",
         **phase.report(),
         "healthz_after_s": round(ready, 2),
         "first_request_ms": round(first_ms, 1),
@@ -488,7 +510,7 @@ def concurrent_step(
         raise MemoryCapError(f"server killed above {MEMORY_CAP / 2**30:.0f} GB ({len(errors)} failed requests)")
     return {
         **phase.report(),
-        "server_threads": threads or "default (8)",
+        "server_threads": threads or "default (python -m search_app: one worker per core, 4 threads each)",
         "clients": clients,
         "planned_requests": requests,
         "completed": len(times),
@@ -564,6 +586,13 @@ def fts_step(index: Path, corpus: Path, db: Path, rounds: int, budget: float, wh
                 call(params)
         with Phase("fts") as phase:
             sequential, seen = timed_rounds(call, rounds, budget / len(KINDS))
+
+        def bare(params: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+            started = time.perf_counter()
+            engine.bare(SearchParams.from_args(params, settings))
+            return (time.perf_counter() - started) * 1000, {}
+
+        bare_sequential, _ = timed_rounds(bare, rounds, budget / len(KINDS))
     finally:
         engine.close()
     agree = [k for k, sig in seen.items() if whoosh.get(k) == sig]
@@ -573,6 +602,7 @@ def fts_step(index: Path, corpus: Path, db: Path, rounds: int, budget: float, wh
         "build": built,
         "db_mb": round(db.stat().st_size / 1e6, 1),
         "sequential": sequential,
+        "bare_sequential": bare_sequential,
         "same_total_and_facets": f"{len(agree)}/{len(seen)}",
         "differences": differ,
     }
@@ -585,7 +615,8 @@ def fts_step(index: Path, corpus: Path, db: Path, rounds: int, budget: float, wh
 def run_one(n: int, args: Any) -> dict[str, Any]:
     """All steps for one corpus size, resumable (see the module docstring)."""
     work: Path = args.work
-    name = label(n)
+    profile = getattr(args, "profile", "usual")
+    name = corpus_name(n, profile)
     corpus, index = work / f"scale-{name}", work / f"scale-{name}-index"
     db, state_path = work / f"scale-{name}-fts.sqlite", work / f"scale-{name}-results.json"
     log = work / f"scale-{name}.log"
@@ -616,7 +647,7 @@ def run_one(n: int, args: Any) -> dict[str, Any]:
         save()
         logger.info("[%s] %s done", name, key)
 
-    manifest = generate(n, corpus, seed=args.seed)
+    manifest = generate(n, corpus, seed=args.seed, profile=profile)
     state["corpus"] = {
         "path": str(corpus),
         "documents": n,
@@ -626,6 +657,9 @@ def run_one(n: int, args: Any) -> dict[str, Any]:
         "bytes_mb": round((manifest["bytes"]["html"] + manifest["bytes"]["pdf"]) / 1e6, 1),
         "pdf_share": manifest["params"]["pdf_share"],
         "generation_s": manifest.get("generation_seconds"),
+        "profile": profile,
+        "long_posts": manifest.get("long_posts"),
+        "long_post_words": manifest.get("long_post_words"),
     }
     code = codebase.active_hash()
     index_code = codebase.index_hash()
@@ -636,11 +670,11 @@ def run_one(n: int, args: Any) -> dict[str, Any]:
             state["index_kept"] = f"built by code {state.get('code')} (indexer {built_by}), kept with --keep-index"
         if built_by == index_code or keep:  # only the search side changed: the index and its figures stand
             logger.info("[%s] engine code %s (index code unchanged): searches measured again", name, code)
-            for key in ("requests", "concurrent", "inprocess", "fts"):
+            for key in ("requests", "concurrent", "single", "inprocess", "fts"):
                 state.pop(key, None)
         else:
             logger.info("[%s] engine code %s, index built by %s: rebuilt", name, code, state.get("code"))
-            for key in ("cold", "warm", "requests", "concurrent", "inprocess", "fts", "text"):
+            for key in ("cold", "warm", "requests", "concurrent", "single", "inprocess", "fts", "text", "size"):
                 state.pop(key, None)
     state["code"] = code
     state["index_code"] = index_code
@@ -651,15 +685,20 @@ def run_one(n: int, args: Any) -> dict[str, Any]:
         shutil.rmtree(index, ignore_errors=True)
         step("cold", lambda: build(corpus, index, log, "cold"), redo=True)
         state.pop("warm", None)
-        for key in ("requests", "concurrent", "inprocess", "fts", "text"):
+        for key in ("requests", "concurrent", "single", "inprocess", "fts", "text", "size"):
             state.pop(key, None)
         save()
     # Requests before the warm rebuild: at 100,000 documents they are the figures most awaited.
     step("text", lambda: text_stats(index))
+    step("size", lambda: index_size.measure(index))
     step("requests", lambda: requests_step(index, corpus, log, args.rounds, args.time_budget))
     step(
         "concurrent",
         lambda: concurrent_step(index, corpus, log, args.clients, args.concurrent_requests, args.time_budget),
+    )
+    step(
+        "single",
+        lambda: concurrent_step(index, corpus, log, 1, max(40, args.concurrent_requests // 4), args.time_budget),
     )
     for key, fn in (
         ("requests", lambda: requests_step(index, corpus, log, args.rounds, args.time_budget, threads=2)),
@@ -697,7 +736,7 @@ def run_all(args: Any) -> int:
     for n in args.n:
         with bench_lock():
             state = run_one(n, args)
-        report["runs"][label(n)] = derive(state)
+        report["runs"][corpus_name(n, getattr(args, "profile", "usual"))] = derive(state)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         tmp = args.json.with_suffix(".tmp")
         tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")

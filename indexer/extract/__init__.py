@@ -23,12 +23,14 @@ from indexer.errors import (
     UnsupportedFormatError,
 )
 from indexer.extract.html import extract_html
+from indexer.extract.ocr import OCR_NOT_RUN
 from indexer.extract.pdf import extract_pdf
 
 __all__ = [
     "EXTRACTOR_VERSION",
     "FORMAT_BY_SUFFIX",
     "SUPPORTED_SUFFIXES",
+    "cacheable",
     "cap_text",
     "extract_data",
     "extract_file",
@@ -43,7 +45,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # Bump whenever the extracted output changes for the same bytes: cached extractions are then redone.
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "6"
 
 FORMAT_BY_SUFFIX = {".html": "html", ".htm": "html", ".pdf": "pdf"}
 # Lowercase; compare with `Path(name).suffix.lower()` (also usable with `str.endswith`).
@@ -120,6 +122,12 @@ def cap_text(document: Document, settings: Settings) -> bool:
     return cut_any
 
 
+def cacheable(document: Document) -> bool:
+    """Whether an extraction may go to the cache: not when OCR did not run (Tesseract or its languages
+    missing, OCR turned off), so that the pages left unread are read by the first build that can."""
+    return not (document.unread_reason or "").startswith(OCR_NOT_RUN)
+
+
 def unsupported_reason(rel_path: str) -> str:
     """« format non pris en charge (« .docx ») »: why a file of another format is not indexed."""
     suffix = posixpath.splitext(rel_path)[1]
@@ -152,6 +160,7 @@ def extract_data(data: bytes, rel_path: str, settings: Settings) -> Document:
     if not data:
         raise CorruptFileError(rel_path, "fichier vide")
     document = extract_html(data, rel_path) if file_format == "html" else extract_pdf(data, rel_path, settings)
+    document.extractor = document.extractor or file_format
     cap_text(document, settings)
     document.path = rel_path
     document.format = file_format

@@ -22,7 +22,7 @@ from bs4 import BeautifulSoup
 
 from indexer.document import Document, Link
 from indexer.errors import CorruptFileError
-from indexer.extract.html_content import TextWalker, remove_chrome
+from indexer.extract.html_content import TextWalker, remove_chrome, without_repeated_blocks
 from indexer.extract.html_decode import BOMS, decode_html
 from indexer.extract.html_meta import page_metadata, page_title, strip_site_suffix, title_from_filename
 from indexer.extract.html_tree import inline_text
@@ -100,7 +100,7 @@ def extract_html(data: bytes, rel_path: str) -> Document:
     for container in remove_chrome(soup):
         walker.walk(container)
 
-    blocks = walker.blocks
+    blocks = without_repeated_blocks(walker.blocks, walker.linked)
     if blocks and own_title and _same_text(blocks[0], own_title):
         blocks = blocks[1:]  # the <h1> at the top of the content
     page_text = normalise_spaces("\n\n".join(blocks))

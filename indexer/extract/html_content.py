@@ -5,6 +5,7 @@ headings and links (iteratively: no recursion, so a 10,000-level nesting is fine
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 from bs4 import BeautifulSoup, Tag
@@ -169,7 +170,9 @@ class TextWalker:
         self.blocks: list[str] = []
         self.headings: list[str] = []
         self.anchors: list[Tag] = []
+        self.linked: set[str] = set()  # blocks that hold a link (navigation is made of them)
         self._buffer: list[str] = []
+        self._buffer_linked = False
 
     def _flush(self) -> None:
         if not self._buffer:
@@ -178,7 +181,10 @@ class TextWalker:
         block = "\n".join(line for line in lines if line)
         if block:
             self.blocks.append(block)
+            if self._buffer_linked:
+                self.linked.add(block)
         self._buffer = []
+        self._buffer_linked = False
 
     def walk(self, root: Tag) -> None:
         # Stack items: a node to enter, or ("exit", tag) to close a block element.
@@ -204,6 +210,7 @@ class TextWalker:
                         self.headings.append(text)
                 if name == "a" and node.get("href") is not None:
                     self.anchors.append(node)
+                    self._buffer_linked = True
                 if name in BLOCK_TAGS:
                     self._flush()
                     stack.append(("exit", node))
@@ -216,3 +223,26 @@ class TextWalker:
                     text = text.replace("\n", " ")
                 self._buffer.append(text)
         self._flush()
+
+
+# A block with a link, of some length, met this many times in one page is navigation that a long page repeats
+# (« Aller à la lettre : A · B · … — Retour au sommaire » before every letter of an A-Z): it is kept once. Prose
+# and table cells that repeat are kept.
+REPEATED_BLOCK_TIMES = 3
+REPEATED_BLOCK_MIN_WORDS = 6
+
+
+def without_repeated_blocks(blocks: list[str], linked: set[str]) -> list[str]:
+    """The blocks of a page, a block of `linked` (a block with a link) of `REPEATED_BLOCK_MIN_WORDS` words or more
+    repeated `REPEATED_BLOCK_TIMES` times or more kept at its first place only: repeated navigation would weigh
+    its words dozens of times and lengthen the page for nothing."""
+    counts = Counter(blocks)
+    seen: set[str] = set()
+    out: list[str] = []
+    for block in blocks:
+        if block in linked and counts[block] >= REPEATED_BLOCK_TIMES and len(block.split()) >= REPEATED_BLOCK_MIN_WORDS:
+            if block in seen:
+                continue
+            seen.add(block)
+        out.append(block)
+    return out

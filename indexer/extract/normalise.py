@@ -10,7 +10,8 @@ Choices:
 - « œ » and « æ » are French letters, not typographic ligatures: they are kept (the analyser folds them).
 - `dehyphenate` decides with the document's own vocabulary, not with a list of French prefixes.
 
-The module also holds `describe_content`, which names what a file's bytes look like for error reasons.
+`describe_content` and `looks_binary` (what a file's bytes look like, for error reasons) live in `content`
+and `looks_glued` (a page whose words lost their spaces) in `glued`; both are re-exported here.
 """
 
 from __future__ import annotations
@@ -20,13 +21,18 @@ import re
 import unicodedata
 from collections import Counter
 
+from indexer.extract.content import describe_content, looks_binary
+from indexer.extract.glued import looks_glued
+
 __all__ = [
+    "SPACING_MARKS",
     "dehyphenate",
     "describe_content",
     "expand_ligatures",
     "is_page_number",
     "join_spacing_accents",
     "looks_binary",
+    "looks_glued",
     "normalise_spaces",
     "normalise_unicode",
     "remove_invisible",
@@ -59,7 +65,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Spacing accents as some PDF producers (TeX above all) write them, mapped to combining marks.
 _ACUTE, _GRAVE, _CIRCUMFLEX = "\u0301", "\u0300", "\u0302"
 _DIAERESIS, _CEDILLA, _TILDE = "\u0308", "\u0327", "\u0303"
-_SPACING_MARKS = {
+SPACING_MARKS = {
     "\u00b4": _ACUTE,  # ´
     "\u02ca": _ACUTE,  # ˊ
     "`": _GRAVE,
@@ -80,7 +86,7 @@ _BASES = {
 }
 # Marks that may also follow their letter (« e´ »); a backquote only ever precedes it (« `a »).
 _MARKS_AFTER_ALLOWED = {_ACUTE, _CIRCUMFLEX, _DIAERESIS, _CEDILLA, _TILDE}
-_MARK_RE = re.compile("[" + re.escape("".join(_SPACING_MARKS)) + "]")
+_MARK_RE = re.compile("[" + re.escape("".join(SPACING_MARKS)) + "]")
 # « l´association », « d`une »: an acute or grave typed for an apostrophe after an elided word.
 _ELISION_NEXT = "aeiouyhàâäéèêëîïôöûüAEIOUYHÀÂÉÈÊÎÔÛ"
 _ELISION_BEFORE = re.compile(r"(?<!\w)(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)$", re.IGNORECASE)
@@ -115,32 +121,7 @@ def join_spacing_accents(text: str) -> str:
     """
     if not _MARK_RE.search(text):
         return text
-    decisions: list[tuple[int, str]] = []  # (index of the mark, "before" | "after" | "ambiguous" | "elision")
-    votes: Counter[tuple[str, str]] = Counter()  # (combining mark, side) seen unambiguously
-    for match in _MARK_RE.finditer(text):
-        i = match.start()
-        mark = _SPACING_MARKS[match.group()]
-        bases = _BASES[mark]
-        prev_char = text[i - 1] if i > 0 else ""
-        next_char = text[i + 1] if i + 1 < len(text) else ""
-        can_before = next_char != "" and next_char in bases
-        can_after = mark in _MARKS_AFTER_ALLOWED and prev_char != "" and prev_char in bases
-        elided = (
-            mark in (_ACUTE, _GRAVE)
-            and not can_after
-            and next_char in _ELISION_NEXT
-            and _ELISION_BEFORE.search(text, max(0, i - 8), i) is not None
-        )
-        if elided:
-            decisions.append((i, "elision"))
-        elif can_before and can_after:
-            decisions.append((i, "ambiguous"))
-        elif can_before:
-            decisions.append((i, "before"))
-            votes[mark, "before"] += 1
-        elif can_after:
-            decisions.append((i, "after"))
-            votes[mark, "after"] += 1
+    decisions, votes = _accent_decisions(text)
     if not decisions:
         return text
     has_split_accents = sum(votes.values()) > 0
@@ -149,7 +130,7 @@ def join_spacing_accents(text: str) -> str:
     for i, kind in decisions:
         if i < pos:  # the mark's letter was already consumed by the previous mark
             continue
-        mark = _SPACING_MARKS[text[i]]
+        mark = SPACING_MARKS[text[i]]
         if kind == "elision":
             kind = "before" if has_split_accents and text[i + 1] in _BASES[mark] else "apostrophe"
         elif kind == "ambiguous":
@@ -168,6 +149,36 @@ def join_spacing_accents(text: str) -> str:
             pos = i + 1
     out.append(text[pos:])
     return "".join(out)
+
+
+def _accent_decisions(text: str) -> tuple[list[tuple[int, str]], Counter[tuple[str, str]]]:
+    """Each spacing mark's side (« before », « after », « ambiguous », « elision ») and the sides seen
+    unambiguously for each mark (the votes that decide the ambiguous ones)."""
+    decisions: list[tuple[int, str]] = []
+    votes: Counter[tuple[str, str]] = Counter()
+    for match in _MARK_RE.finditer(text):
+        i = match.start()
+        mark = SPACING_MARKS[match.group()]
+        bases = _BASES[mark]
+        prev_char = text[i - 1] if i > 0 else ""
+        next_char = text[i + 1] if i + 1 < len(text) else ""
+        can_before = next_char != "" and next_char in bases
+        can_after = mark in _MARKS_AFTER_ALLOWED and prev_char != "" and prev_char in bases
+        elided = (
+            mark in (_ACUTE, _GRAVE)
+            and not can_after
+            and next_char in _ELISION_NEXT
+            and _ELISION_BEFORE.search(text, max(0, i - 8), i) is not None
+        )
+        if elided:
+            decisions.append((i, "elision"))
+        elif can_before and can_after:
+            decisions.append((i, "ambiguous"))
+        elif can_before or can_after:
+            side = "before" if can_before else "after"
+            decisions.append((i, side))
+            votes[mark, side] += 1
+    return decisions, votes
 
 
 def _base(letter: str) -> str:
@@ -355,58 +366,3 @@ def strip_running_lines(pages: list[str]) -> list[str]:
         else:
             result.append(pages[number])
     return result
-
-
-# --- What a file's bytes look like ---------------------------------------------------------------------
-
-_MAGIC = (
-    (b"%PDF", "PDF"),
-    (b"\x89PNG", "image PNG"),
-    (b"\xff\xd8\xff", "image JPEG"),
-    (b"GIF8", "image GIF"),
-    (b"PK\x03\x04", "archive ZIP ou document Office"),
-    (b"\xd0\xcf\x11\xe0", "document Office ancien"),
-    (b"\x1f\x8b", "archive gzip"),
-    (b"Rar!", "archive RAR"),
-    (b"7z\xbc\xaf", "archive 7-Zip"),
-    (b"{\\rtf", "document RTF"),
-    (b"II*\x00", "image TIFF"),
-    (b"MM\x00*", "image TIFF"),
-)
-_BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
-_HTML_START = re.compile(
-    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|\?xml)", re.IGNORECASE | re.DOTALL
-)
-
-
-def describe_content(data: bytes) -> str:
-    """Name in French what the bytes look like: « PDF », « page HTML », « texte », « image PNG »…
-
-    Used in error reasons such as « ce fichier n’est pas un PDF (contenu : page HTML) ».
-    """
-    if not data:
-        return "vide"
-    head = data[:4096]
-    if b"%PDF" in data[:1024]:
-        return "PDF"
-    for magic, name in _MAGIC:
-        if head.startswith(magic):
-            return name
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:]
-    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = head.decode("utf-16", errors="replace").encode("utf-8", errors="replace")
-    elif head[:2] in (b"<\x00", b"\x00<"):  # UTF-16 without a byte order mark
-        head = head.replace(b"\x00", b"")
-    if looks_binary(head):
-        return "données binaires"
-    if _HTML_START.match(head):
-        return "page HTML"
-    return "texte"
-
-
-def looks_binary(data: bytes) -> bool:
-    """Whether bytes are binary data rather than text: more than 5 % of control bytes (NUL included)."""
-    if not data:
-        return False
-    return len(_BINARY_BYTES.findall(data)) > 0.05 * len(data)

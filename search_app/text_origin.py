@@ -1,0 +1,39 @@
+"""Where a document's text comes from, said in French: the library that read it, pages read by OCR.
+
+Shown on the document page (« Texte : extrait par PDFium ; page 2 : texte reconnu automatiquement (OCR) »)
+and, for OCR, on the results page and in the API (`ocr`, `ocr_pages`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from indexer.records import StoredDoc
+
+__all__ = ["OCR_NOTE", "page_list_label", "text_origin"]
+
+OCR_NOTE = "texte reconnu automatiquement"
+_LIBRARIES = {"pdfium": "PDFium", "pypdf": "pypdf", "pdfium+pypdf": "PDFium et pypdf", "html": "BeautifulSoup"}
+
+
+def page_list_label(pages: list[int]) -> str:
+    """« page 2 », « pages 1 à 3 », « pages 1, 4 et 6 »."""
+    if not pages:
+        return ""
+    if len(pages) == 1:
+        return f"page {pages[0]}"
+    if pages == list(range(pages[0], pages[-1] + 1)):
+        return f"pages {pages[0]} à {pages[-1]}"
+    return "pages " + ", ".join(str(p) for p in pages[:-1]) + f" et {pages[-1]}"
+
+
+def text_origin(doc: StoredDoc) -> dict[str, Any]:
+    """What the document page says of the text: the library, the OCR'd pages, the pages left unread."""
+    library = doc.text_extractor
+    return {
+        "library": _LIBRARIES.get(library, library),
+        "ocr": page_list_label(doc.ocr_pages),
+        "all_ocr": bool(doc.ocr_pages) and len(doc.ocr_pages) == doc.page_count,
+        "unread": page_list_label(doc.unread_pages),
+        "unread_reason": doc.unread_reason,
+    }
