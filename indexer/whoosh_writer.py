@@ -1,8 +1,8 @@
 """Whoosh's index writer, made faster and safer for this index: the one module (with `indexer.whoosh_pool`)
 that touches Whoosh's write internals.
 
-- `open_writer`: uncompressed posting blocks, separate segment files, postings grouped by term, field lengths
-  read once per field, a compact term table;
+- `open_writer`: compressed posting blocks, short posting lists kept in the term table, separate segment
+  files, postings grouped by term, field lengths read once per field, a compact term table;
 - `abandon`: a failed writer cancelled without leaving its lock or open files behind;
 - `merge_policy`: how incremental updates merge segments.
 
@@ -24,9 +24,18 @@ from indexer.whoosh_pool import GroupedPostingPool, triples
 logger = logging.getLogger(__name__)
 
 
+# zlib level of posting blocks: positions are pickled lists of small deltas, which level 1 already shrinks
+# by half for little CPU (higher levels gain a few per cent for several times the time).
+COMPRESSION = 1
+# Posting lists shorter than this are kept in the term table instead of a block of their own: a block costs
+# about 60 bytes of headers, more than its postings, and most terms (word pairs, rare words, numbers) have
+# one or two postings.
+INLINE_LIMIT = 8
+
+
 def open_writer(ix: Any, **options: Any) -> Any:
-    """A Whoosh writer. Posting blocks are stored uncompressed: less CPU per build or update, for a
-    somewhat larger index. Its posting pool groups postings by term (see `GroupedPostingPool`).
+    """A Whoosh writer: compressed posting blocks, short posting lists inlined in the term table (see
+    `COMPRESSION` and `INLINE_LIMIT`). Its posting pool groups postings by term (see `GroupedPostingPool`).
 
     Segments are left as separate files, not assembled into one compound file: Whoosh opens a compound
     file through mmap but then copies each of its parts into a BytesIO, so every searcher would hold a
@@ -36,7 +45,8 @@ def open_writer(ix: Any, **options: Any) -> Any:
     from whoosh.codec.whoosh3 import W3Codec
 
     options.setdefault("compound", False)
-    writer = ix.writer(codec=W3Codec(compression=0), **options)
+    writer = ix.writer(codec=W3Codec(compression=COMPRESSION, inlinelimit=INLINE_LIMIT), **options)
+    _inline_short_lists(writer)
     pool = getattr(writer, "pool", None)
     if pool is not None and type(pool) is PostingPool and not pool.current and not pool.runs:
         grouped = GroupedPostingPool(pool.tempstore, pool.segment)
@@ -47,6 +57,73 @@ def open_writer(ix: Any, **options: Any) -> Any:
     if hasattr(writer, "_flush_segment") and hasattr(writer, "fieldwriter"):
         writer._flush_segment = types.MethodType(_flush_segment_with_lengths, writer)
     return writer
+
+
+def _inline_short_lists(writer: Any) -> None:
+    """Make the writer's field writer inline short posting lists (see `_InliningFieldWriter`)."""
+    from whoosh.codec.whoosh3 import W3FieldWriter
+
+    fieldwriter = getattr(writer, "fieldwriter", None)
+    if type(fieldwriter) is W3FieldWriter:
+        fieldwriter.__class__ = _InliningFieldWriter
+
+
+def _inlining_field_writer_class() -> type:
+    import pickle
+
+    from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter, W3TermInfo
+    from whoosh.util.numeric import length_to_byte
+
+    class InlinedTermInfo(W3TermInfo):
+        """A term info whose inlined postings are pickled with the current protocol: Whoosh's protocol 2
+        writes each bytes value as a call to `_codecs.encode` (60 bytes for a 4-byte frequency). Whoosh's
+        reader unpickles any protocol."""
+
+        def to_bytes(self) -> bytes:
+            # The fields of `W3TermInfo.to_bytes`, packed here rather than cut from its output: it pickles
+            # the postings too, and that was most of its time.
+            minlength = 0 if self._minlength is None else length_to_byte(self._minlength)
+            minid = 0xFFFFFFFF if self._minid is None else self._minid
+            maxid = 0xFFFFFFFF if self._maxid is None else self._maxid
+            head = self._struct.pack(
+                True, self._weight, self._df, minlength, length_to_byte(self._maxlength), self._maxweight, minid, maxid
+            )
+            return head + pickle.dumps(self._inlined, pickle.HIGHEST_PROTOCOL)
+
+    class InliningPostingsWriter(W3PostingsWriter):
+        """Whoosh's postings writer, its inlining of short posting lists made to work: Whoosh 2.7 calls a
+        method its term info does not have (`set_inline` for `set_inlined`), so that only an inline limit of
+        1 (nothing inlined) could be used. Whoosh's reader reads inlined lists as any other."""
+
+        def finish_postings(self) -> Any:
+            if self.written() or len(self) >= self._inlinelimit:
+                return super().finish_postings()
+            terminfo = self._terminfo
+            terminfo.add_block(self)
+            # A format without values (an ID field) has none: Whoosh's reader would then give "" for each
+            # posting, which its own merge refuses (it wants bytes or None).
+            values = self._values or (None,) * len(self._ids)
+            # Weights all 1.0 (most short lists) are left out: Whoosh's list matcher then gives 1.0.
+            weights = None if all(w == 1.0 for w in self._weights) else tuple(self._weights)
+            terminfo._inlined = (tuple(self._ids), weights, tuple(values))
+            terminfo.__class__ = InlinedTermInfo
+            self._terminfo = None
+            return terminfo
+
+    class InliningFieldWriter(W3FieldWriter):
+        """Whoosh's field writer with `InliningPostingsWriter` (the codec, pickled into the index, stays
+        Whoosh's own)."""
+
+        def start_field(self, fieldname: str, fieldobj: Any) -> None:
+            super().start_field(fieldname, fieldobj)
+            if type(self._postwriter) is W3PostingsWriter:
+                self._postwriter.__class__ = InliningPostingsWriter
+
+    InliningFieldWriter.inlined_term_info = InlinedTermInfo  # type: ignore[attr-defined]
+    return InliningFieldWriter
+
+
+_InliningFieldWriter = _inlining_field_writer_class()
 
 
 def _add_document_grouped(self: Any, **fields: Any) -> None:
@@ -227,7 +304,7 @@ def _add_grouped_postings(fieldwriter: Any, schema: Any, lengths: _FieldLengths 
     lastfn = None
     field_lengths: list[int] = []
     add = fieldwriter.add
-    by_block = type(fieldwriter) is W3FieldWriter  # `_fill_blocks` knows its postings writer
+    by_block = isinstance(fieldwriter, W3FieldWriter)  # `_fill_blocks` knows its postings writer
     for fieldname, tbytes, postings in pool.iter_terms():
         if fieldname != lastfn:
             if lastfn is not None:
