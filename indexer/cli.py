@@ -32,22 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="journal détaillé")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
 
-    def common(p: argparse.ArgumentParser, writes: bool = True, index: bool = True) -> None:
-        # -v after the command too (« update -v »); SUPPRESS keeps a -v given before it.
-        p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="journal détaillé")
-        if writes:
-            p.add_argument("--corpus", help="dossier du corpus (défaut : corpus, ou CRPV_CORPUS)")
-        if index:
-            p.add_argument("--index", help="dossier de l’index (défaut : index, ou CRPV_INDEX)")
-        if writes and index:
-            p.add_argument(
-                "--wait",
-                type=float,
-                default=0.0,
-                metavar="S",
-                help="attendre au plus S secondes qu’une autre exécution finisse",
-            )
-
+    common = _add_common_options
     build = sub.add_parser("build", help="reconstruit tout l’index (remplacé d’un coup à la fin)")
     common(build)
     update = sub.add_parser("update", help="fichiers nouveaux, modifiés et supprimés seulement")
@@ -87,6 +72,24 @@ def _parser() -> argparse.ArgumentParser:
     catalogue.add_argument("--check", action="store_true", help="vérifier le catalogue (action par défaut)")
     catalogue.add_argument("--json", action="store_true", help="sortie JSON")
     return parser
+
+
+def _add_common_options(p: argparse.ArgumentParser, writes: bool = True, index: bool = True) -> None:
+    """The options every command takes: -v again after the command, the corpus, the index, --wait."""
+    # -v after the command too (« update -v »); SUPPRESS keeps a -v given before it.
+    p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="journal détaillé")
+    if writes:
+        p.add_argument("--corpus", help="dossier du corpus (défaut : corpus, ou CRPV_CORPUS)")
+    if index:
+        p.add_argument("--index", help="dossier de l’index (défaut : index, ou CRPV_INDEX)")
+    if writes and index:
+        p.add_argument(
+            "--wait",
+            type=float,
+            default=0.0,
+            metavar="S",
+            help="attendre au plus S secondes qu’une autre exécution finisse",
+        )
 
 
 def _seconds(minimum: float) -> Callable[[str], float]:

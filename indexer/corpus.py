@@ -83,25 +83,7 @@ def scan_corpus(corpus: Path) -> tuple[dict[str, FileInfo], list[Skipped]]:
     found: dict[str, FileInfo] = {}
     skipped: list[Skipped] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        kept = []
-        names = set(filenames)
-        for name in sorted(dirnames):
-            if name.startswith("."):
-                continue
-            full = Path(dirpath, name)
-            page = _saved_page_of(name, names)
-            if page is not None:
-                rel = _printable(full.relative_to(root).as_posix())
-                skipped.append(Skipped(rel, SAVED_PAGE_REASON.format(page=page)))
-                continue
-            if full.is_symlink():
-                rel = _printable(full.relative_to(root).as_posix())
-                inside = Path(os.path.realpath(full)).is_relative_to(root)
-                reason = "lien symbolique vers un dossier : non suivi" if inside else OUTSIDE_LINK_REASON
-                skipped.append(Skipped(rel, reason))
-                continue
-            kept.append(name)
-        dirnames[:] = kept
+        dirnames[:] = _folders_to_walk(root, Path(dirpath), dirnames, set(filenames), skipped)
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
@@ -128,6 +110,30 @@ def scan_corpus(corpus: Path) -> tuple[dict[str, FileInfo], list[Skipped]]:
                 continue
             found[rel] = FileInfo(rel, st.st_size, st.st_mtime)
     return found, skipped
+
+
+def _folders_to_walk(
+    root: Path, here: Path, dirnames: list[str], filenames: set[str], skipped: list[Skipped]
+) -> list[str]:
+    """The sub-folders of `here` to walk into; a saved page's resources folder and folder links are skipped."""
+    kept = []
+    for name in sorted(dirnames):
+        if name.startswith("."):
+            continue
+        full = here / name
+        page = _saved_page_of(name, filenames)
+        if page is not None:
+            rel = _printable(full.relative_to(root).as_posix())
+            skipped.append(Skipped(rel, SAVED_PAGE_REASON.format(page=page)))
+            continue
+        if full.is_symlink():
+            rel = _printable(full.relative_to(root).as_posix())
+            inside = Path(os.path.realpath(full)).is_relative_to(root)
+            reason = "lien symbolique vers un dossier : non suivi" if inside else OUTSIDE_LINK_REASON
+            skipped.append(Skipped(rel, reason))
+            continue
+        kept.append(name)
+    return kept
 
 
 def _is_utf8(name: str) -> bool:

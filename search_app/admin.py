@@ -161,7 +161,7 @@ def _private(response):  # type: ignore[no-untyped-def]
 
 
 def csrf_token() -> str:
-    """This session's CSRF token (created on first use)."""
+    """The CSRF token of the admin's browser session (created on first use)."""
     token = session.get(CSRF_KEY)
     if not isinstance(token, str) or len(token) < 32:
         token = secrets.token_urlsafe(32)
