@@ -28,10 +28,10 @@ class Document:
     """One source file of the corpus, as extracted and then enriched.
 
     `path` is the identity: the corpus-relative POSIX path exactly as the file is named on disk.
-    `pages` holds the text of each page (an HTML page has exactly one). `metadata` keeps what the file
-    declares, with these keys when present: ``date`` (ISO date or datetime from `<time datetime>` or
-    `article:published_time`), ``categories`` (list of WordPress category labels), ``keywords``
-    (list), ``description``, ``subject``, ``author``, ``creation_date`` (ISO, PDF /CreationDate),
+    `pages` holds the text of each page (an HTML page has one, or one per section when it is long).
+    `metadata` keeps what the file declares, with these keys when present: ``date`` (ISO date or datetime
+    from `<time datetime>` or `article:published_time`), ``categories`` (list of WordPress category labels),
+    ``keywords`` (list), ``description``, ``subject``, ``author``, ``creation_date`` (ISO, PDF /CreationDate),
     ``canonical``, ``lang``, ``encoding`` (the charset the text was decoded with), ``links`` (a PDF's
     link annotations: web addresses).
     """
@@ -76,7 +76,7 @@ class Document:
 
     @property
     def page_count(self) -> int:
-        """Number of pages (1 for an HTML page)."""
+        """Number of pages (for an HTML page, 1 or its number of sections)."""
         return len(self.pages)
 
     def to_dict(self) -> dict[str, Any]:

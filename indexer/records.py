@@ -3,8 +3,8 @@
 One index holds four kinds of records, told apart by ``kind`` (see docs/architecture.md):
 
 - ``doc``: one per document; ranking, facets and counts use these only, so counts count documents;
-- ``page``: one per page of a document (an HTML page has one), uid ``f"{path}#{n}"`` (`page_uid`), with the
-  page's text stored for snippets;
+- ``page``: one per page of a document (an HTML page has one, or one per section when long), uid
+  ``f"{path}#{n}"`` (`page_uid`), with the page's text stored for snippets;
 - ``failure``: one per file that could not be indexed, with its reason, committed in the same transaction as
   the documents so that `status` and the next `update` agree with the index;
 - ``meta``: bookkeeping, the catalogue the documents were enriched with and the manifest of indexed files.

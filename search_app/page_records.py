@@ -1,7 +1,7 @@
 """Page records: which document each belongs to, and which are reference pages (contents, glossaries, lists).
 
 A document is indexed as one document record and one page record per PDF page (a web page has one page
-record); see `docs/architecture.md` for the record format.
+record, or one per section when long); see `docs/architecture.md` for the record format.
 """
 
 from __future__ import annotations

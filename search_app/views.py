@@ -181,18 +181,19 @@ def document(path: str):  # type: ignore[no-untyped-def]
         similar=similar[:5],
         file_url=corpus_url(path),
         back_url=_back_to_search(),
-        article=_article(searcher, path) if doc.format == "html" else [],
+        article=_article(searcher, path, doc.page_count or 1) if doc.format == "html" else [],
         live_url=doc.source_url,
         date=french_date(doc.date),
         origin=text_origin(doc),
     )
 
 
-def _article(searcher: Any, path: str) -> list[str]:
-    """A web page's extracted text, by paragraph: read here in full, with its title, date and the PDFs it
-    publishes, instead of the saved file with the site's menus (or a logged-in admin bar)."""
-    texts = _page_texts(searcher, path, 1)
-    return [p.strip() for p in re.split(r"\n+", texts[0] if texts else "") if p.strip()]
+def _article(searcher: Any, path: str, page_count: int) -> list[str]:
+    """A web page's extracted text, by paragraph: read here in full (every section of a long page), with its
+    title, date and the PDFs it publishes, instead of the saved file with the site's menus (or a logged-in
+    admin bar)."""
+    texts = _page_texts(searcher, path, page_count, limit=page_count)
+    return [p.strip() for p in re.split(r"\n+", "\n\n".join(texts)) if p.strip()]
 
 
 def _page_texts(searcher: Any, path: str, count: int, limit: int = 40) -> list[str]:

@@ -453,3 +453,41 @@ def test_navigation_repeated_through_a_long_page_is_kept_once() -> None:
     assert text.count("Oui") == 3  # a short block (a table cell) repeats by nature: kept
     assert text.count("Chaque entrée renvoie") == 3  # prose without a link: kept
     assert all(f"Entrée {letter}" in text for letter in "ABC")
+
+
+# --- Long pages cut into sections ----------------------------------------------------------------------
+
+
+def _prose(word: str, words: int) -> str:
+    """A paragraph of `words` words, `word` among common ones."""
+    return " ".join(word if i % 10 == 0 else "quartier" for i in range(words))
+
+
+def test_long_page_is_cut_into_sections_at_its_headings() -> None:
+    entries = ["Adultes-relais", "Budget participatif", "Cité éducative", "Diagnostic en marchant", "Emploi"]
+    body = "<article><h1>Abécédaire</h1>" + "".join(
+        f"<h2>{entry}</h2><p>{_prose(f'mot{n}', 200)}</p><p>{_prose(f'mot{n}', 200)}</p>"
+        for n, entry in enumerate(entries)
+    )
+    document = _page(body + "</article>", "<title>Abécédaire</title>")
+    assert [page.split("\n\n", 1)[0] for page in document.pages] == entries
+    assert all(f"mot{n}" in page and f"mot{n + 1}" not in page for n, page in enumerate(document.pages))
+    assert document.text == "\n\n".join(document.pages)  # the body is the whole text, as before
+    assert document.page_count == 5 and document.headings == entries
+
+
+def test_small_sections_are_merged_and_huge_ones_cut_between_paragraphs() -> None:
+    small = "".join(f"<h3>Entrée {n}</h3><p>{_prose('petit', 100)}</p>" for n in range(6))
+    huge = "<h2>Chronologie</h2>" + "".join(f"<p>{_prose('date', 250)}</p>" for _ in range(14))
+    document = _page(f"<article>{small}{huge}</article>")
+    sizes = [len(page.split()) for page in document.pages]
+    assert document.pages[0].startswith("Entrée 0") and "Entrée 2" in document.pages[0]  # 3 × 102 words
+    assert document.pages[1].startswith("Entrée 3") and "Entrée 5" in document.pages[1]
+    assert all(300 <= size <= 1500 for size in sizes), sizes
+    assert len(document.pages) >= 4 and sum(sizes) == len(document.text.split())
+
+
+def test_short_page_stays_one_page_record_despite_headings() -> None:
+    body = "<article>" + "".join(f"<h2>Partie {n}</h2><p>{_prose('mot', 200)}</p>" for n in range(5)) + "</article>"
+    document = _page(body)
+    assert len(document.pages) == 1 and document.pages[0].startswith("Partie 0")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from indexer.extract.html import extract_html
 from indexer.status import index_status
 from search_app import tuning
 from search_app.index_handle import IndexHandle
@@ -13,6 +17,7 @@ from search_app.params import SearchParams
 from search_app.search import run_search
 
 DEFECTIVE = "dossiers/exemples-defectueux/"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +126,17 @@ def test_a_word_of_page_2_of_a_scan_opens_page_2(search):
     first = search('"modification du plan de financement"')["results"][0]
     assert first["path"] == "dossiers/2017/convention-partenariat-conseil-citoyen-lunel-scan.pdf"
     assert first["page"] == 2
+
+
+def test_a_long_web_page_answers_with_its_section_and_no_page_number(search):
+    path = "site/2021/abecedaire-politique-de-la-ville-2021.html"
+    sections = extract_html((ROOT / "corpus" / path).read_bytes(), path).pages
+    answering = [s for s in sections if "zéro chômeur" in s]
+    assert len(sections) > 10 and len(answering) == 1
+    hit = next(r for r in search("territoires zéro chômeur")["results"] if r["path"] == path)
+    assert "<mark>" in hit["snippet"]
+    shown = re.split(r"\s*(?:…|\.\.\.)\s*", re.sub(r"</?mark>", "", html.unescape(hit["snippet"])))
+    section = " ".join(answering[0].split())
+    assert all(part in section for part in shown if part), shown
+    assert hit["page"] is None and hit["pages"] == []
+    assert "#page=" not in hit["url"] and "#page=" not in (hit["source_url"] or "")

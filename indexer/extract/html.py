@@ -1,4 +1,4 @@
-"""HTML extraction: a saved page (typically a WordPress post) → one-page `Document`.
+"""HTML extraction: a saved page (typically a WordPress post) → `Document` of one page, or of sections when long.
 
 Steps: decode the bytes (`decode_html`), parse with BeautifulSoup's built-in "html.parser", read the
 metadata from the whole document, pick the main content, drop the site chrome, then walk the content
@@ -22,9 +22,10 @@ from bs4 import BeautifulSoup
 
 from indexer.document import Document, Link
 from indexer.errors import CorruptFileError
-from indexer.extract.html_content import TextWalker, remove_chrome, without_repeated_blocks
+from indexer.extract.html_content import TextWalker, remove_chrome, unrepeated_blocks
 from indexer.extract.html_decode import BOMS, decode_html
 from indexer.extract.html_meta import page_metadata, page_title, strip_site_suffix, title_from_filename
+from indexer.extract.html_sections import page_sections
 from indexer.extract.html_tree import inline_text
 from indexer.extract.normalise import (
     describe_content,
@@ -76,7 +77,8 @@ def resolve_link_target(href: str, rel_path: str) -> str | None:
 
 
 def extract_html(data: bytes, rel_path: str) -> Document:
-    """Extract one HTML page: title, text of the main content (one page), headings, metadata, links.
+    """Extract one HTML page: title, text of the main content (one page, or its sections when long: see
+    `html_sections`), headings, metadata, links.
 
     `rel_path` is the corpus-relative path of the page; it becomes `Document.path` and is the base for
     resolving relative links. Raises `CorruptFileError` when the bytes are not a web page (a PDF, an image,
@@ -100,10 +102,12 @@ def extract_html(data: bytes, rel_path: str) -> Document:
     for container in remove_chrome(soup):
         walker.walk(container)
 
-    blocks = without_repeated_blocks(walker.blocks, walker.linked)
-    if blocks and own_title and _same_text(blocks[0], own_title):
-        blocks = blocks[1:]  # the <h1> at the top of the content
-    page_text = normalise_spaces("\n\n".join(blocks))
+    kept = unrepeated_blocks(walker.blocks, walker.linked)
+    if kept and own_title and _same_text(walker.blocks[kept[0]], own_title):
+        kept = kept[1:]  # the <h1> at the top of the content
+    blocks = [walker.blocks[index] for index in kept]
+    starts = {place for place, index in enumerate(kept) if index in walker.section_starts}
+    pages = page_sections(blocks, starts)
     links = []
     for anchor in walker.anchors:
         href = str(anchor.get("href") or "").strip()
@@ -117,11 +121,11 @@ def extract_html(data: bytes, rel_path: str) -> Document:
         path=rel_path,
         format="html",
         title=own_title or title_from_filename(rel_path),
-        pages=[page_text],
+        pages=pages,
         headings=headings,
         metadata=metadata,
         links=links,
-        empty_reason=None if page_text else EMPTY_PAGE_REASON,
+        empty_reason=None if pages[0] else EMPTY_PAGE_REASON,
     )
 
 

@@ -35,6 +35,8 @@ from indexer.extract.html_tree import (
 
 logger = logging.getLogger(__name__)
 
+SECTION_TAGS = frozenset({"h2", "h3"})  # the headings a long page is cut at into sections
+
 
 def _tags_with_flag(root: Tag, predicate: Callable[[Tag], bool]) -> Iterator[tuple[Tag, bool]]:
     """Every tag under `root` (itself included) with whether an ancestor of it (from `root` down)
@@ -171,8 +173,10 @@ class TextWalker:
         self.headings: list[str] = []
         self.anchors: list[Tag] = []
         self.linked: set[str] = set()  # blocks that hold a link (navigation is made of them)
+        self.section_starts: set[int] = set()  # indexes in `blocks` of the h2/h3 headings (`html_sections`)
         self._buffer: list[str] = []
         self._buffer_linked = False
+        self._buffer_heading = False
 
     def _flush(self) -> None:
         if not self._buffer:
@@ -183,8 +187,11 @@ class TextWalker:
             self.blocks.append(block)
             if self._buffer_linked:
                 self.linked.add(block)
+            if self._buffer_heading:
+                self.section_starts.add(len(self.blocks) - 1)
         self._buffer = []
         self._buffer_linked = False
+        self._buffer_heading = False
 
     def walk(self, root: Tag) -> None:
         # Stack items: a node to enter, or ("exit", tag) to close a block element.
@@ -214,6 +221,8 @@ class TextWalker:
                 if name in BLOCK_TAGS:
                     self._flush()
                     stack.append(("exit", node))
+                if name in SECTION_TAGS:
+                    self._buffer_heading = True
                 if name == "pre":
                     pre_depth += 1
                 stack.extend(reversed(node.contents))
@@ -232,17 +241,17 @@ REPEATED_BLOCK_TIMES = 3
 REPEATED_BLOCK_MIN_WORDS = 6
 
 
-def without_repeated_blocks(blocks: list[str], linked: set[str]) -> list[str]:
-    """The blocks of a page, a block of `linked` (a block with a link) of `REPEATED_BLOCK_MIN_WORDS` words or more
-    repeated `REPEATED_BLOCK_TIMES` times or more kept at its first place only: repeated navigation would weigh
-    its words dozens of times and lengthen the page for nothing."""
+def unrepeated_blocks(blocks: list[str], linked: set[str]) -> list[int]:
+    """The indexes of the blocks of a page that are kept: a block of `linked` (a block with a link) of
+    `REPEATED_BLOCK_MIN_WORDS` words or more repeated `REPEATED_BLOCK_TIMES` times or more is kept at its first
+    place only: repeated navigation would weigh its words dozens of times and lengthen the page for nothing."""
     counts = Counter(blocks)
     seen: set[str] = set()
-    out: list[str] = []
-    for block in blocks:
+    out: list[int] = []
+    for index, block in enumerate(blocks):
         if block in linked and counts[block] >= REPEATED_BLOCK_TIMES and len(block.split()) >= REPEATED_BLOCK_MIN_WORDS:
             if block in seen:
                 continue
             seen.add(block)
-        out.append(block)
+        out.append(index)
     return out
