@@ -29,7 +29,7 @@ class Settings:
     max_file_mb: float = 100.0  # a PDF larger than this is refused before it is read
     max_html_mb: float = 40.0  # same for a web page
     max_pdf_pages: int = 3000  # a longer PDF is refused (its page count is read first, cheaply)
-    max_page_chars: int = 1_000_000  # text kept per page (an HTML page is one page); the rest is dropped
+    max_page_chars: int = 1_000_000  # text kept per page (a long HTML page has one per section); the rest is dropped
     max_document_chars: int = 20_000_000  # text kept per document (later pages are kept empty)
     extraction_timeout: float = 120.0  # seconds per file (SIGALRM in the worker); 0 = no limit
     extraction_grace: float = 15.0  # then the worker is killed if it did not stop (a loop in C code)

@@ -115,7 +115,8 @@ def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any
     if page_list:
         snippet = page_list[0]["snippet"]
     else:
-        snippet = make_snippet(_opening_text(searcher, path, doc.page_count or 1), shown.terms, shown.phrases)
+        opening_pages = (doc.page_count or 1) if is_pdf else 1  # a long web page opens with its first section
+        snippet = make_snippet(_opening_text(searcher, path, opening_pages), shown.terms, shown.phrases)
     best = pages[0][0] if (is_pdf and pages) else None
     doc_type = doc.doc_type
     return {

@@ -134,9 +134,24 @@ def test_a_long_web_page_answers_with_its_section_and_no_page_number(search):
     answering = [s for s in sections if "zéro chômeur" in s]
     assert len(sections) > 10 and len(answering) == 1
     hit = next(r for r in search("territoires zéro chômeur")["results"] if r["path"] == path)
-    assert "<mark>" in hit["snippet"]
-    shown = re.split(r"\s*(?:…|\.\.\.)\s*", re.sub(r"</?mark>", "", html.unescape(hit["snippet"])))
-    section = " ".join(answering[0].split())
-    assert all(part in section for part in shown if part), shown
+    assert "<mark>" in hit["snippet"] and _snippet_from(hit["snippet"], answering[0])
     assert hit["page"] is None and hit["pages"] == []
     assert "#page=" not in hit["url"] and "#page=" not in (hit["source_url"] or "")
+    browsed = next(r for r in search("", year="2021", per_page="50")["results"] if r["path"] == path)
+    assert _snippet_from(browsed["snippet"], sections[0])  # browsing: the page's opening, as before
+
+
+def _snippet_from(snippet: str, text: str) -> bool:
+    """Whether every fragment of a snippet (marks and ellipses removed) is in `text`."""
+    shown = re.split(r"\s*(?:…|\.\.\.)\s*", re.sub(r"</?mark>", "", html.unescape(snippet)))
+    flat = " ".join(text.split())
+    return all(part in flat for part in shown if part)
+
+
+def test_a_long_web_page_reads_whole_on_its_document_page(client):
+    path = "site/2021/abecedaire-politique-de-la-ville-2021.html"
+    sections = extract_html((ROOT / "corpus" / path).read_bytes(), path).pages
+    page = client.get(f"/document/{path}").get_data(as_text=True)
+    first, last = sections[0].split("\n\n")[1], sections[-1].split("\n\n")[-1]
+    assert html.escape(first, quote=False) in page and html.escape(last, quote=False) in page
+    assert "#page=" not in page
