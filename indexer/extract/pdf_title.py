@@ -20,6 +20,8 @@ from pypdf import PdfReader
 from indexer.extract.html import title_from_filename
 from indexer.extract.normalise import dehyphenate, normalise_spaces, normalise_unicode, unwrap_lines
 from indexer.extract.pdf_meta import FATAL, short
+from indexer.vocab import MONTH_NAMES
+from indexer.words import fold
 
 __all__ = ["MAX_TITLE_CHARS", "choose_title", "is_meaningful_title"]
 
@@ -52,7 +54,8 @@ def is_meaningful_title(title: str, rel_path: str = "") -> bool:
     return title.casefold() != stem.casefold()
 
 
-_MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
+# Each month as written and as typed without accents (« fevrier »).
+_MONTHS = "|".join(sorted({form for name in MONTH_NAMES for form in (name, fold(name))}))
 _DATE_LINE = re.compile(
     rf"^(?:(?:le|du|en)\s+)?(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?"
     rf"(?:\d{{1,2}}(?:er)?\s+)?(?:(?:{_MONTHS})\s+)?\d{{4}}$|^\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}$",
