@@ -53,3 +53,32 @@ def test_a_phrase_written_plainly_is_found_by_its_pattern():
     # An elided word is left to the exact words, which find it.
     assert not _written_plainly(tuple(exact_words("économie sociale"))).search("l'économie sociale")
     assert _missing_phrases("l'économie sociale", [exact_words("économie sociale")]) == 0
+
+
+def test_page_records_tell_owner_and_listed_last_without_reading_twice(mini_settings):
+    import numpy as np
+
+    from search_app.index_handle import IndexHandle
+    from search_app.page_records import is_contacts_page, is_reference_page
+
+    handle = IndexHandle(mini_settings.index)
+    try:
+        searcher = handle.searcher()
+        records = handle.page_records(searcher)
+        owners = records.owners(records.ids[::-1]).tolist()[::-1]
+        reads: list[int] = []
+
+        def text_of(page: int) -> str:
+            reads.append(page)
+            return searcher.stored_fields(page).get("text") or ""
+
+        for page, owner in zip(records.ids.tolist(), owners, strict=True):
+            assert searcher.stored_fields(page)["path"] == searcher.stored_fields(owner)["path"]
+            text = searcher.stored_fields(page).get("text") or ""
+            expected = is_reference_page(text) or is_contacts_page(text)
+            assert records.listed_last(searcher, page, lambda p=page: text_of(p)) == expected
+            assert records.listed_last(searcher, page, lambda p=page: text_of(p)) == expected
+        assert sorted(reads) == records.ids.tolist()  # each page's text read once
+        assert len(np.unique(owners)) > 1
+    finally:
+        handle.close()
