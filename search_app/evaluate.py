@@ -295,17 +295,19 @@ class Evaluator:
             candidates = postings.ids
         keep_ids: list[int] = []
         keep_scores: list[float] = []
+        rows = [dict(zip(postings.ids.tolist(), range(len(postings)), strict=True)) for postings, _ in found]
+        scores = [postings.scores.tolist() for postings, _ in found]
+        steps = range(1, slop + 1)
         for docnum in candidates.tolist():
             total = 0.0
             reach: set[int] | None = None
-            for postings, positions in found:
-                j = int(np.searchsorted(postings.ids, docnum))
-                total += float(postings.scores[j])
-                here = positions[j]
+            for (_postings, positions), row, score in zip(found, rows, scores, strict=True):
+                j = row[docnum]
+                total += score[j]
                 if reach is None:
-                    reach = set(here)
-                else:
-                    reach = {p for p in here if any(p - k in reach for k in range(1, slop + 1))}
+                    reach = set(positions[j])
+                else:  # the positions of this word that follow one where the words before it stand in order
+                    reach = {p + k for p in reach for k in steps}.intersection(positions[j])
                 if not reach:
                     break
             if reach:

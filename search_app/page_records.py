@@ -7,6 +7,7 @@ record, or one per section when long); see `docs/architecture.md` for the record
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +88,7 @@ class PageRecords:
     ids: np.ndarray
     parents: np.ndarray
     reference: dict[int, bool] = field(default_factory=dict, repr=False)  # page record → is_reference_page
+    last: dict[int, bool] = field(default_factory=dict, repr=False)  # page record → `listed_last`
 
     def is_reference(self, searcher: Any, page: int, text: str | None = None) -> bool:
         """Whether the page record `page` (whose `text` the caller may have read already) is a table of contents
@@ -97,6 +99,20 @@ class PageRecords:
                 text = searcher.stored_fields(page).get("text") or ""
             found = self.reference[page] = is_reference_page(text)
         return found
+
+    def listed_last(self, searcher: Any, page: int, text: Callable[[], str]) -> bool:
+        """Whether the page record `page` is shown after those that discuss the query: a reference page or a
+        « Contacts utiles » page. Worked out once per index generation from its text (`text()`, read only
+        then), and remembered."""
+        found = self.last.get(page)
+        if found is None:
+            body = text()
+            found = self.last[page] = self.is_reference(searcher, page, body) or is_contacts_page(body)
+        return found
+
+    def owners(self, pages: np.ndarray) -> np.ndarray:
+        """The document record of each of `pages` (page records of this index)."""
+        return self.parents[np.searchsorted(self.ids, pages)]
 
     @classmethod
     def of(cls, searcher: Any, docs: np.ndarray) -> PageRecords:

@@ -8,11 +8,15 @@ other page matches.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
-from indexer.words import exact_words
+import numpy as np
+
+from indexer.words import exact_words, fold
 from search_app import tuning
-from search_app.page_records import PageRecords, is_contacts_page
+from search_app.page_records import PageRecords
 from search_app.query import ParsedQuery
 
 PdfPage = tuple[int, str]  # (PDF page number, its text)
@@ -25,30 +29,108 @@ def quoted_phrases(parsed: ParsedQuery) -> list[list[str]]:
 
 
 def _missing_phrases(text: str, phrases: list[list[str]]) -> int:
-    """How many of the quoted phrases (exact-field words) a page's text does not contain."""
+    """How many of the quoted phrases (exact-field words) a page's text does not contain.
+
+    A phrase written plainly (its words whole, only spaces or punctuation between them) is found by a
+    pattern without reading the page word by word; the others are looked for in the page's exact words."""
     if not phrases:
         return 0
-    words = exact_words(text)
-    joined = " " + " ".join(words) + " "
-    return sum(1 for phrase in phrases if " " + " ".join(phrase) + " " not in joined)
+    unseen = [phrase for phrase in phrases if not _written_plainly(tuple(phrase)).search(text)]
+    if not unseen:
+        return 0
+    joined = " " + " ".join(exact_words(text)) + " "
+    return sum(1 for phrase in unseen if " " + " ".join(phrase) + " " not in joined)
+
+
+_JOINERS = "['’\\-‐]"  # what joins two runs of word characters into one token (`indexer.words.WORD_PATTERN`)
+_NEVER = re.compile(r"(?!)")
+
+
+@lru_cache(maxsize=1)
+def _letter_forms() -> dict[str, str]:
+    """Each unaccented lowercase letter → a pattern class of the letters that become it in the exact field
+    (« e » → « eéèêëEÉÈÊË… »)."""
+    forms: dict[str, list[str]] = {}
+    for code in [*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x250)]:
+        letter = chr(code)
+        plain = fold(letter.lower())
+        if len(plain) == 1 and plain.isascii() and plain.isalpha():
+            forms.setdefault(plain, []).append(letter)
+    return {plain: "[" + "".join(letters) + "]" for plain, letters in forms.items()}
+
+
+@lru_cache(maxsize=256)
+def _written_plainly(phrase: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern whose every match is an occurrence of `phrase` in the exact field: whole tokens made of
+    letters that fold to the phrase's words, with no word character between them. A word it cannot spell
+    letter by letter (« œ », a compound) makes a pattern that never matches: the caller then reads the words."""
+    forms = _letter_forms()
+    words = []
+    for word in phrase:
+        letters = []
+        for c in word:
+            if c in forms:
+                letters.append(forms[c])
+            elif c.isalnum() and fold(c.lower()) == c:
+                letters.append(re.escape(c))
+            else:
+                return _NEVER
+        # The first letter before the conditions on what precedes it: the pattern then opens with a class,
+        # which the regular expression engine scans for quickly.
+        start = rf"(?<!\w[\s\S])(?<!\w{_JOINERS}[\s\S])"
+        words.append(letters[0] + start + "".join(letters[1:]) + rf"(?!\w)(?!{_JOINERS}\w)")
+    return re.compile(r"\W+".join(words))
 
 
 def shown_pdf_pages(
-    searcher: Any, ranked: list[int], paths: list[str], phrases: list[list[str]], page_records: PageRecords
+    searcher: Any, ranked: list[int], documents: dict[int, str], phrases: list[list[str]], page_records: PageRecords
 ) -> dict[str, list[PdfPage]]:
-    """For each document path: its best PDF pages (at most `pdf_pages_shown`), from the page records `ranked`
-    best first."""
+    """For each document (record number → path): its best PDF pages (at most `pdf_pages_shown`), from the page
+    records `ranked` best first.
+
+    Which document a page record belongs to comes from `page_records`, and whether it is listed last is
+    remembered per index generation: a page's stored text is read when it is shown, when a quoted phrase must
+    be looked for in it, or the first time it is a candidate.
+    """
     t = tuning.TUNING
-    candidates: dict[str, list[tuple[tuple[int, int, int], int, str]]] = {p: [] for p in paths}
-    for rank, page_record in enumerate(ranked[: len(paths) * 60]):
-        fields = searcher.stored_fields(page_record)
-        found = candidates.get(fields.get("path"))
+    considered = ranked[: len(documents) * 60]
+    owners = page_records.owners(np.array(considered, dtype=np.int64)).tolist() if considered else []
+    candidates: dict[int, list[tuple[int, int]]] = {doc: [] for doc in documents}
+    for rank, (page_record, owner) in enumerate(zip(considered, owners, strict=True)):
+        found = candidates.get(owner)
         if found is not None and len(found) < t.pdf_page_candidates:
-            text = fields.get("text") or ""
-            reference = page_records.is_reference(searcher, page_record, text) or is_contacts_page(text)
-            key = (_missing_phrases(text, phrases), int(reference), rank)
-            found.append((key, fields.get("page"), text))
-    return {
-        path: [(page, text) for _key, page, text in sorted(found)[: t.pdf_pages_shown]]
-        for path, found in candidates.items()
-    }
+            found.append((rank, page_record))
+    stored = _StoredPages(searcher)
+    shown: dict[str, list[PdfPage]] = {}
+    for doc, found in candidates.items():
+        keys = [
+            (
+                _missing_phrases(stored.text(record), phrases) if phrases else 0,
+                int(page_records.listed_last(searcher, record, lambda r=record: stored.text(r))),
+                rank,
+                record,
+            )
+            for rank, record in found
+        ]
+        shown[documents[doc]] = [stored.page(record) for *_key, record in sorted(keys)[: t.pdf_pages_shown]]
+    return shown
+
+
+class _StoredPages:
+    """The stored fields of the page records one request reads, each read at most once."""
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        self.fields: dict[int, dict[str, Any]] = {}
+
+    def _of(self, record: int) -> dict[str, Any]:
+        found = self.fields.get(record)
+        if found is None:
+            found = self.fields[record] = self.searcher.stored_fields(record)
+        return found
+
+    def text(self, record: int) -> str:
+        return self._of(record).get("text") or ""
+
+    def page(self, record: int) -> PdfPage:
+        return self._of(record).get("page"), self.text(record)

@@ -18,6 +18,7 @@ SNIPPET_CHARS = 240
 CONTEXT_BEFORE = 70
 MAX_FRAGMENTS = 2
 _WORD = re.compile(WORD_PATTERN)
+_JOINERS = "['’\\-‐]"  # what joins two runs of word characters into one token (`WORD_PATTERN`)
 
 
 @lru_cache(maxsize=200_000)
@@ -33,15 +34,39 @@ Phrases = tuple[tuple[str, ...], ...]
 
 def find_matches(text: str, terms: frozenset[str], phrases: Phrases = ()) -> list[tuple[int, int, frozenset[str]]]:
     """Spans (start, end, matched terms) of the words of `text` that produce one of `terms`, or that belong to
-    a run of words producing one of `phrases` in order (stop words between them skipped)."""
-    words = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
-    in_phrase = _phrase_words(words, phrases) if phrases else {}
-    out = []
-    for i, (start, end, word) in enumerate(words):
-        matched = (word_terms(word) & terms) | in_phrase.get(i, frozenset())
-        if matched:
-            out.append((start, end, matched))
-    return out
+    a run of words producing one of `phrases` in order (stop words between them skipped).
+
+    Each distinct word is analysed once; only the words that match are then located in the text, by a pattern
+    that finds them exactly where the tokeniser would (a whole token, never part of one)."""
+    distinct = set(_WORD.findall(text))
+    matching = {word: word_terms(word) & terms for word in distinct if not terms.isdisjoint(word_terms(word))}
+    if phrases and _may_hold(distinct, phrases):
+        words = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+        in_phrase = _phrase_words(words, phrases)
+        out = []
+        for i, (start, end, word) in enumerate(words):
+            matched = matching.get(word, frozenset()) | in_phrase.get(i, frozenset())
+            if matched:
+                out.append((start, end, matched))
+        return out
+    if not matching:
+        return []
+    return [(m.start(), m.end(), matching[m.group(0)]) for m in _tokens_among(frozenset(matching)).finditer(text)]
+
+
+@lru_cache(maxsize=4096)
+def _tokens_among(words: frozenset[str]) -> re.Pattern[str]:
+    """A pattern that matches the whole tokens of `_WORD` that are one of `words`: not preceded by a word
+    character (nor by one and a connector, which would join them), not followed by one (nor by a connector
+    and one). Longest words first, though the end conditions already refuse a shorter word's match."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+    return re.compile(rf"(?<!\w)(?<!\w{_JOINERS})(?:{alternatives})(?!\w)(?!{_JOINERS}\w)")
+
+
+def _may_hold(distinct: set[str], phrases: Phrases) -> bool:
+    """Whether the text's words produce every term of one of `phrases` at all (else no run can hold it)."""
+    produced = {t for word in distinct for position in word_analysis(word) for t in position}
+    return any(produced.issuperset(phrase) for phrase in phrases)
 
 
 def _phrase_words(words: list[tuple[int, int, str]], phrases: Phrases) -> dict[int, frozenset[str]]:
@@ -88,7 +113,7 @@ def _window(text: str, anchor: int) -> tuple[int, int]:
 def make_snippet(text: str, terms: frozenset[str], phrases: Phrases = ()) -> str:
     """The best passages of `text` for `terms` and whole `phrases` (escaped HTML with <mark>), or the opening
     of the text."""
-    text = re.sub(r"\s+", " ", text).strip()
+    text = " ".join(text.split())  # str.split and the pattern \s take the same characters for white space
     matches = find_matches(text, terms, phrases) if terms or phrases else []
     if not matches:
         return opening(text)
@@ -115,7 +140,7 @@ def make_snippet(text: str, terms: frozenset[str], phrases: Phrases = ()) -> str
 
 def opening(text: str, chars: int = SNIPPET_CHARS) -> str:
     """The first words of a text, escaped, cut on a word boundary."""
-    text = re.sub(r"\s+", " ", text).strip()
+    text = " ".join(text.split())
     if len(text) <= chars:
         return html.escape(text, quote=False)
     cut = text[:chars].rsplit(" ", 1)[0]
