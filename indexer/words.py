@@ -57,10 +57,15 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# Forms of Whoosh's French list that are also nouns users search for: « été », the season (« quartiers d’été »,
+# « université d’été »), is kept; as the participle it is frequent enough to weigh little.
+_NOT_STOPS = {"été"}
+
+
 @cache
 def stop_words() -> frozenset[str]:
     """The French stop list, accent-folded, so that « etre » is stopped like « être »."""
-    words = set(stopwords_for_language("fr")) | _EXTRA_STOPS
+    words = (set(stopwords_for_language("fr")) | _EXTRA_STOPS) - _NOT_STOPS
     return frozenset(fold(w) for w in words)
 
 

@@ -28,6 +28,11 @@ PAIRS = [
 ]
 
 
+def test_summer_is_not_a_stop_word():
+    assert analyse("quartiers d’ete") == analyse("quartiers d'été") == [analyse("quartiers")[0], "ete"]
+    assert analyse("il est") == []
+
+
 def test_ordinals_are_one_term_however_written():
     assert analyse("4e 4ème 4eme 4è quatrième Quatrièmes") == ["4e"] * 6
     assert analyse("1er 1re 1ère") == ["1e"] * 3
