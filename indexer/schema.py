@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from indexer.document import Document
 
 # Schema version: bump when a change needs a full rebuild; `update` refuses an older index.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 # A posting as Whoosh's fields produce it: term bytes, frequency, weight, encoded value (positions…).

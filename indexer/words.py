@@ -57,10 +57,15 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# Forms of Whoosh's French list that are also nouns users search for: « été », the season (« quartiers d’été »,
+# « université d’été »), is kept; as the participle it is frequent enough to weigh little.
+_NOT_STOPS = {"été"}
+
+
 @cache
 def stop_words() -> frozenset[str]:
     """The French stop list, accent-folded, so that « etre » is stopped like « être »."""
-    words = set(stopwords_for_language("fr")) | _EXTRA_STOPS
+    words = (set(stopwords_for_language("fr")) | _EXTRA_STOPS) - _NOT_STOPS
     return frozenset(fold(w) for w in words)
 
 
@@ -71,12 +76,39 @@ def _stemmer():  # type: ignore[no-untyped-def]
     return Stemmer.Stemmer("french")
 
 
+# Ordinals written with digits (« 4e », « 4ème », « 4eme », « 4è ») or in letters (« quatrième »): one term,
+# « 4e », so that « 4e rencontres » finds « quatrième édition des rencontres » and each spelling finds the others.
+_ORDINAL_DIGITS = re.compile(r"^(\d{1,3})(?:e|è|ème|eme|ième|ieme|er|re|ère|ere)s?$")
+_ORDINAL_WORDS = {
+    f"{name}{ending}": number
+    for number, name in enumerate(
+        [
+            "deuxieme", "troisieme", "quatrieme", "cinquieme", "sixieme", "septieme", "huitieme", "neuvieme",
+            "dixieme", "onzieme", "douzieme", "treizieme", "quatorzieme", "quinzieme", "seizieme", "dixseptieme",
+            "dixhuitieme", "dixneuvieme", "vingtieme",
+        ],
+        start=2,
+    )
+    for ending in ("", "s")
+}  # fmt: skip
+
+
+def ordinal(word: str) -> str | None:
+    """The one term of an ordinal number (« 4e » for « 4ème », « 4eme » or « quatrième »), or None."""
+    found = _ORDINAL_DIGITS.match(word)
+    if found:
+        return f"{int(found.group(1))}e"
+    number = _ORDINAL_WORDS.get(fold(word))
+    return f"{number}e" if number else None
+
+
 @lru_cache(maxsize=300_000)
 def stem(word: str) -> str:
-    """Snowball French stem of a lowercase word; acronyms of the vocabulary are left whole."""
+    """Snowball French stem of a lowercase word; acronyms of the vocabulary are left whole, ordinal numbers
+    written one way (`ordinal`)."""
     if word in acronym_keys() or word.isdigit():
         return word
-    return _stemmer().stemWord(word)
+    return ordinal(word) or _stemmer().stemWord(word)
 
 
 def index_forms(word: str) -> tuple[str, ...]:

@@ -178,14 +178,17 @@ class Ranker:
     def rank(self, tier: Tier, skip: int, count: int) -> list[int]:
         t = tuning.TUNING
         scores = self._best_with_proximity(tier, max(t.rerank_window, skip + count))
-        if t.page_score_weight and len(scores) > 1:
-            best = sorted(scores, key=lambda d: (-scores[d], d))[: max(t.page_score_window, skip + count)]
-            for docnum, value in self.pages.best_page_scores(best).items():
-                scores[docnum] += t.page_score_weight * value
+        factors = dict.fromkeys(scores, 1.0)
         if tier.factor is not None:
             at = np.searchsorted(tier.factor.ids, list(scores))
-            factors = tier.factor.scores[at].tolist()
-            scores = {d: value * weight for (d, value), weight in zip(scores.items(), factors, strict=True)}
+            factors = dict(zip(scores, tier.factor.scores[at].tolist(), strict=True))
+        if t.page_score_weight and len(scores) > 1:
+            # The window is chosen as the final order will be: by score × factor in a partial tier.
+            window = max(t.page_score_window, skip + count)
+            best = sorted(scores, key=lambda d: (-scores[d] * factors[d], d))[:window]
+            for docnum, value in self.pages.best_page_scores(best).items():
+                scores[docnum] += t.page_score_weight * value
+        scores = {d: value * factors[d] for d, value in scores.items()}
         order = sorted(scores, key=lambda d: (-scores[d], d))
         return order[skip : skip + count]
 

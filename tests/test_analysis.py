@@ -22,7 +22,21 @@ PAIRS = [
     ("cœur de ville", "coeur de ville"),
     ("aujourd’hui", "aujourd'hui"),
     ("jusqu’à la fin", "jusqu'a la fin"),
+    ("4e rencontres", "quatrième rencontre"),
+    ("4ème édition", "4eme edition"),
+    ("la 18e", "la dix-huitième"),
 ]
+
+
+def test_summer_is_not_a_stop_word():
+    assert analyse("quartiers d’ete") == analyse("quartiers d'été") == [analyse("quartiers")[0], "ete"]
+    assert analyse("il est") == []
+
+
+def test_ordinals_are_one_term_however_written():
+    assert analyse("4e 4ème 4eme 4è quatrième Quatrièmes") == ["4e"] * 6
+    assert analyse("1er 1re 1ère") == ["1e"] * 3
+    assert analyse("4 rencontres") == ["4", analyse("rencontres")[0]]  # a cardinal stays a number
 
 
 def _index_with(text: str):

@@ -119,6 +119,15 @@ def test_long_dossiers_reach_the_first_page_through_the_page_that_answers(search
     assert "conseils-citoyens-etat-des-lieux-languedoc-roussillon.pdf" not in pages_of(search("ANRU"))
 
 
+def test_partial_matches_get_their_best_page_in_the_order_they_are_shown(search):
+    # No document has the four words. The post on the health-mediation seminar has the two rarer ones
+    # (« médiatrice », « quartier »); documents with only « quartier » and « enfants » score higher before
+    # their coverage factor is applied, and must not take its place in the best-page window.
+    paths = [r["path"] for r in search("vaccination enfants médiatrice quartier", per_page="10")["results"]]
+    assert paths[0] == "dossiers/2019/mediation-en-sante-seminaire-25-janvier-2019.pdf"
+    assert "site/2019/mediation-sante-2019.html" in paths
+
+
 def test_a_word_of_page_2_of_a_scan_opens_page_2(search):
     first = search('"module commun pourrait être proposé"')["results"][0]
     assert first["path"] == "dossiers/exemples-defectueux/exemple-pdf-scanne-sans-texte.pdf"

@@ -414,6 +414,21 @@ def test_reference_pages_are_told_from_pages_that_discuss():
     ]
     assert not is_reference_page("\n".join(prose))
     assert not is_reference_page("\n".join(prose + GLOSSARY[:4]))  # a few acronyms at the foot of a page
+    # The last page of a glossary in a table: the header repeated, five entries left, some of them wrapped.
+    tail = [
+        "Sigle ou terme Signification Ce qui lui succède",
+        "TFPB taxe foncière sur les propriétés bâties (abattement de 30 % en",
+        "QPV)",
+        "ZFU zone franche urbaine (1996, 2004,",
+        "2006) territoire entrepreneur (2015)",
+        "ZRU zone de redynamisation urbaine",
+        "(1996) exonérations maintenues pour un temps, puis QPV",
+        "ZUP zone à urbaniser en priorité",
+        "(1959-1967) –",
+        "ZUS zone urbaine sensible (1996-2014) QPV",
+    ]
+    assert is_glossary_page("\n".join(tail))
+    assert not is_glossary_page("\n".join(tail[:4] + prose))
 
 
 def test_a_list_of_names_is_a_reference_page_and_prose_is_not():
