@@ -20,8 +20,7 @@ from whoosh import query as wq
 from search_app import tuning
 from search_app.evaluate import Evaluator
 from search_app.page_records import PageRecords
-from search_app.postings import Postings, top, union, with_bonus, with_factor
-from search_app.proximity import adjacency_at, pair_adjacency_at
+from search_app.postings import Postings, top, with_bonus, with_factor
 from search_app.query import PAGE_FIELD, ParsedQuery, build_page_query, proximity_words
 
 
@@ -154,10 +153,7 @@ class PageRecordRanker:
         words = proximity_words(self.parsed)
         if words and len(scored):
             t = tuning.TUNING
-            if t.proximity_pages == "count":
-                near = adjacency_at(self.evaluator, PAGE_FIELD, words, t.proximity_slop, scored.ids)
-            else:
-                near = self.evaluator.near_at(PAGE_FIELD, words, t.proximity_slop, scored.ids)
+            near = self.evaluator.near_at(PAGE_FIELD, words, t.proximity_slop, scored.ids)
             scored = with_bonus(scored, near, t.proximity_boost)
         return scored.ids[np.lexsort((scored.ids, -scored.scores))].tolist()
 
@@ -213,20 +209,7 @@ class Ranker:
             t = tuning.TUNING
             candidates = np.array(sorted(scores), dtype=np.int64)
             for fieldname, boost in t.field_boosts.items():
-                if t.proximity_docs == "count":
-                    near = adjacency_at(self.evaluator, fieldname, words, t.proximity_slop, candidates)
-                elif t.proximity_docs == "mix":
-                    lam = t.proximity_b_scale_mix
-                    near = union(
-                        [
-                            self.evaluator.near_at(fieldname, words, t.proximity_slop, candidates).scaled(1 - lam),
-                            adjacency_at(self.evaluator, fieldname, words, t.proximity_slop, candidates).scaled(lam),
-                        ]
-                    )
-                elif t.proximity_docs == "pairs":
-                    near = pair_adjacency_at(self.evaluator, fieldname, words, t.proximity_slop, candidates)
-                else:
-                    near = self.evaluator.near_at(fieldname, words, t.proximity_slop, candidates)
+                near = self.evaluator.near_at(fieldname, words, t.proximity_slop, candidates)
                 for docnum, bonus in zip(near.ids.tolist(), near.scores.tolist(), strict=True):
                     scores[docnum] += boost * t.proximity_boost * bonus
         return scores

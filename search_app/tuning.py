@@ -45,10 +45,6 @@ class Tuning:
     minmatch_from: int = 0  # with at least this many clauses, all but one suffice (0 = every clause is required)
     proximity_boost: float = 2.0  # the typed words standing close together, in order (0 = off)
     proximity_slop: int = 1  # how far apart they may stand
-    proximity_docs: str = "phrase"  # EXPERIMENT
-    proximity_pages: str = "phrase"  # EXPERIMENT
-    proximity_b_scale: float = 1.0  # EXPERIMENT
-    proximity_b_scale_mix: float = 0.5  # EXPERIMENT
     # A document's best PDF page (or page record) in its own score, by its words alone (0 = off).
     page_score_weight: float = 4.0
     page_all_words_boost: float = 0.0  # choosing a PDF's best pages: extra weight for pages with every word
