@@ -10,7 +10,7 @@ Where a new ranking signal goes: `docs/architecture.md`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -20,7 +20,7 @@ from whoosh import query as wq
 from search_app import tuning
 from search_app.evaluate import Evaluator
 from search_app.page_records import PageRecords
-from search_app.postings import Postings, top, with_bonus, with_factor
+from search_app.postings import Postings, intersection, top, with_factor
 from search_app.query import PAGE_FIELD, ParsedQuery, build_page_query, proximity_words
 
 
@@ -143,19 +143,80 @@ class PageRecordRanker:
                     break
         return best
 
-    def ranked_pages(self, docs: list[int]) -> list[int]:
-        """The page records of `docs` that match the page query, best first (ties in record order), the
-        proximity bonus included."""
-        scope, _parents = self.page_records.pages_of(np.array(sorted(docs), dtype=np.int64))
+    def best_pages(self, docs: list[int], count: int) -> dict[int, list[int]]:
+        """For each of `docs`: its `count` best page records that match the page query, best first (ties in
+        record order), the proximity bonus included.
+
+        The bonus of a page is at most proximity_boost × its words' scores, known without reading positions:
+        positions are read, a few pages per document at a time, best bound first, only for the pages whose
+        bonus could still bring them among their document's `count` best."""
+        scope, parents = self.page_records.pages_of(np.array(sorted(docs), dtype=np.int64))
         scored = self.scores.within(scope)
         if scored is None:
             scored = self.evaluator.at(self.query, scope)
+        owners = parents[np.searchsorted(scope, scored.ids)]
+        final = self._with_proximity(scored, owners, count)
+        best: dict[int, list[int]] = {d: [] for d in docs}
+        for i in np.lexsort((scored.ids, -final)).tolist():
+            found = best.get(int(owners[i]))
+            if found is not None and len(found) < count:
+                found.append(int(scored.ids[i]))
+        return best
+
+    def _with_proximity(self, scored: Postings, owners: np.ndarray, count: int) -> np.ndarray:
+        """The scores of `scored` with the proximity bonus, exact for each document's `count` best pages (the
+        others may lack a bonus that would not bring them among those)."""
+        final = scored.scores.copy()
         words = proximity_words(self.parsed)
-        if words and len(scored):
-            t = tuning.TUNING
-            near = self.evaluator.near_at(PAGE_FIELD, words, t.proximity_slop, scored.ids)
-            scored = with_bonus(scored, near, t.proximity_boost)
-        return scored.ids[np.lexsort((scored.ids, -scored.scores))].tolist()
+        if not words or not len(scored):
+            return final
+        t = tuning.TUNING
+        # The pages with every word, and the bonus each would get if they stood together (near_at's score).
+        every = intersection([self.evaluator.term_at(PAGE_FIELD, w, scored.ids)[0] for w in words])
+        upper = final.copy()
+        upper[np.searchsorted(scored.ids, every.ids)] += t.proximity_boost * every.scores
+
+        def bonus_of(batch: np.ndarray) -> np.ndarray:
+            ids = scored.ids[batch]
+            near = self.evaluator.near_at(PAGE_FIELD, words, t.proximity_slop, ids)
+            bonus = np.zeros(len(batch))
+            bonus[np.searchsorted(ids, near.ids)] = t.proximity_boost * near.scores
+            return bonus
+
+        return bonus_where_it_counts(final, upper, owners, count, bonus_of)
+
+
+def bonus_where_it_counts(
+    lower: np.ndarray, upper: np.ndarray, owners: np.ndarray, count: int, bonus_of: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Scores between `lower` (without a bonus) and `upper` (with the greatest it could be), made exact for the
+    `count` best of each owner (ties in position order) by asking `bonus_of(positions)` for the fewest."""
+    final = lower.copy()
+    pending = upper > lower  # bonus not known yet
+    while pending.any():
+        batch = _next_pages(final, upper, pending, owners, count)
+        if not len(batch):
+            break
+        pending[batch] = False
+        final[batch] += bonus_of(batch)
+    return final
+
+
+def _next_pages(
+    final: np.ndarray, upper: np.ndarray, pending: np.ndarray, owners: np.ndarray, count: int
+) -> np.ndarray:
+    """The pages whose bonus to read next (sorted positions): of each document, at most `count` pending pages,
+    best bound first, among those whose bound reaches the `count`-th best score known in that document."""
+    chosen: list[np.ndarray] = []
+    for owner in np.unique(owners[pending]).tolist():
+        mine = owners == owner
+        waiting = np.flatnonzero(mine & pending)
+        known = final[mine & ~pending]
+        if len(known) >= count:
+            kth = np.partition(known, len(known) - count)[len(known) - count]
+            waiting = waiting[upper[waiting] >= kth]  # equal: it may still come first by record order
+        chosen.append(waiting[np.argsort(-upper[waiting], kind="stable")[:count]])
+    return np.sort(np.concatenate(chosen)) if chosen else np.empty(0, dtype=np.int64)
 
 
 class Ranker:
