@@ -228,7 +228,9 @@ class Ranker:
     answers the query on one page scores low as a whole (its length dilutes the words), the page that answers
     scores as high as a short post would. With a partial tier's `factor`, the window is chosen by
     score × factor and every final score is multiplied by it. The one approximation: a document outside a
-    window cannot climb into it through these bonuses alone.
+    window cannot climb into it through these bonuses alone. Within the window, positions are read only for
+    the documents whose bonus could bring them into the page score window (`bonus_where_it_counts`): the
+    order is the one every bonus would give.
     """
 
     def __init__(self, evaluator: Evaluator, parsed: ParsedQuery, pages: PageRecordRanker) -> None:
@@ -238,11 +240,15 @@ class Ranker:
 
     def rank(self, tier: Tier, skip: int, count: int) -> list[int]:
         t = tuning.TUNING
-        scores = self._best_with_proximity(tier, max(t.rerank_window, skip + count))
+        scores = self._best(tier, max(t.rerank_window, skip + count))
         factors = dict.fromkeys(scores, 1.0)
         if tier.factor is not None:
             at = np.searchsorted(tier.factor.ids, list(scores))
             factors = dict(zip(scores, tier.factor.scores[at].tolist(), strict=True))
+        # Only the documents that may end among these need their exact proximity bonus (see `_add_proximity`).
+        self._add_proximity(
+            scores, factors, max(t.page_score_window, skip + count) if t.page_score_weight else skip + count
+        )
         if t.page_score_weight and len(scores) > 1:
             # The window is chosen as the final order will be: by score × factor in a partial tier.
             window = max(t.page_score_window, skip + count)
@@ -253,24 +259,44 @@ class Ranker:
         order = sorted(scores, key=lambda d: (-scores[d], d))
         return order[skip : skip + count]
 
-    def _best_with_proximity(self, tier: Tier, window: int) -> dict[int, float]:
-        """The `window` best documents of the tier (by score × factor for a partial tier), proximity bonus added."""
+    def _best(self, tier: Tier, window: int) -> dict[int, float]:
+        """The `window` best documents of the tier (by score × factor for a partial tier) with their scores."""
         scored = tier.scored
         if scored is None:
             raise ValueError("a tier ranked by relevance needs its scores")
         allowed = np.fromiter(tier.docs, dtype=np.int64, count=len(tier.docs))
         allowed.sort()
         if tier.factor is None:
-            scores = dict(top(scored, allowed, window))
-        else:
-            chosen = [d for d, _ in top(with_factor(scored, tier.factor), allowed, window)]
-            scores = dict(zip(chosen, scored.scores[np.searchsorted(scored.ids, chosen)].tolist(), strict=True))
+            return dict(top(scored, allowed, window))
+        chosen = [d for d, _ in top(with_factor(scored, tier.factor), allowed, window)]
+        return dict(zip(chosen, scored.scores[np.searchsorted(scored.ids, chosen)].tolist(), strict=True))
+
+    def _add_proximity(self, scores: dict[int, float], factors: dict[int, float], needed: int) -> None:
+        """The proximity bonus added to `scores`, exactly for the `needed` best documents by score × factor.
+
+        A document's bonus is at most the sum, over the fields, of its words' scores there (known without
+        reading positions): positions are read only for the documents whose bound could bring them among the
+        `needed` best; the others cannot reach the page score window nor the results page."""
         words = proximity_words(self.parsed)
-        if words and len(scores) > 1:
-            t = tuning.TUNING
-            candidates = np.array(sorted(scores), dtype=np.int64)
+        if not words or len(scores) <= 1:
+            return
+        t = tuning.TUNING
+        docs = np.array(sorted(scores), dtype=np.int64)
+        factor = np.array([factors[d] for d in docs.tolist()])
+        lower = np.array([scores[d] for d in docs.tolist()]) * factor
+        most = np.zeros(len(docs))
+        for fieldname, boost in t.field_boosts.items():
+            every = intersection([self.evaluator.term_at(fieldname, w, docs)[0] for w in words])
+            most[np.searchsorted(docs, every.ids)] += boost * t.proximity_boost * every.scores
+        # A margin against rounding: the bound is summed in another order than the bonus.
+        upper = np.where(most > 0, (lower + most * factor) * (1 + 1e-9), lower)
+
+        def bonus_of(batch: np.ndarray) -> np.ndarray:
+            ids = docs[batch]
             for fieldname, boost in t.field_boosts.items():
-                near = self.evaluator.near_at(fieldname, words, t.proximity_slop, candidates)
+                near = self.evaluator.near_at(fieldname, words, t.proximity_slop, ids)
                 for docnum, bonus in zip(near.ids.tolist(), near.scores.tolist(), strict=True):
                     scores[docnum] += boost * t.proximity_boost * bonus
-        return scores
+            return np.array([scores[d] for d in ids.tolist()]) * factor[batch] - lower[batch]
+
+        bonus_where_it_counts(lower, upper, np.zeros(len(docs), dtype=np.int64), needed, bonus_of)
