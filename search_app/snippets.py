@@ -11,6 +11,7 @@ import html
 import re
 from bisect import bisect_left
 from functools import lru_cache
+from itertools import takewhile
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from indexer.words import WORD_PATTERN, fold, without_elision, word_analysis
 SNIPPET_CHARS = 240
 CONTEXT_BEFORE = 70
 MAX_FRAGMENTS = 2
+FEW_MATCHES = 24  # up to this many matches in a text, its passages are ranked one by one rather than with arrays
 _WORD = re.compile(WORD_PATTERN)
 _JOINERS = "['’\\-‐]"  # what joins two runs of word characters into one token (`WORD_PATTERN`)
 
@@ -160,6 +162,8 @@ def _windows(text: str, anchors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _best_windows(text: str, matches: list[tuple[int, int, frozenset[str]]]) -> list[tuple[int, int]]:
     """At most MAX_FRAGMENTS passages that do not overlap, in text order: the passages around each match ranked
     by the distinct terms they hold, then the matches (at most SNIPPET_CHARS counted), then the earliest."""
+    if len(matches) <= FEW_MATCHES:
+        return _best_of_few(text, matches)
     anchors = np.array([m[0] for m in matches], dtype=np.int64)
     ends = np.array([m[1] for m in matches], dtype=np.int64)  # growing: spans are sorted and do not overlap
     starts, stops = _windows(text, anchors)
@@ -182,6 +186,37 @@ def _best_windows(text: str, matches: list[tuple[int, int, frozenset[str]]]) -> 
             if len(chosen) == MAX_FRAGMENTS:
                 break
     return sorted(chosen)
+
+
+def _best_of_few(text: str, matches: list[tuple[int, int, frozenset[str]]]) -> list[tuple[int, int]]:
+    """`_best_windows` one match at a time: quicker than arrays for a few matches."""
+    candidates = []
+    for i, (anchor, _, _) in enumerate(matches):
+        start, end = _window(text, anchor)
+        inside = list(takewhile(lambda m, end=end: m[1] <= end, matches[i : i + SNIPPET_CHARS]))
+        distinct = frozenset().union(*(m[2] for m in inside))
+        candidates.append((len(distinct), len(inside), -anchor, start, end))
+    candidates.sort(reverse=True)
+    chosen: list[tuple[int, int]] = []
+    for *_, start, end in candidates:
+        if all(end <= s or start >= e for s, e in chosen):
+            chosen.append((start, end))
+            if len(chosen) == MAX_FRAGMENTS:
+                break
+    return sorted(chosen)
+
+
+def _window(text: str, anchor: int) -> tuple[int, int]:
+    """`_windows` for one anchor."""
+    start = max(0, anchor - CONTEXT_BEFORE)
+    if start > 0:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < anchor else start
+    end = min(len(text), start + SNIPPET_CHARS)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > anchor else end
+    return start, end
 
 
 def make_snippet(text: str, terms: frozenset[str], phrases: Phrases = ()) -> str:
