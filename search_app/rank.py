@@ -193,19 +193,21 @@ def bonus_where_it_counts(
     `count` best of each owner (ties in position order) by asking `bonus_of(positions)` for the fewest."""
     final = lower.copy()
     pending = upper > lower  # bonus not known yet
+    limit = count
     while pending.any():
-        batch = _next_pages(final, upper, pending, owners, count)
+        batch = _next_pages(final, upper, pending, owners, count, limit)
         if not len(batch):
             break
         pending[batch] = False
         final[batch] += bonus_of(batch)
+        limit = len(lower)  # then every page still in reach at once: where bounds are loose, two rounds all the same
     return final
 
 
 def _next_pages(
-    final: np.ndarray, upper: np.ndarray, pending: np.ndarray, owners: np.ndarray, count: int
+    final: np.ndarray, upper: np.ndarray, pending: np.ndarray, owners: np.ndarray, count: int, limit: int
 ) -> np.ndarray:
-    """The pages whose bonus to read next (sorted positions): of each document, at most `count` pending pages,
+    """The pages whose bonus to read next (sorted positions): of each document, at most `limit` pending pages,
     best bound first, among those whose bound reaches the `count`-th best score known in that document."""
     chosen: list[np.ndarray] = []
     for owner in np.unique(owners[pending]).tolist():
@@ -215,7 +217,7 @@ def _next_pages(
         if len(known) >= count:
             kth = np.partition(known, len(known) - count)[len(known) - count]
             waiting = waiting[upper[waiting] >= kth]  # equal: it may still come first by record order
-        chosen.append(waiting[np.argsort(-upper[waiting], kind="stable")[:count]])
+        chosen.append(waiting[np.argsort(-upper[waiting], kind="stable")[:limit]])
     return np.sort(np.concatenate(chosen)) if chosen else np.empty(0, dtype=np.int64)
 
 
