@@ -27,7 +27,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.compat import loads
 from whoosh.system import _INT_SIZE
 
-from search_app.postings import EMPTY, Postings, and_maybe, best_of, intersection, union
+from search_app.postings import EMPTY, Postings, among, and_maybe, best_of, intersection, union
 from search_app.whoosh_postings import block_index, field_lengths, leaf_arrays, postings_at
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 CACHE_POSTINGS = 8_000_000
 CACHE_POSTINGS_PER_RECORD = 64
 MAX_BLOCK_INDEXES = 20_000  # terms whose block index is kept
+# A term asked for at given records is read whole (and kept) rather than skipped to them when it has at most
+# this many postings per record asked for: reading every block then costs about what skipping to them would.
+WHOLE_READ_RATIO = 8
 
 
 def cache_size_for(records: int) -> int:
@@ -105,6 +108,7 @@ class Evaluator:
         self.cache = cache
         self.universe = universe  # sorted document numbers of the document records (what Every matches)
         self._leaves = list(searcher.leaf_searchers())
+        self.whole_read_ratio = WHOLE_READ_RATIO
 
     def term(self, fieldname: str, text: str | bytes) -> Postings:
         """The documents with one term and the term's BM25F score in each (boost 1), cached."""
@@ -193,11 +197,31 @@ class Evaluator:
             self.cache.lengths[key] = lengths
         return lengths
 
+    def kept_postings(self, fieldname: str, text: str, wanted: int) -> Postings | None:
+        """The term's whole postings if the cache holds them, or if they are short enough to read whole for
+        `wanted` records (`whole_read_ratio`): then read and kept. None when skipping to the records is cheaper."""
+        found = self.cache.get((fieldname, text))
+        if found is not None:
+            return found
+        if fieldname not in self.searcher.schema:
+            return EMPTY
+        try:
+            frequency = self.searcher.doc_frequency(fieldname, self.searcher.schema[fieldname].to_bytes(text))
+        except ValueError:
+            return EMPTY
+        if frequency > self.whole_read_ratio * wanted:
+            return None
+        return self.term(fieldname, text)
+
     def term_at(
         self, fieldname: str, text: str | bytes, docs: np.ndarray, positions: bool = False
     ) -> tuple[Postings, list[list[int]]]:
         """The term's postings among `docs` (sorted document numbers) with their BM25F scores, and, when
         asked, each one's positions."""
+        if not positions and len(docs):
+            whole = self.kept_postings(fieldname, text.decode("utf-8") if isinstance(text, bytes) else text, len(docs))
+            if whole is not None:
+                return among(whole, docs), []
         searcher = self.searcher
         if fieldname not in searcher.schema or not len(docs):
             return EMPTY, []
@@ -286,6 +310,12 @@ class Evaluator:
         previous one (Whoosh's `Phrase` and its `SpanNear2` with `mindist=1`), scored as Whoosh scores them:
         the sum of the words' scores."""
         candidates = docs
+        for word in words:  # positions are read only where every word stands
+            whole = self.kept_postings(fieldname, word, len(candidates))
+            if whole is not None:
+                candidates = among(whole, candidates).ids
+                if not len(candidates):
+                    return EMPTY
         found: list[tuple[Postings, list[list[int]]]] = []
         for word in words:
             postings, positions = self.term_at(fieldname, word, candidates, positions=True)

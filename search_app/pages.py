@@ -1,6 +1,6 @@
 """The PDF pages shown under each result: the best matching pages of each document, reference pages last.
 
-`search_app.rank` orders the page records of the documents shown (`PageRecordRanker.ranked_pages`); this module
+`search_app.rank` finds the best page records of each document shown (`PageRecordRanker.best_pages`); this module
 reads their text and keeps the best few per document: a page that lacks a quoted phrase as typed comes after
 those that have it (page records have no exact field), and a table of contents or a glossary only when no
 other page matches.
@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import Any
-
-import numpy as np
 
 from indexer.words import exact_words, fold
 from search_app import tuning
@@ -83,26 +81,22 @@ def _written_plainly(phrase: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def shown_pdf_pages(
-    searcher: Any, ranked: list[int], documents: dict[int, str], phrases: list[list[str]], page_records: PageRecords
+    searcher: Any,
+    best: dict[int, list[int]],
+    documents: dict[int, str],
+    phrases: list[list[str]],
+    page_records: PageRecords,
 ) -> dict[str, list[PdfPage]]:
-    """For each document (record number → path): its best PDF pages (at most `pdf_pages_shown`), from the page
-    records `ranked` best first.
+    """For each document (record number → path): its best PDF pages (at most `pdf_pages_shown`), from its
+    candidate page records `best` (best first, `PageRecordRanker.best_pages`).
 
-    Which document a page record belongs to comes from `page_records`, and whether it is listed last is
-    remembered per index generation: a page's stored text is read when it is shown, when a quoted phrase must
-    be looked for in it, or the first time it is a candidate.
+    Whether a page record is listed last is remembered per index generation: a page's stored text is read
+    when it is shown, when a quoted phrase must be looked for in it, or the first time it is a candidate.
     """
     t = tuning.TUNING
-    considered = ranked[: len(documents) * 60]
-    owners = page_records.owners(np.array(considered, dtype=np.int64)).tolist() if considered else []
-    candidates: dict[int, list[tuple[int, int]]] = {doc: [] for doc in documents}
-    for rank, (page_record, owner) in enumerate(zip(considered, owners, strict=True)):
-        found = candidates.get(owner)
-        if found is not None and len(found) < t.pdf_page_candidates:
-            found.append((rank, page_record))
     stored = _StoredPages(searcher)
     shown: dict[str, list[PdfPage]] = {}
-    for doc, found in candidates.items():
+    for doc, path in documents.items():
         keys = [
             (
                 _missing_phrases(stored.text(record), phrases) if phrases else 0,
@@ -110,9 +104,9 @@ def shown_pdf_pages(
                 rank,
                 record,
             )
-            for rank, record in found
+            for rank, record in enumerate(best.get(doc, []))
         ]
-        shown[documents[doc]] = [stored.page(record) for *_key, record in sorted(keys)[: t.pdf_pages_shown]]
+        shown[path] = [stored.page(record) for *_key, record in sorted(keys)[: t.pdf_pages_shown]]
     return shown
 
 

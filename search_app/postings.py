@@ -27,6 +27,16 @@ class Postings:
 EMPTY = Postings(_EMPTY_IDS, _EMPTY_SCORES)
 
 
+def among(postings: Postings, docs: np.ndarray) -> Postings:
+    """The postings of the documents of `docs` (sorted, unique)."""
+    if not len(postings) or not len(docs):
+        return EMPTY
+    at = np.searchsorted(postings.ids, docs)
+    at[at >= len(postings.ids)] = 0
+    hit = postings.ids[at] == docs
+    return Postings(docs[hit], postings.scores[at[hit]])
+
+
 def union(parts: list[Postings]) -> Postings:
     parts = [p for p in parts if len(p)]
     if not parts:

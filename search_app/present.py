@@ -19,7 +19,7 @@ from search_app.facets import facet_label
 from search_app.page_records import is_reference_page
 from search_app.pages import PdfPage
 from search_app.query import Clause
-from search_app.snippets import make_snippet
+from search_app.snippets import Marker
 
 MIN_PROSE_CHARS = 300  # a PDF page with less text is a cover, a title page or a blank page
 OPENING_PAGES = 12  # pages looked at for a PDF's opening (a cover, then a table of contents: 7 pages for the actes)
@@ -36,6 +36,7 @@ class Shown:
     pages: dict[str, list[PdfPage]] = field(default_factory=dict)
     terms: frozenset[str] = frozenset()
     phrases: tuple[tuple[str, ...], ...] = ()  # marked only where written whole (acronym expansions)
+    stored: dict[int, dict[str, Any]] = field(default_factory=dict)  # documents' stored fields already read
 
 
 def corpus_url(path: str, page: int | None = None) -> str:
@@ -89,16 +90,18 @@ def as_typed(clause: Clause) -> str:
 def results(searcher: Any, shown: Shown) -> list[dict[str, Any]]:
     """The result dicts of the documents shown, in order."""
     out = []
+    marker = Marker(shown.terms, shown.phrases)
     for docnum in shown.docs:
-        entry = result(searcher, dict(searcher.stored_fields(docnum)), shown)
+        fields = shown.stored.get(docnum)
+        entry = result(searcher, dict(fields if fields is not None else searcher.stored_fields(docnum)), shown, marker)
         entry["partial"] = docnum in shown.partial
         entry["missing"] = shown.missing.get(docnum, [])
         out.append(entry)
     return out
 
 
-def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any]:
-    """One result dict (see the JSON contract in `docs/architecture.md`)."""
+def result(searcher: Any, fields: dict[str, Any], shown: Shown, marker: Marker) -> dict[str, Any]:
+    """One result dict (see the JSON contract in `docs/architecture.md`), its snippets marked by `marker`."""
     doc = StoredDoc(fields)
     path = doc.path
     is_pdf = doc.format == "pdf"
@@ -106,7 +109,7 @@ def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any
     page_list = [
         {
             "page": n,
-            "snippet": make_snippet(t, shown.terms, shown.phrases),
+            "snippet": marker.snippet(t),
             "url": corpus_url(path, n),
             "source_url": live_url(doc, n),
         }
@@ -116,7 +119,7 @@ def result(searcher: Any, fields: dict[str, Any], shown: Shown) -> dict[str, Any
         snippet = page_list[0]["snippet"]
     else:
         opening_pages = (doc.page_count or 1) if is_pdf else 1  # a long web page opens with its first section
-        snippet = make_snippet(_opening_text(searcher, path, opening_pages), shown.terms, shown.phrases)
+        snippet = marker.snippet(_opening_text(searcher, path, opening_pages))
     best = pages[0][0] if (is_pdf and pages) else None
     doc_type = doc.doc_type
     return {

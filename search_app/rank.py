@@ -10,7 +10,7 @@ Where a new ranking signal goes: `docs/architecture.md`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -20,7 +20,7 @@ from whoosh import query as wq
 from search_app import tuning
 from search_app.evaluate import Evaluator
 from search_app.page_records import PageRecords
-from search_app.postings import Postings, top, with_bonus, with_factor
+from search_app.postings import Postings, intersection, top, with_factor
 from search_app.query import PAGE_FIELD, ParsedQuery, build_page_query, proximity_words
 
 
@@ -143,19 +143,82 @@ class PageRecordRanker:
                     break
         return best
 
-    def ranked_pages(self, docs: list[int]) -> list[int]:
-        """The page records of `docs` that match the page query, best first (ties in record order), the
-        proximity bonus included."""
-        scope, _parents = self.page_records.pages_of(np.array(sorted(docs), dtype=np.int64))
+    def best_pages(self, docs: list[int], count: int) -> dict[int, list[int]]:
+        """For each of `docs`: its `count` best page records that match the page query, best first (ties in
+        record order), the proximity bonus included.
+
+        The bonus of a page is at most proximity_boost × its words' scores, known without reading positions:
+        positions are read, a few pages per document at a time, best bound first, only for the pages whose
+        bonus could still bring them among their document's `count` best."""
+        scope, parents = self.page_records.pages_of(np.array(sorted(docs), dtype=np.int64))
         scored = self.scores.within(scope)
         if scored is None:
             scored = self.evaluator.at(self.query, scope)
+        owners = parents[np.searchsorted(scope, scored.ids)]
+        final = self._with_proximity(scored, owners, count)
+        best: dict[int, list[int]] = {d: [] for d in docs}
+        for i in np.lexsort((scored.ids, -final)).tolist():
+            found = best.get(int(owners[i]))
+            if found is not None and len(found) < count:
+                found.append(int(scored.ids[i]))
+        return best
+
+    def _with_proximity(self, scored: Postings, owners: np.ndarray, count: int) -> np.ndarray:
+        """The scores of `scored` with the proximity bonus, exact for each document's `count` best pages (the
+        others may lack a bonus that would not bring them among those)."""
+        final = scored.scores.copy()
         words = proximity_words(self.parsed)
-        if words and len(scored):
-            t = tuning.TUNING
-            near = self.evaluator.near_at(PAGE_FIELD, words, t.proximity_slop, scored.ids)
-            scored = with_bonus(scored, near, t.proximity_boost)
-        return scored.ids[np.lexsort((scored.ids, -scored.scores))].tolist()
+        if not words or not len(scored):
+            return final
+        t = tuning.TUNING
+        # The pages with every word, and the bonus each would get if they stood together (near_at's score).
+        every = intersection([self.evaluator.term_at(PAGE_FIELD, w, scored.ids)[0] for w in words])
+        upper = final.copy()
+        upper[np.searchsorted(scored.ids, every.ids)] += t.proximity_boost * every.scores
+
+        def bonus_of(batch: np.ndarray) -> np.ndarray:
+            ids = scored.ids[batch]
+            near = self.evaluator.near_at(PAGE_FIELD, words, t.proximity_slop, ids)
+            bonus = np.zeros(len(batch))
+            bonus[np.searchsorted(ids, near.ids)] = t.proximity_boost * near.scores
+            return bonus
+
+        return bonus_where_it_counts(final, upper, owners, count, bonus_of)
+
+
+def bonus_where_it_counts(
+    lower: np.ndarray, upper: np.ndarray, owners: np.ndarray, count: int, bonus_of: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Scores between `lower` (without a bonus) and `upper` (with the greatest it could be), made exact for the
+    `count` best of each owner (ties in position order) by asking `bonus_of(positions)` for the fewest."""
+    final = lower.copy()
+    pending = upper > lower  # bonus not known yet
+    limit = count
+    while pending.any():
+        batch = _next_pages(final, upper, pending, owners, count, limit)
+        if not len(batch):
+            break
+        pending[batch] = False
+        final[batch] += bonus_of(batch)
+        limit = len(lower)  # then every page still in reach at once: where bounds are loose, two rounds all the same
+    return final
+
+
+def _next_pages(
+    final: np.ndarray, upper: np.ndarray, pending: np.ndarray, owners: np.ndarray, count: int, limit: int
+) -> np.ndarray:
+    """The pages whose bonus to read next (sorted positions): of each document, at most `limit` pending pages,
+    best bound first, among those whose bound reaches the `count`-th best score known in that document."""
+    chosen: list[np.ndarray] = []
+    for owner in np.unique(owners[pending]).tolist():
+        mine = owners == owner
+        waiting = np.flatnonzero(mine & pending)
+        known = final[mine & ~pending]
+        if len(known) >= count:
+            kth = np.partition(known, len(known) - count)[len(known) - count]
+            waiting = waiting[upper[waiting] >= kth]  # equal: it may still come first by record order
+        chosen.append(waiting[np.argsort(-upper[waiting], kind="stable")[:limit]])
+    return np.sort(np.concatenate(chosen)) if chosen else np.empty(0, dtype=np.int64)
 
 
 class Ranker:
@@ -167,7 +230,9 @@ class Ranker:
     answers the query on one page scores low as a whole (its length dilutes the words), the page that answers
     scores as high as a short post would. With a partial tier's `factor`, the window is chosen by
     score × factor and every final score is multiplied by it. The one approximation: a document outside a
-    window cannot climb into it through these bonuses alone.
+    window cannot climb into it through these bonuses alone. Within the window, positions are read only for
+    the documents whose bonus could bring them into the page score window (`bonus_where_it_counts`): the
+    order is the one every bonus would give.
     """
 
     def __init__(self, evaluator: Evaluator, parsed: ParsedQuery, pages: PageRecordRanker) -> None:
@@ -177,11 +242,15 @@ class Ranker:
 
     def rank(self, tier: Tier, skip: int, count: int) -> list[int]:
         t = tuning.TUNING
-        scores = self._best_with_proximity(tier, max(t.rerank_window, skip + count))
+        scores = self._best(tier, max(t.rerank_window, skip + count))
         factors = dict.fromkeys(scores, 1.0)
         if tier.factor is not None:
             at = np.searchsorted(tier.factor.ids, list(scores))
             factors = dict(zip(scores, tier.factor.scores[at].tolist(), strict=True))
+        # Only the documents that may end among these need their exact proximity bonus (see `_add_proximity`).
+        self._add_proximity(
+            scores, factors, max(t.page_score_window, skip + count) if t.page_score_weight else skip + count
+        )
         if t.page_score_weight and len(scores) > 1:
             # The window is chosen as the final order will be: by score × factor in a partial tier.
             window = max(t.page_score_window, skip + count)
@@ -192,24 +261,44 @@ class Ranker:
         order = sorted(scores, key=lambda d: (-scores[d], d))
         return order[skip : skip + count]
 
-    def _best_with_proximity(self, tier: Tier, window: int) -> dict[int, float]:
-        """The `window` best documents of the tier (by score × factor for a partial tier), proximity bonus added."""
+    def _best(self, tier: Tier, window: int) -> dict[int, float]:
+        """The `window` best documents of the tier (by score × factor for a partial tier) with their scores."""
         scored = tier.scored
         if scored is None:
             raise ValueError("a tier ranked by relevance needs its scores")
         allowed = np.fromiter(tier.docs, dtype=np.int64, count=len(tier.docs))
         allowed.sort()
         if tier.factor is None:
-            scores = dict(top(scored, allowed, window))
-        else:
-            chosen = [d for d, _ in top(with_factor(scored, tier.factor), allowed, window)]
-            scores = dict(zip(chosen, scored.scores[np.searchsorted(scored.ids, chosen)].tolist(), strict=True))
+            return dict(top(scored, allowed, window))
+        chosen = [d for d, _ in top(with_factor(scored, tier.factor), allowed, window)]
+        return dict(zip(chosen, scored.scores[np.searchsorted(scored.ids, chosen)].tolist(), strict=True))
+
+    def _add_proximity(self, scores: dict[int, float], factors: dict[int, float], needed: int) -> None:
+        """The proximity bonus added to `scores`, exactly for the `needed` best documents by score × factor.
+
+        A document's bonus is at most the sum, over the fields, of its words' scores there (known without
+        reading positions): positions are read only for the documents whose bound could bring them among the
+        `needed` best; the others cannot reach the page score window nor the results page."""
         words = proximity_words(self.parsed)
-        if words and len(scores) > 1:
-            t = tuning.TUNING
-            candidates = np.array(sorted(scores), dtype=np.int64)
+        if not words or len(scores) <= 1:
+            return
+        t = tuning.TUNING
+        docs = np.array(sorted(scores), dtype=np.int64)
+        factor = np.array([factors[d] for d in docs.tolist()])
+        lower = np.array([scores[d] for d in docs.tolist()]) * factor
+        most = np.zeros(len(docs))
+        for fieldname, boost in t.field_boosts.items():
+            every = intersection([self.evaluator.term_at(fieldname, w, docs)[0] for w in words])
+            most[np.searchsorted(docs, every.ids)] += boost * t.proximity_boost * every.scores
+        # A margin against rounding: the bound is summed in another order than the bonus.
+        upper = np.where(most > 0, (lower + most * factor) * (1 + 1e-9), lower)
+
+        def bonus_of(batch: np.ndarray) -> np.ndarray:
+            ids = docs[batch]
             for fieldname, boost in t.field_boosts.items():
-                near = self.evaluator.near_at(fieldname, words, t.proximity_slop, candidates)
+                near = self.evaluator.near_at(fieldname, words, t.proximity_slop, ids)
                 for docnum, bonus in zip(near.ids.tolist(), near.scores.tolist(), strict=True):
                     scores[docnum] += boost * t.proximity_boost * bonus
-        return scores
+            return np.array([scores[d] for d in ids.tolist()]) * factor[batch] - lower[batch]
+
+        bonus_where_it_counts(lower, upper, np.zeros(len(docs), dtype=np.int64), needed, bonus_of)

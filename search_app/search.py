@@ -51,11 +51,12 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
     page = min(params.page, page_count)  # a page beyond the last (an old link, a hand-typed one) shows the last
     docs, partial = results_page(found.tiers, (page - 1) * params.per_page, params.per_page, order)
     shown = Shown(docs, partial, _missing_words(parsed, found.groups, [d for d in docs if d in partial]))
+    shown.stored = {d: searcher.stored_fields(d) for d in docs}
     if page_ranker is not None and not parsed.is_empty and docs:
-        documents = {d: searcher.stored_fields(d)["path"] for d in docs}
+        documents = {d: shown.stored[d]["path"] for d in docs}
         phrases = quoted_phrases(parsed)
-        ranked = page_ranker.ranked_pages(docs)
-        shown.pages = shown_pdf_pages(searcher, ranked, documents, phrases, page_ranker.page_records)
+        best = page_ranker.best_pages(docs, tuning.TUNING.pdf_page_candidates)
+        shown.pages = shown_pdf_pages(searcher, best, documents, phrases, page_ranker.page_records)
         shown.terms = snippet_terms(page_ranker.query, phrases)
         shown.phrases = expansion_phrases(page_ranker.query)
     suggestion = suggest(searcher, parsed) if searching else None

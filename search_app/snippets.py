@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from functools import lru_cache
 from itertools import takewhile
+
+import numpy as np
 
 from indexer.words import WORD_PATTERN, fold, without_elision, word_analysis
 
 SNIPPET_CHARS = 240
 CONTEXT_BEFORE = 70
 MAX_FRAGMENTS = 2
+FEW_MATCHES = 24  # up to this many matches in a text, its passages are ranked one by one rather than with arrays
 _WORD = re.compile(WORD_PATTERN)
 _JOINERS = "['’\\-‐]"  # what joins two runs of word characters into one token (`WORD_PATTERN`)
 
@@ -32,26 +36,72 @@ def word_terms(word: str) -> frozenset[str]:
 Phrases = tuple[tuple[str, ...], ...]
 
 
-def find_matches(text: str, terms: frozenset[str], phrases: Phrases = ()) -> list[tuple[int, int, frozenset[str]]]:
-    """Spans (start, end, matched terms) of the words of `text` that produce one of `terms`, or that belong to
-    a run of words producing one of `phrases` in order (stop words between them skipped).
+class Marker:
+    """The words of one request's snippets: the query's `terms` and whole `phrases`. What each distinct word of
+    the pages shown produces is worked out once per request, however many pages it appears on."""
 
-    Each distinct word is analysed once; only the words that match are then located in the text, by a pattern
-    that finds them exactly where the tokeniser would (a whole token, never part of one)."""
-    distinct = set(_WORD.findall(text))
-    matching = {word: word_terms(word) & terms for word in distinct if not terms.isdisjoint(word_terms(word))}
-    if phrases and _may_hold(distinct, phrases):
-        words = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
-        in_phrase = _phrase_words(words, phrases)
-        out = []
-        for i, (start, end, word) in enumerate(words):
-            matched = matching.get(word, frozenset()) | in_phrase.get(i, frozenset())
+    def __init__(self, terms: frozenset[str], phrases: Phrases = ()) -> None:
+        self.terms = terms
+        self.phrases = phrases
+        self._phrase_terms = frozenset(t for phrase in phrases for t in phrase)
+        self._seen: set[str] = set()  # every word looked at
+        self._matching: dict[str, frozenset[str]] = {}  # word → the terms it produces (those that produce one)
+        self._in_phrases: dict[str, frozenset[str]] = {}  # word → the phrase terms its analysis gives (if any)
+
+    def _learn(self, distinct: set[str]) -> None:
+        for word in distinct - self._seen:
+            matched = word_terms(word) & self.terms
             if matched:
-                out.append((start, end, matched))
-        return out
-    if not matching:
-        return []
-    return [(m.start(), m.end(), matching[m.group(0)]) for m in _tokens_among(frozenset(matching)).finditer(text)]
+                self._matching[word] = matched
+            if self._phrase_terms:
+                produced = frozenset(t for position in word_analysis(word) for t in position) & self._phrase_terms
+                if produced:
+                    self._in_phrases[word] = produced
+        self._seen |= distinct
+
+    def find(self, text: str) -> list[tuple[int, int, frozenset[str]]]:
+        """Spans (start, end, matched terms) of the words of `text` that produce one of the terms, or that belong
+        to a run of words producing one of the phrases in order (stop words between them skipped).
+
+        Only the words that match are located in the text, by a pattern that finds them exactly where the
+        tokeniser would (a whole token, never part of one)."""
+        distinct = set(_WORD.findall(text))
+        self._learn(distinct)
+        matching = {word: self._matching[word] for word in distinct.intersection(self._matching)}
+        if self.phrases and self._may_hold(distinct):
+            words = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+            in_phrase = _phrase_words(words, self.phrases)
+            out = []
+            for i, (start, end, word) in enumerate(words):
+                matched = matching.get(word, frozenset()) | in_phrase.get(i, frozenset())
+                if matched:
+                    out.append((start, end, matched))
+            return out
+        if not matching:
+            return []
+        return [(m.start(), m.end(), matching[m.group(0)]) for m in _tokens_among(frozenset(matching)).finditer(text)]
+
+    def _may_hold(self, distinct: set[str]) -> bool:
+        """Whether the text's words produce every term of one of the phrases at all (else no run can hold it)."""
+        produced = frozenset().union(*(self._in_phrases[w] for w in distinct.intersection(self._in_phrases)))
+        return any(produced.issuperset(phrase) for phrase in self.phrases)
+
+    def snippet(self, text: str) -> str:
+        """The best passages of `text` (escaped HTML with <mark>), or the opening of the text."""
+        text = " ".join(text.split())  # str.split and the pattern \s take the same characters for white space
+        matches = self.find(text) if self.terms or self.phrases else []
+        if not matches:
+            return opening(text)
+        parts = []
+        for start, end in _best_windows(text, matches):
+            fragment = _fragment(text, start, end, matches)
+            parts.append(("… " if start > 0 else "") + fragment + (" …" if end < len(text) else ""))
+        return " ".join(parts).replace("… …", "…")
+
+
+def find_matches(text: str, terms: frozenset[str], phrases: Phrases = ()) -> list[tuple[int, int, frozenset[str]]]:
+    """`Marker.find` for one text."""
+    return Marker(terms, phrases).find(text)
 
 
 @lru_cache(maxsize=4096)
@@ -61,12 +111,6 @@ def _tokens_among(words: frozenset[str]) -> re.Pattern[str]:
     and one). Longest words first, though the end conditions already refuse a shorter word's match."""
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
     return re.compile(rf"(?<!\w)(?<!\w{_JOINERS})(?:{alternatives})(?!\w)(?!{_JOINERS}\w)")
-
-
-def _may_hold(distinct: set[str], phrases: Phrases) -> bool:
-    """Whether the text's words produce every term of one of `phrases` at all (else no run can hold it)."""
-    produced = {t for word in distinct for position in word_analysis(word) for t in position}
-    return any(produced.issuperset(phrase) for phrase in phrases)
 
 
 def _phrase_words(words: list[tuple[int, int, str]], phrases: Phrases) -> dict[int, frozenset[str]]:
@@ -88,9 +132,10 @@ def _phrase_words(words: list[tuple[int, int, str]], phrases: Phrases) -> dict[i
 def _fragment(text: str, start: int, end: int, matches: list[tuple[int, int, frozenset[str]]]) -> str:
     pieces = []
     cursor = start
-    for m_start, m_end, _ in matches:
-        if m_start < start or m_end > end:
-            continue
+    first = bisect_left(matches, start, key=lambda m: m[0])
+    for m_start, m_end, _ in matches[first:]:
+        if m_end > end:
+            break  # spans are sorted and do not overlap: the ends grow too
         pieces.append(html.escape(text[cursor:m_start], quote=False))
         pieces.append("<mark>" + html.escape(text[m_start:m_end], quote=False) + "</mark>")
         cursor = m_end
@@ -98,7 +143,71 @@ def _fragment(text: str, start: int, end: int, matches: list[tuple[int, int, fro
     return "".join(pieces)
 
 
+def _windows(text: str, anchors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The passage around each anchor: from about CONTEXT_BEFORE characters before it (after a space when
+    one falls before the anchor) for at most SNIPPET_CHARS, ending on a space after the anchor when one does."""
+    spaces = np.flatnonzero(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4") == 32)
+    after = np.append(spaces, -1)  # -1: no space (as str.find)
+    start = np.maximum(0, anchors - CONTEXT_BEFORE)
+    space = after[np.searchsorted(spaces, start)]
+    start = np.where((start > 0) & (space >= 0) & (space < anchors), space + 1, start)
+    end = np.minimum(len(text), start + SNIPPET_CHARS)
+    before = np.searchsorted(spaces, end) - 1  # the last space before `end`, if at or after `start`
+    space = np.where(before >= 0, after[np.maximum(before, 0)], -1)
+    space = np.where(space >= start, space, -1)
+    end = np.where((end < len(text)) & (space > anchors), space, end)
+    return start, end
+
+
+def _best_windows(text: str, matches: list[tuple[int, int, frozenset[str]]]) -> list[tuple[int, int]]:
+    """At most MAX_FRAGMENTS passages that do not overlap, in text order: the passages around each match ranked
+    by the distinct terms they hold, then the matches (at most SNIPPET_CHARS counted), then the earliest."""
+    if len(matches) <= FEW_MATCHES:
+        return _best_of_few(text, matches)
+    anchors = np.array([m[0] for m in matches], dtype=np.int64)
+    ends = np.array([m[1] for m in matches], dtype=np.int64)  # growing: spans are sorted and do not overlap
+    starts, stops = _windows(text, anchors)
+    first = np.arange(len(matches))
+    last = np.minimum(np.searchsorted(ends, stops, side="right"), first + SNIPPET_CHARS)
+    inside = np.maximum(last - first, 0)
+    last = first + inside
+    columns: dict[str, int] = {}
+    rows = [[columns.setdefault(t, len(columns)) for t in m[2]] for m in matches]
+    held = np.zeros((len(matches) + 1, len(columns)), dtype=np.int64)
+    for i, row in enumerate(rows):
+        held[i + 1, row] = 1
+    held = np.cumsum(held, axis=0)  # held[i, k]: how many of the first i matches hold term k
+    distinct = ((held[last] - held[first]) > 0).sum(axis=1)
+    chosen: list[tuple[int, int]] = []
+    for i in np.lexsort((anchors, -inside, -distinct)).tolist():
+        start, end = int(starts[i]), int(stops[i])
+        if all(end <= s or start >= e for s, e in chosen):
+            chosen.append((start, end))
+            if len(chosen) == MAX_FRAGMENTS:
+                break
+    return sorted(chosen)
+
+
+def _best_of_few(text: str, matches: list[tuple[int, int, frozenset[str]]]) -> list[tuple[int, int]]:
+    """`_best_windows` one match at a time: quicker than arrays for a few matches."""
+    candidates = []
+    for i, (anchor, _, _) in enumerate(matches):
+        start, end = _window(text, anchor)
+        inside = list(takewhile(lambda m, end=end: m[1] <= end, matches[i : i + SNIPPET_CHARS]))
+        distinct = frozenset().union(*(m[2] for m in inside))
+        candidates.append((len(distinct), len(inside), -anchor, start, end))
+    candidates.sort(reverse=True)
+    chosen: list[tuple[int, int]] = []
+    for *_, start, end in candidates:
+        if all(end <= s or start >= e for s, e in chosen):
+            chosen.append((start, end))
+            if len(chosen) == MAX_FRAGMENTS:
+                break
+    return sorted(chosen)
+
+
 def _window(text: str, anchor: int) -> tuple[int, int]:
+    """`_windows` for one anchor."""
     start = max(0, anchor - CONTEXT_BEFORE)
     if start > 0:
         space = text.find(" ", start)
@@ -112,30 +221,8 @@ def _window(text: str, anchor: int) -> tuple[int, int]:
 
 def make_snippet(text: str, terms: frozenset[str], phrases: Phrases = ()) -> str:
     """The best passages of `text` for `terms` and whole `phrases` (escaped HTML with <mark>), or the opening
-    of the text."""
-    text = " ".join(text.split())  # str.split and the pattern \s take the same characters for white space
-    matches = find_matches(text, terms, phrases) if terms or phrases else []
-    if not matches:
-        return opening(text)
-    candidates = []
-    for i, (anchor, _, _) in enumerate(matches):
-        start, end = _window(text, anchor)
-        inside = list(takewhile(lambda m, end=end: m[1] <= end, matches[i : i + SNIPPET_CHARS]))  # sorted spans
-        distinct = frozenset().union(*(m[2] for m in inside))
-        candidates.append((len(distinct), len(inside), -anchor, start, end))
-    candidates.sort(reverse=True)
-    chosen: list[tuple[int, int]] = []
-    for *_, start, end in candidates:
-        if all(end <= s or start >= e for s, e in chosen):
-            chosen.append((start, end))
-        if len(chosen) == MAX_FRAGMENTS:
-            break
-    chosen.sort()
-    parts = []
-    for start, end in chosen:
-        fragment = _fragment(text, start, end, matches)
-        parts.append(("… " if start > 0 else "") + fragment + (" …" if end < len(text) else ""))
-    return " ".join(parts).replace("… …", "…")
+    of the text (`Marker.snippet` for one text)."""
+    return Marker(terms, phrases).snippet(text)
 
 
 def opening(text: str, chars: int = SNIPPET_CHARS) -> str:

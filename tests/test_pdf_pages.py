@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from indexer.words import exact_words
@@ -82,3 +83,112 @@ def test_page_records_tell_owner_and_listed_last_without_reading_twice(mini_sett
         assert len(np.unique(owners)) > 1
     finally:
         handle.close()
+
+
+def _all_bonuses_best(ranker, docs: list[int], count: int) -> dict[int, list[int]]:
+    """Every page's proximity bonus read, then each document's `count` best pages (the plain computation)."""
+    import numpy as np
+
+    from search_app.postings import with_bonus
+    from search_app.query import PAGE_FIELD, proximity_words
+    from search_app.tuning import TUNING
+
+    scope, parents = ranker.page_records.pages_of(np.array(sorted(docs), dtype=np.int64))
+    scored = ranker.evaluator.at(ranker.query, scope)
+    words = proximity_words(ranker.parsed)
+    if words and len(scored):
+        near = ranker.evaluator.near_at(PAGE_FIELD, words, TUNING.proximity_slop, scored.ids)
+        scored = with_bonus(scored, near, TUNING.proximity_boost)
+    owners = parents[np.searchsorted(scope, scored.ids)].tolist()
+    best: dict[int, list[int]] = {d: [] for d in docs}
+    for i in np.lexsort((scored.ids, -scored.scores)).tolist():
+        if len(best[owners[i]]) < count:
+            best[owners[i]].append(int(scored.ids[i]))
+    return best
+
+
+def _holding_every_word(ranker, docs: list[int]) -> int:
+    """How many page records of `docs` hold every word of the proximity bonus."""
+    from search_app.postings import intersection
+    from search_app.query import PAGE_FIELD, proximity_words
+
+    words = proximity_words(ranker.parsed)
+    scope = ranker.page_records.pages_of(np.array(sorted(docs), dtype=np.int64))[0]
+    return len(intersection([ranker.evaluator.term_at(PAGE_FIELD, w, scope)[0] for w in words])) if words else 0
+
+
+def test_best_pages_read_positions_only_where_the_bonus_may_count(sample_settings):
+    """Each document's best pages are those of every bonus read, though positions are read for fewer pages."""
+    import json
+    from pathlib import Path
+
+    from search_app.evaluate import Evaluator
+    from search_app.index_handle import IndexHandle
+    from search_app.query import build_query, parse
+    from search_app.rank import PageRecordRanker
+
+    root = Path(__file__).resolve().parents[1]
+    queries = [q["q"] for q in json.loads((root / "bench/relevance/queries.json").read_text("utf-8"))["queries"]]
+    handle = IndexHandle(sample_settings.index)
+    try:
+        searcher = handle.searcher()
+        evaluator = Evaluator(searcher, handle.term_cache(searcher), handle.universe(searcher))
+        read: list[int] = []
+        near_at = evaluator.near_at
+
+        def counting(fieldname, words, slop, docs):
+            read.append(len(docs))
+            return near_at(fieldname, words, slop, docs)
+
+        pruned = 0
+        for text in [*queries, "conseil citoyen", "politique ville habitants"]:
+            parsed = parse(text)
+            found = evaluator.documents(build_query(parsed, searcher.reader(), "any", proximity=False))
+            docs = found.ids[np.argsort(-found.scores, kind="stable")[:10]].tolist()
+            for count in (1, 3, 12):
+                ranker = PageRecordRanker(evaluator, parsed, handle.page_records(searcher))
+                evaluator.near_at = counting
+                del read[:]
+                got = ranker.best_pages(docs, count)
+                evaluator.near_at = near_at
+                expected = _all_bonuses_best(ranker, docs, count)
+                assert got == expected, (text, count)
+                pruned += sum(read) < _holding_every_word(ranker, docs)
+        assert pruned > 20
+    finally:
+        handle.close()
+
+
+def _top_per_owner(scores: np.ndarray, owners: np.ndarray, count: int) -> dict[int, list[int]]:
+    best: dict[int, list[int]] = {}
+    for i in np.lexsort((np.arange(len(scores)), -scores)).tolist():
+        found = best.setdefault(int(owners[i]), [])
+        if len(found) < count:
+            found.append(i)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_bonuses_read_are_the_fewest_that_keep_each_owners_best(seed):
+    from search_app.rank import bonus_where_it_counts
+
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(1, 300))
+    owners = rng.integers(0, 6, size)
+    lower = rng.choice([1.0, 2.0, 3.0, 5.0], size) if seed % 2 else rng.random(size) * 10
+    may = rng.random(size) < 0.7  # every word on the page: a bonus it may get
+    potential = np.where(may, rng.choice([1.0, 2.0, 4.0], size), 0.0)
+    has = may & (rng.random(size) < 0.5)  # the words stand together
+    bonus = np.where(has, potential, 0.0)
+    asked: list[int] = []
+
+    def bonus_of(batch: np.ndarray) -> np.ndarray:
+        assert not set(batch.tolist()) & set(asked)  # never asked twice
+        asked.extend(batch.tolist())
+        return bonus[batch]
+
+    count = int(rng.integers(1, 5))
+    got = bonus_where_it_counts(lower, lower + potential, owners, count, bonus_of)
+    assert _top_per_owner(got, owners, count) == _top_per_owner(lower + bonus, owners, count)
+    if size > 100:
+        assert len(asked) < may.sum()

@@ -117,6 +117,28 @@ def test_evaluation_at_given_records_is_whooshs_there(handle) -> None:
         assert dict(zip(got.ids.tolist(), got.scores.tolist(), strict=True)) == pytest.approx(expected), text
 
 
+def test_reading_a_term_whole_or_skipping_to_the_records_scores_alike(handle) -> None:
+    """At given records, a term is read whole (and kept) when it is short enough, else skipped to them: both
+    give the same records with the same scores, to the last bit, and so do the phrases checked there."""
+    searcher = handle.searcher()
+    scope = np.arange(0, searcher.doc_count_all(), 2, dtype=np.int64)
+    skipping = Evaluator(searcher, TermCache(), _universe(searcher))
+    skipping.whole_read_ratio = 0  # never read whole
+    whole = Evaluator(searcher, TermCache(), _universe(searcher))
+    whole.whole_read_ratio = 1_000_000  # always read whole
+    for text in QUERIES[:40] + SYNTAX:
+        q = build_page_query(parse(text), searcher.reader(), proximity=True)
+        skipped, read = skipping.at(q, scope), whole.at(q, scope)
+        assert skipped.ids.tolist() == read.ids.tolist() and skipped.scores.tolist() == read.scores.tolist(), text
+    assert not len(skipping.cache._items) and len(whole.cache._items)
+    near = 0
+    for words in (["conseil", "citoyen"], ["polit", "vill"], ["sant", "mental", "local"], ["claus", "social"]):
+        skipped, read = skipping.near_at("page_body", words, 1, scope), whole.near_at("page_body", words, 1, scope)
+        assert skipped.ids.tolist() == read.ids.tolist() and skipped.scores.tolist() == read.scores.tolist()
+        near += len(read)
+    assert near > 10
+
+
 @pytest.mark.parametrize("slop", [1, 2])
 def test_near_at_is_whooshs_phrase(handle, slop: int) -> None:
     searcher = handle.searcher()

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import html
+import random
 import re
 
 from indexer.words import WORD_PATTERN, word_analysis
-from search_app.snippets import find_matches, make_snippet, opening, word_terms
+from search_app.snippets import (
+    CONTEXT_BEFORE,
+    MAX_FRAGMENTS,
+    SNIPPET_CHARS,
+    Marker,
+    find_matches,
+    make_snippet,
+    opening,
+    word_terms,
+)
 
 _TEXT = (
     "L'économie sociale et solidaire, aujourd'hui : l’économie-sociale, économies; ECONOMIE_2 "
@@ -56,3 +66,82 @@ def test_white_space_is_collapsed_as_the_pattern_would():
     text = "  un\u00a0deux\t\ttrois\n\u2003quatre\x1cfin  <b>"
     assert opening(text) == html.escape(re.sub(r"\s+", " ", text).strip(), quote=False)
     assert make_snippet(text, frozenset()) == opening(text)
+
+
+def _reference_snippet(text: str, terms: frozenset[str]) -> str:
+    """The passages chosen one match at a time: every window scored by its distinct terms, then its matches."""
+    text = " ".join(text.split())
+    matches = _reference(text, terms)
+    if not matches:
+        return opening(text)
+    candidates = []
+    for i, (anchor, _, _) in enumerate(matches):
+        start = max(0, anchor - CONTEXT_BEFORE)
+        if start > 0:
+            space = text.find(" ", start)
+            start = space + 1 if 0 <= space < anchor else start
+        end = min(len(text), start + SNIPPET_CHARS)
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space if space > anchor else end
+        inside = [m for m in matches[i : i + SNIPPET_CHARS] if m[1] <= end]
+        distinct = frozenset().union(*(m[2] for m in inside))
+        candidates.append((len(distinct), len(inside), -anchor, start, end))
+    chosen: list[tuple[int, int]] = []
+    for *_, start, end in sorted(candidates, reverse=True):
+        if all(end <= s or start >= e for s, e in chosen) and len(chosen) < MAX_FRAGMENTS:
+            chosen.append((start, end))
+    parts = []
+    for start, end in sorted(chosen):
+        marked, cursor = [], start
+        for m_start, m_end, _ in matches:
+            if start <= m_start and m_end <= end:
+                marked += [html.escape(text[cursor:m_start], quote=False), "<mark>", text[m_start:m_end], "</mark>"]
+                cursor = m_end
+        marked.append(html.escape(text[cursor:end], quote=False))
+        parts.append(("… " if start > 0 else "") + "".join(marked) + (" …" if end < len(text) else ""))
+    return " ".join(parts).replace("… …", "…")
+
+
+def test_passages_are_those_scored_one_match_at_a_time():
+    rng = random.Random(7)
+    vocabulary = [
+        "habitants",
+        "économie",
+        "sociale",
+        "quartier",
+        "de",
+        "la",
+        "politique",
+        "ville",
+        "l'économie",
+        "conseil",
+        "citoyen",
+        "et",
+        "solidaire",
+        "habitant",
+        "emploi",
+        "santé",
+        "mentale",
+    ]
+    terms = _terms("habitants", "économie", "sociale", "citoyen")
+    checked = 0
+    for size in (5, 40, 120, 400, 1500):
+        for _ in range(6):
+            text = " ".join(rng.choice(vocabulary) + rng.choice(["", "", ",", " :", "."]) for _ in range(size))
+            assert make_snippet(text, terms) == _reference_snippet(text, terms), text
+            checked += "<mark>" in _reference_snippet(text, terms)
+    assert make_snippet(_TEXT, terms) == _reference_snippet(_TEXT, terms)
+    assert checked > 20
+
+
+def test_one_marker_for_many_texts_marks_each_as_alone():
+    phrase = ("vill", "territoir")
+    terms = _terms("habitants", "économie")
+    texts = [_TEXT, "Des villes et des territoires ; des habitants.", "territoires seuls", "villes, habitants", ""]
+    marker = Marker(terms, (phrase,))
+    for text in texts + texts[::-1]:
+        assert marker.find(text) == find_matches(text, terms, (phrase,))
+        assert marker.snippet(text) == make_snippet(text, terms, (phrase,))
+    both = texts[1]
+    assert {both[s:e] for s, e, _ in marker.find(both)} == {"villes", "territoires", "habitants"}
