@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from positions_read import records_read
 
 from indexer.words import exact_words
 from search_app.pages import _missing_phrases, _written_plainly
@@ -133,13 +134,6 @@ def test_best_pages_read_positions_only_where_the_bonus_may_count(sample_setting
     try:
         searcher = handle.searcher()
         evaluator = Evaluator(searcher, handle.term_cache(searcher), handle.universe(searcher))
-        read: list[int] = []
-        near_at = evaluator.near_at
-
-        def counting(fieldname, words, slop, docs):
-            read.append(len(docs))
-            return near_at(fieldname, words, slop, docs)
-
         pruned = 0
         for text in [*queries, "conseil citoyen", "politique ville habitants"]:
             parsed = parse(text)
@@ -147,10 +141,8 @@ def test_best_pages_read_positions_only_where_the_bonus_may_count(sample_setting
             docs = found.ids[np.argsort(-found.scores, kind="stable")[:10]].tolist()
             for count in (1, 3, 12):
                 ranker = PageRecordRanker(evaluator, parsed, handle.page_records(searcher))
-                evaluator.near_at = counting
-                del read[:]
-                got = ranker.best_pages(docs, count)
-                evaluator.near_at = near_at
+                with records_read(evaluator) as read:
+                    got = ranker.best_pages(docs, count)
                 expected = _all_bonuses_best(ranker, docs, count)
                 assert got == expected, (text, count)
                 pruned += sum(read) < _holding_every_word(ranker, docs)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from positions_read import records_read
 
 from search_app import tuning
 from search_app.evaluate import Evaluator
@@ -46,13 +47,6 @@ def _every_bonus_order(ranker: Ranker, tier: Tier, skip: int, count: int) -> lis
 def test_results_pages_are_those_of_every_bonus_read(handle):
     searcher = handle.searcher()
     evaluator = Evaluator(searcher, handle.term_cache(searcher), handle.universe(searcher))
-    read: list[int] = []
-    near_at = evaluator.near_at
-
-    def counting(fieldname, words, slop, docs):
-        read.append(len(docs))
-        return near_at(fieldname, words, slop, docs)
-
     checked = fewer = 0
     for text in [*QUERIES, "conseil citoyen", "politique ville habitants", "habitants quartier"]:
         parsed = parse(text)
@@ -62,10 +56,8 @@ def test_results_pages_are_those_of_every_bonus_read(handle):
         tier = Tier(frozenset(scored.ids.tolist()), scored)
         for skip, count in ((0, 10), (0, 3), (10, 10), (20, 10)):
             ranker = Ranker(evaluator, parsed, PageRecordRanker(evaluator, parsed, handle.page_records(searcher)))
-            evaluator.near_at = counting
-            del read[:]
-            got = ranker.rank(tier, skip, count)
-            evaluator.near_at = near_at
+            with records_read(evaluator) as read:
+                got = ranker.rank(tier, skip, count)
             assert got == _every_bonus_order(ranker, tier, skip, count), (text, skip, count)
             checked += len(got)
             fewer += sum(read) < 4 * min(len(tier.docs), tuning.TUNING.rerank_window)
