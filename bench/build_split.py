@@ -7,6 +7,10 @@ Reports peak memory, the documents by extractor (« pdfium », « pypdf », « h
 the OCR time (the PDF extraction with OCR off and on, see `pdf_extractors.py`) with its share of the CPU
 time of the single-process build.
 
+It also splits the engine's own analysis and writing, as a build does them (CPU seconds, one process): each
+text field analysed as the extraction workers do (`schema.pre_analyse`), then the postings added and committed by
+the engine's writer (`whoosh_writer.open_writer`); `commit` is the part no other process can share.
+
     python bench/build_split.py [--corpus corpus] [--json bench/out/build_split.json]
 """
 
@@ -30,8 +34,47 @@ from indexer.catalogue import load_catalogue
 from indexer.config import Settings
 from indexer.corpus import Failure, scan_corpus
 from indexer.extraction import extract_one
-from indexer.records import doc_records, failure_record
-from indexer.schema import build_schema
+from indexer.records import doc_records, failure_record, text_values
+from indexer.schema import build_schema, pre_analyse
+from indexer.whoosh_writer import open_writer
+
+
+def engine_split(docs: dict) -> dict[str, dict[str, float]]:
+    """CPU seconds of the analysis of each text field, and of the engine writer's add and commit."""
+    schema = build_schema()
+    by_field: dict[str, float] = {}
+    for doc in docs.values():
+        for name, value in text_values(doc).items():
+            started = time.process_time()
+            list(schema[name].index(value))
+            by_field[name] = by_field.get(name, 0.0) + time.process_time() - started
+        started = time.process_time()
+        for text in doc.pages:
+            list(schema["page_body"].index(text))
+        by_field["page_body"] = by_field.get("page_body", 0.0) + time.process_time() - started
+    started = time.process_time()
+    for doc in docs.values():
+        doc.analysed = pre_analyse(doc)
+    analysis = time.process_time() - started
+    with tempfile.TemporaryDirectory() as tmp:
+        ix = whoosh_index.create_in(tmp, schema)
+        writer = open_writer(ix, limitmb=256)
+        started = time.process_time()
+        for path in sorted(docs):
+            for record in doc_records(docs[path]):
+                writer.add_document(**record)
+        added = time.process_time()
+        writer.commit()
+        committed = time.process_time()
+        ix.close()
+    return {
+        "analysis_by_field": {name: round(value, 3) for name, value in by_field.items()},
+        "engine": {
+            "analysis": round(analysis, 3),
+            "add": round(added - started, 3),
+            "commit": round(committed - added, 3),
+        },
+    }
 
 
 def main() -> int:
@@ -71,6 +114,7 @@ def main() -> int:
         ix.close()
         t_write = time.perf_counter() - t
     build_cpu = cpu_seconds() - cpu_started
+    split = engine_split(docs)
     with tempfile.TemporaryDirectory() as tmp:
         real = Settings.load(corpus=corpus, index=Path(tmp))
         t = time.perf_counter()
@@ -102,6 +146,7 @@ def main() -> int:
             "build_index_cold": round(t_cold, 3),
             "build_index_warm_cache": round(t_warm, 3),
         },
+        "cpu_seconds_engine": split,
         "documents_by_extractor": extractors,
         "ocr_pages": sum(len(d.ocr_pages) for d in docs.values()),
         "ocr_seconds": ocr["ocr_seconds"],
@@ -116,6 +161,11 @@ def main() -> int:
     print(f"Corpus {corpus}: {len(html)} HTML, {len(pdf)} PDF ({pages} pages), {report['text_mb']} MB of text")
     for name, value in report["seconds"].items():
         print(f"  {name:<24} {value:8.3f} s")
+    engine = split["engine"]
+    print(
+        f"  engine, CPU: analysis {engine['analysis']} s {split['analysis_by_field']}, add {engine['add']} s, "
+        f"commit {engine['commit']} s"
+    )
     print(f"  peak RSS: main {peak_self:.0f} MB, largest worker {peak_children:.0f} MB")
     print(f"  documents by extractor: {extractors}")
     print(
