@@ -19,7 +19,10 @@ from indexer.vocab import acronym_keys
 logger = logging.getLogger(__name__)
 
 # Words, keeping inner apostrophes (both ' and ’) and hyphens: « l’économie », « socio-économique ».
-WORD_PATTERN = r"\w+(?:['’\-‐]\w+)*"
+TOKEN_JOINERS = r"['’\-‐]"  # what joins two runs of word characters into one token
+WORD_PATTERN = rf"\w+(?:{TOKEN_JOINERS}\w+)*"
+# Where a token of WORD_PATTERN ends: no word character next, nor a joiner and one (which would extend it).
+TOKEN_END = rf"(?!\w)(?!{TOKEN_JOINERS}\w)"
 
 ELISIONS = frozenset(
     ["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "quelqu"]

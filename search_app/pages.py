@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from indexer.words import exact_words, fold
+from indexer.words import TOKEN_END, TOKEN_JOINERS, exact_words, fold
 from search_app import tuning
 from search_app.page_records import PageRecords
 from search_app.query import ParsedQuery
@@ -40,7 +40,6 @@ def _missing_phrases(text: str, phrases: list[list[str]]) -> int:
     return sum(1 for phrase in unseen if " " + " ".join(phrase) + " " not in joined)
 
 
-_JOINERS = "['’\\-‐]"  # what joins two runs of word characters into one token (`indexer.words.WORD_PATTERN`)
 _NEVER = re.compile(r"(?!)")
 
 
@@ -75,8 +74,8 @@ def _written_plainly(phrase: tuple[str, ...]) -> re.Pattern[str]:
                 return _NEVER
         # The first letter before the conditions on what precedes it: the pattern then opens with a class,
         # which the regular expression engine scans for quickly.
-        start = rf"(?<!\w[\s\S])(?<!\w{_JOINERS}[\s\S])"
-        words.append(letters[0] + start + "".join(letters[1:]) + rf"(?!\w)(?!{_JOINERS}\w)")
+        start = rf"(?<!\w[\s\S])(?<!\w{TOKEN_JOINERS}[\s\S])"
+        words.append(letters[0] + start + "".join(letters[1:]) + TOKEN_END)
     return re.compile(r"\W+".join(words))
 
 

@@ -15,14 +15,13 @@ from itertools import takewhile
 
 import numpy as np
 
-from indexer.words import WORD_PATTERN, fold, without_elision, word_analysis
+from indexer.words import TOKEN_END, TOKEN_JOINERS, WORD_PATTERN, fold, without_elision, word_analysis
 
 SNIPPET_CHARS = 240
 CONTEXT_BEFORE = 70
 MAX_FRAGMENTS = 2
 FEW_MATCHES = 24  # up to this many matches in a text, its passages are ranked one by one rather than with arrays
 _WORD = re.compile(WORD_PATTERN)
-_JOINERS = "['’\\-‐]"  # what joins two runs of word characters into one token (`WORD_PATTERN`)
 
 
 @lru_cache(maxsize=200_000)
@@ -110,7 +109,7 @@ def _tokens_among(words: frozenset[str]) -> re.Pattern[str]:
     character (nor by one and a connector, which would join them), not followed by one (nor by a connector
     and one). Longest words first, though the end conditions already refuse a shorter word's match."""
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
-    return re.compile(rf"(?<!\w)(?<!\w{_JOINERS})(?:{alternatives})(?!\w)(?!{_JOINERS}\w)")
+    return re.compile(rf"(?<!\w)(?<!\w{TOKEN_JOINERS})(?:{alternatives}){TOKEN_END}")
 
 
 def _phrase_words(words: list[tuple[int, int, str]], phrases: Phrases) -> dict[int, frozenset[str]]:
