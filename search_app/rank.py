@@ -150,11 +150,11 @@ class PageRecordRanker:
         The bonus of a page is at most proximity_boost × its words' scores, known without reading positions:
         positions are read, a few pages per document at a time, best bound first, only for the pages whose
         bonus could still bring them among their document's `count` best."""
-        scope, parents = self.page_records.pages_of(np.array(sorted(docs), dtype=np.int64))
+        scope, _parents = self.page_records.pages_of(np.array(sorted(docs), dtype=np.int64))
         scored = self.scores.within(scope)
         if scored is None:
             scored = self.evaluator.at(self.query, scope)
-        owners = parents[np.searchsorted(scope, scored.ids)]
+        owners = self.page_records.owners(scored.ids)
         final = self._with_proximity(scored, owners, count)
         best: dict[int, list[int]] = {d: [] for d in docs}
         for i in np.lexsort((scored.ids, -final)).tolist():
