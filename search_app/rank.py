@@ -21,7 +21,7 @@ from search_app import tuning
 from search_app.evaluate import Evaluator
 from search_app.page_records import PageRecords
 from search_app.postings import Postings, intersection, top, with_factor
-from search_app.query import PAGE_FIELD, ParsedQuery, build_page_query, proximity_words
+from search_app.query import PAGE_FIELD, ParsedQuery, build_page_query, page_parts, proximity_words
 
 
 @dataclass
@@ -129,6 +129,7 @@ class PageRecordRanker:
         candidates = np.array(sorted(docs), dtype=np.int64)
         page_ids, parents = self.page_records.pages_of(candidates)
         if not len(page_ids):
+            self.scores = PageRecordScores()
             return {}
         scored = self.evaluator.at(self.query, page_ids)
         self.scores = PageRecordScores(page_ids, scored)
@@ -142,6 +143,25 @@ class PageRecordRanker:
                 if len(best) == len(candidates):
                     break
         return best
+
+    def spread(self, docs: list[int]) -> dict[int, int]:
+        """For each of `docs` whose pages `best_page_scores` scored: how many of its page records hold every part
+        of the query. A document that treats the subject holds it on several pages; one that names it in passing,
+        on one. Tables of contents and glossaries count too: telling them apart would read their stored text.
+        Only the pages already scored are looked at, one part after another among those that hold the previous."""
+        scored = self.scores.scored
+        if scored is None or not len(scored):
+            return {}
+        pages = scored.ids
+        parts = page_parts(self.parsed, self.evaluator.searcher.reader())
+        if len(parts) > 1:
+            for part in parts:
+                pages = self.evaluator.at(part, pages).ids
+                if not len(pages):
+                    return {}
+        owners, counts = np.unique(self.page_records.owners(pages), return_counts=True)
+        wanted = set(docs)
+        return {o: c for o, c in zip(owners.tolist(), counts.tolist(), strict=True) if o in wanted}
 
     def best_pages(self, docs: list[int], count: int) -> dict[int, list[int]]:
         """For each of `docs`: its `count` best page records that match the page query, best first (ties in
@@ -257,6 +277,9 @@ class Ranker:
             best = sorted(scores, key=lambda d: (-scores[d] * factors[d], d))[:window]
             for docnum, value in self.pages.best_page_scores(best).items():
                 scores[docnum] += t.page_score_weight * value
+            if t.spread_weight:
+                for docnum, pages in self.pages.spread(best).items():
+                    scores[docnum] += t.spread_weight * math.log1p(pages)
         scores = {d: value * factors[d] for d, value in scores.items()}
         order = sorted(scores, key=lambda d: (-scores[d], d))
         return order[skip : skip + count]

@@ -333,6 +333,54 @@ def test_the_best_page_of_a_long_dossier_counts_in_its_rank(tmp_path, monkeypatc
         handle.close()
 
 
+def _spread_corpus(root):
+    """A short post with the words in its title and text, and a 12-page dossier that holds them on pages 3, 6
+    and 9 (and one of them alone on page 10)."""
+    pages = [[f"Chapitre {n}", *FILLER * 4] for n in range(1, 13)]
+    for n in (3, 6, 9):
+        pages[n - 1] = [f"Chapitre {n}", "La pépinière de Valdegour loue ses bureaux aux entreprises.", *FILLER * 2]
+    pages[9] = ["Chapitre 10", "Le quartier de Valdegour à Nîmes.", *FILLER * 2]
+    body = _paragraphs(["La pépinière de Valdegour ouvre.", "Visite de la pépinière de Valdegour.", *FILLER])
+    return _post_and_dossier(
+        root,
+        ("site/2018/pepiniere.html", "La pépinière de Valdegour", body, "2018-10-02"),
+        ("dossiers/2018/synthese.pdf", "Développement économique urbain : synthèse", pages),
+    )
+
+
+def test_the_pages_that_hold_every_word_count_in_a_document_rank(tmp_path, monkeypatch):
+    """`PageRecordRanker.spread` counts a document's page records that hold every part of the query (not a
+    page with one word of it); `Ranker` adds spread_weight × ln(1 + that count): heavy enough, it lifts the
+    dossier that treats the subject on three pages above the short post that names it in its title and text."""
+    from indexer.build import build_index
+    from indexer.config import Settings
+    from search_app.evaluate import Evaluator
+    from search_app.query import parse
+    from search_app.rank import PageRecordRanker
+
+    settings = Settings(corpus=_spread_corpus(tmp_path / "corpus"), index=tmp_path / "index", workers=1)
+    build_index(settings)
+    handle = IndexHandle(settings.index)
+    try:
+        query = {"q": "pépinière Valdegour"}
+        searcher = handle.searcher()
+        docs = {searcher.stored_fields(d)["path"]: d for d in searcher.document_numbers(kind="doc")}
+        evaluator = Evaluator(searcher, handle.term_cache(searcher), handle.universe(searcher))
+        pages = PageRecordRanker(evaluator, parse(query["q"]), handle.page_records(searcher))
+        pages.best_page_scores(list(docs.values()))
+        post, dossier = docs["site/2018/pepiniere.html"], docs["dossiers/2018/synthese.pdf"]
+        assert pages.spread(list(docs.values())) == {dossier: 3, post: 1}
+        assert pages.spread([post]) == {post: 1}
+        monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, spread_weight=0.0))
+        ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
+        assert ranked == ["site/2018/pepiniere.html", "dossiers/2018/synthese.pdf"]
+        monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, spread_weight=1000.0))
+        ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
+        assert ranked == ["dossiers/2018/synthese.pdf", "site/2018/pepiniere.html"]
+    finally:
+        handle.close()
+
+
 def test_pages_belong_to_the_nearest_document_record_after_updates_and_merges(mini_copy):
     """`PageRecords` relies on a document's records staying together (doc record, then its pages) through
     updates and segment merges; checked against the stored paths."""
