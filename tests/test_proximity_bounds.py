@@ -44,6 +44,8 @@ def _every_bonus_order(ranker: Ranker, tier: Tier, skip: int, count: int) -> lis
             scores[docnum] += t.page_score_weight * value
         for docnum, pages in ranker.pages.spread(best).items():
             scores[docnum] += t.spread_weight * math.log1p(pages)
+    if t.sister_weight:
+        ranker._lift_sisters(scores)
     return sorted(scores, key=lambda d: (-scores[d], d))[skip : skip + count]
 
 

@@ -381,6 +381,69 @@ def test_the_pages_that_hold_every_word_count_in_a_document_rank(tmp_path, monke
         handle.close()
 
 
+def _sister_corpus(root):
+    """A dossier on a pépinière, the short post that publishes it (the words once, in passing), and another
+    post about the same pépinière that does not link to the dossier."""
+    import pdf_fixtures
+    from conftest import wp_page
+
+    pages = [[f"Chapitre {n}", *FILLER * 4] for n in range(1, 9)]
+    for n in (2, 3, 4):
+        pages[n - 1] = [f"Chapitre {n}", "La pépinière de Valdegour loue ses bureaux aux entreprises.", *FILLER * 2]
+    publishing = _paragraphs(
+        [
+            "Le centre de ressources publie sa synthèse annuelle sur le développement économique.",
+            *FILLER * 3,
+            "On y lit aussi le bilan de la pépinière de Valdegour.",
+            '<a href="../../dossiers/2018/pepiniere.pdf">Télécharger la synthèse (PDF)</a>',
+        ]
+    )
+    other = _paragraphs(["Visite de la pépinière de Valdegour à Nîmes.", *FILLER * 2])
+    files = {
+        "site/2018/synthese-2018.html": wp_page("Synthèse 2018", publishing, date="2018-11-05"),
+        "site/2018/visite.html": wp_page("Une visite à la pépinière de Valdegour", other, date="2018-10-02"),
+    }
+    for path, html in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(html, encoding="utf-8")
+    (root / "dossiers/2018").mkdir(parents=True, exist_ok=True)
+    (root / "dossiers/2018/pepiniere.pdf").write_bytes(pdf_fixtures.pages_pdf("La pépinière de Valdegour", pages))
+    return root
+
+
+def test_the_post_that_publishes_a_leading_pdf_comes_close_below_it(tmp_path, monkeypatch):
+    """`sisters_of` pairs a PDF with the post that publishes it, both ways, and not with a post that only
+    shares its words; with sister_weight, the publishing post, which names the subject in passing, passes the
+    other post to come right after its PDF."""
+    from indexer.build import build_index
+    from indexer.config import Settings
+    from search_app.rank import sisters_of
+
+    settings = Settings(corpus=_sister_corpus(tmp_path / "corpus"), index=tmp_path / "index", workers=1)
+    build_index(settings)
+    handle = IndexHandle(settings.index)
+    try:
+        searcher = handle.searcher()
+        docs = {searcher.stored_fields(d)["path"]: d for d in searcher.document_numbers(kind="doc")}
+        pdf, post, other = (
+            docs[p] for p in ("dossiers/2018/pepiniere.pdf", "site/2018/synthese-2018.html", "site/2018/visite.html")
+        )
+        everyone = set(docs.values())
+        assert sisters_of(searcher, pdf, everyone) == [post]
+        assert sisters_of(searcher, post, everyone) == [pdf]
+        assert sisters_of(searcher, other, everyone) == []
+        assert sisters_of(searcher, pdf, {pdf, other}) == []
+        query = {"q": "pépinière Valdegour"}
+        monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, sister_weight=0.0))
+        ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
+        assert ranked == ["dossiers/2018/pepiniere.pdf", "site/2018/visite.html", "site/2018/synthese-2018.html"]
+        monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, sister_weight=0.99))
+        ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
+        assert ranked == ["dossiers/2018/pepiniere.pdf", "site/2018/synthese-2018.html", "site/2018/visite.html"]
+    finally:
+        handle.close()
+
+
 def test_pages_belong_to_the_nearest_document_record_after_updates_and_merges(mini_copy):
     """`PageRecords` relies on a document's records staying together (doc record, then its pages) through
     updates and segment merges; checked against the stored paths."""
