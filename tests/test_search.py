@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -25,6 +26,21 @@ def search(mini_settings):
 
 def paths(result):
     return [r["path"] for r in result["results"]]
+
+
+@contextmanager
+def built(corpus, index):
+    """The settings and an open handle of an index built from `corpus` into `index`, closed afterwards."""
+    from indexer.build import build_index
+    from indexer.config import Settings
+
+    settings = Settings(corpus=corpus, index=index, workers=1)
+    build_index(settings)
+    handle = IndexHandle(settings.index)
+    try:
+        yield settings, handle
+    finally:
+        handle.close()
 
 
 def facet(result, name):
@@ -316,21 +332,13 @@ def _passage_corpus(root):
 def test_the_best_page_of_a_long_dossier_counts_in_its_rank(tmp_path, monkeypatch):
     """A 12-page dossier that answers on one page comes before a short post that has the words apart;
     without the best page's weight, the post's shortness wins."""
-    from indexer.build import build_index
-    from indexer.config import Settings
-
-    settings = Settings(corpus=_passage_corpus(tmp_path / "corpus"), index=tmp_path / "index", workers=1)
-    build_index(settings)
-    handle = IndexHandle(settings.index)
-    try:
+    with built(_passage_corpus(tmp_path / "corpus"), tmp_path / "index") as (settings, handle):
         query = {"q": "taux d'occupation pépinière Valdegour"}
         ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
         assert ranked == ["dossiers/2018/synthese.pdf", "site/2018/portrait.html"]
         monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, page_score_weight=0.0))
         ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
         assert ranked == ["site/2018/portrait.html", "dossiers/2018/synthese.pdf"]
-    finally:
-        handle.close()
 
 
 def _spread_corpus(root):
@@ -352,16 +360,11 @@ def test_the_pages_that_hold_every_word_count_in_a_document_rank(tmp_path, monke
     """`PageRecordRanker.spread` counts a document's page records that hold every part of the query (not a
     page with one word of it); `Ranker` adds spread_weight × ln(1 + that count): heavy enough, it lifts the
     dossier that treats the subject on three pages above the short post that names it in its title and text."""
-    from indexer.build import build_index
-    from indexer.config import Settings
     from search_app.evaluate import Evaluator
     from search_app.query import parse
     from search_app.rank import PageRecordRanker
 
-    settings = Settings(corpus=_spread_corpus(tmp_path / "corpus"), index=tmp_path / "index", workers=1)
-    build_index(settings)
-    handle = IndexHandle(settings.index)
-    try:
+    with built(_spread_corpus(tmp_path / "corpus"), tmp_path / "index") as (settings, handle):
         query = {"q": "pépinière Valdegour"}
         searcher = handle.searcher()
         docs = {searcher.stored_fields(d)["path"]: d for d in searcher.document_numbers(kind="doc")}
@@ -377,8 +380,6 @@ def test_the_pages_that_hold_every_word_count_in_a_document_rank(tmp_path, monke
         monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, spread_weight=1000.0))
         ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
         assert ranked == ["dossiers/2018/synthese.pdf", "site/2018/pepiniere.html"]
-    finally:
-        handle.close()
 
 
 def _sister_corpus(root):
@@ -415,14 +416,9 @@ def test_the_post_that_publishes_a_leading_pdf_comes_close_below_it(tmp_path, mo
     """`sisters_of` pairs a PDF with the post that publishes it, both ways, and not with a post that only
     shares its words; with sister_weight, the publishing post, which names the subject in passing, passes the
     other post to come right after its PDF."""
-    from indexer.build import build_index
-    from indexer.config import Settings
     from search_app.rank import sisters_of
 
-    settings = Settings(corpus=_sister_corpus(tmp_path / "corpus"), index=tmp_path / "index", workers=1)
-    build_index(settings)
-    handle = IndexHandle(settings.index)
-    try:
+    with built(_sister_corpus(tmp_path / "corpus"), tmp_path / "index") as (settings, handle):
         searcher = handle.searcher()
         docs = {searcher.stored_fields(d)["path"]: d for d in searcher.document_numbers(kind="doc")}
         pdf, post, other = (
@@ -440,8 +436,6 @@ def test_the_post_that_publishes_a_leading_pdf_comes_close_below_it(tmp_path, mo
         monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, sister_weight=0.99))
         ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
         assert ranked == ["dossiers/2018/pepiniere.pdf", "site/2018/synthese-2018.html", "site/2018/visite.html"]
-    finally:
-        handle.close()
 
 
 def test_pages_belong_to_the_nearest_document_record_after_updates_and_merges(mini_copy):
