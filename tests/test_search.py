@@ -43,6 +43,13 @@ def built(corpus, index):
         handle.close()
 
 
+def ranked_with(monkeypatch, built_index, query: dict, **weights) -> list[str]:
+    """The paths `query` ranks on `built_index` (settings, handle) with the given tuning weights changed."""
+    settings, handle = built_index
+    monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, **weights))
+    return paths(run_search(SearchParams.from_args(query, settings), handle))
+
+
 def facet(result, name):
     return {v["value"]: (v["count"], v["selected"]) for v in result["facets"][name]}
 
@@ -336,8 +343,7 @@ def test_the_best_page_of_a_long_dossier_counts_in_its_rank(tmp_path, monkeypatc
         query = {"q": "taux d'occupation pépinière Valdegour"}
         ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
         assert ranked == ["dossiers/2018/synthese.pdf", "site/2018/portrait.html"]
-        monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, page_score_weight=0.0))
-        ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
+        ranked = ranked_with(monkeypatch, (settings, handle), query, page_score_weight=0.0)
         assert ranked == ["site/2018/portrait.html", "dossiers/2018/synthese.pdf"]
 
 
@@ -374,11 +380,9 @@ def test_the_pages_that_hold_every_word_count_in_a_document_rank(tmp_path, monke
         post, dossier = docs["site/2018/pepiniere.html"], docs["dossiers/2018/synthese.pdf"]
         assert pages.spread(list(docs.values())) == {dossier: 3, post: 1}
         assert pages.spread([post]) == {post: 1}
-        monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, spread_weight=0.0))
-        ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
+        ranked = ranked_with(monkeypatch, (settings, handle), query, spread_weight=0.0)
         assert ranked == ["site/2018/pepiniere.html", "dossiers/2018/synthese.pdf"]
-        monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, spread_weight=1000.0))
-        ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
+        ranked = ranked_with(monkeypatch, (settings, handle), query, spread_weight=1000.0)
         assert ranked == ["dossiers/2018/synthese.pdf", "site/2018/pepiniere.html"]
 
 
@@ -430,11 +434,9 @@ def test_the_post_that_publishes_a_leading_pdf_comes_close_below_it(tmp_path, mo
         assert sisters_of(searcher, other, everyone) == []
         assert sisters_of(searcher, pdf, {pdf, other}) == []
         query = {"q": "pépinière Valdegour"}
-        monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, sister_weight=0.0))
-        ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
+        ranked = ranked_with(monkeypatch, (settings, handle), query, sister_weight=0.0)
         assert ranked == ["dossiers/2018/pepiniere.pdf", "site/2018/visite.html", "site/2018/synthese-2018.html"]
-        monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, sister_weight=0.99))
-        ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
+        ranked = ranked_with(monkeypatch, (settings, handle), query, sister_weight=0.99)
         assert ranked == ["dossiers/2018/pepiniere.pdf", "site/2018/synthese-2018.html", "site/2018/visite.html"]
 
 
