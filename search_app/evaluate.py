@@ -309,31 +309,39 @@ class Evaluator:
         """The documents of `docs` where `words` stand in order, each at most `slop` positions after the
         previous one (Whoosh's `Phrase` and its `SpanNear2` with `mindist=1`), scored as Whoosh scores them:
         the sum of the words' scores."""
+        return self.runs_at(fieldname, words, slop, docs)[0]
+
+    def runs_at(self, fieldname: str, words: list[str], slop: int, docs: np.ndarray) -> tuple[Postings, np.ndarray]:
+        """`near_at`'s documents and scores, and for each of them how many times the least repeated of `words`
+        occurs in the field (read with the positions, at no extra cost)."""
         candidates = docs
         for word in words:  # positions are read only where every word stands
             whole = self.kept_postings(fieldname, word, len(candidates))
             if whole is not None:
                 candidates = among(whole, candidates).ids
                 if not len(candidates):
-                    return EMPTY
+                    return EMPTY, np.empty(0, dtype=np.int64)
         found: list[tuple[Postings, list[list[int]]]] = []
         for word in words:
             postings, positions = self.term_at(fieldname, word, candidates, positions=True)
             if not len(postings):
-                return EMPTY
+                return EMPTY, np.empty(0, dtype=np.int64)
             found.append((postings, positions))
             candidates = postings.ids
         keep_ids: list[int] = []
         keep_scores: list[float] = []
+        keep_fewest: list[int] = []
         rows = [dict(zip(postings.ids.tolist(), range(len(postings)), strict=True)) for postings, _ in found]
         scores = [postings.scores.tolist() for postings, _ in found]
         steps = range(1, slop + 1)
         for docnum in candidates.tolist():
             total = 0.0
+            fewest = 0
             reach: set[int] | None = None
             for (_postings, positions), row, score in zip(found, rows, scores, strict=True):
                 j = row[docnum]
                 total += score[j]
+                fewest = len(positions[j]) if reach is None else min(fewest, len(positions[j]))
                 if reach is None:
                     reach = set(positions[j])
                 else:  # the positions of this word that follow one where the words before it stand in order
@@ -343,9 +351,11 @@ class Evaluator:
             if reach:
                 keep_ids.append(docnum)
                 keep_scores.append(total)
+                keep_fewest.append(fewest)
         if not keep_ids:
-            return EMPTY
-        return Postings(np.array(keep_ids, dtype=np.int64), np.array(keep_scores))
+            return EMPTY, np.empty(0, dtype=np.int64)
+        found_ids = np.array(keep_ids, dtype=np.int64)
+        return Postings(found_ids, np.array(keep_scores)), np.array(keep_fewest, dtype=np.int64)
 
     def _phrase(self, q: wq.Phrase) -> Postings:
         words = intersection([self.term(q.fieldname, w) for w in q.words])

@@ -242,6 +242,30 @@ def _next_pages(
     return np.sort(np.concatenate(chosen)) if chosen else np.empty(0, dtype=np.int64)
 
 
+# The field where one run of the words may be a passing mention (`proximity_bonus`): in a title, headings or
+# metadata each word stands once or twice, and a run there tells what the document is about.
+EVIDENCE_FIELD = "body"
+
+
+def proximity_bonus(evaluator: Evaluator, words: list[str], docs: np.ndarray) -> dict[int, float]:
+    """The proximity bonus of each of `docs` (sorted) where `words` stand together in some field: per field,
+    proximity_boost × the field's boost × the words' scores there (Whoosh's phrase score). In the body, the bonus
+    is also weighed by the run's evidence, (number of words − 1) × the occurrences of the least repeated word,
+    full from proximity_evidence on: a long document that names the words side by side once (a line of a list)
+    gets a share of it, one that comes back to them gets it whole. Never more than the plain bonus, so the
+    bound of `Ranker._add_proximity` holds."""
+    t = tuning.TUNING
+    bonus: dict[int, float] = {}
+    for fieldname, boost in t.field_boosts.items():
+        near, fewest = evaluator.runs_at(fieldname, words, t.proximity_slop, docs)
+        values = boost * t.proximity_boost * near.scores
+        if fieldname == EVIDENCE_FIELD and t.proximity_evidence:
+            values = values * np.minimum(1.0, (len(words) - 1) * fewest / t.proximity_evidence)
+        for docnum, value in zip(near.ids.tolist(), values.tolist(), strict=True):
+            bonus[docnum] = bonus.get(docnum, 0.0) + value
+    return bonus
+
+
 def sisters_of(searcher: Any, docnum: int, candidates: Container[int]) -> list[int]:
     """The documents among `candidates` that are the other form of `docnum`'s text: for a file that posts
     publish (a PDF), those posts (`published_in`); for a post, the files it links to that name it among the
@@ -349,10 +373,8 @@ class Ranker:
 
         def bonus_of(batch: np.ndarray) -> np.ndarray:
             ids = docs[batch]
-            for fieldname, boost in t.field_boosts.items():
-                near = self.evaluator.near_at(fieldname, words, t.proximity_slop, ids)
-                for docnum, bonus in zip(near.ids.tolist(), near.scores.tolist(), strict=True):
-                    scores[docnum] += boost * t.proximity_boost * bonus
+            for docnum, bonus in proximity_bonus(self.evaluator, words, ids).items():
+                scores[docnum] += bonus
             return np.array([scores[d] for d in ids.tolist()]) * factor[batch] - lower[batch]
 
         bonus_where_it_counts(lower, upper, np.zeros(len(docs), dtype=np.int64), needed, bonus_of)

@@ -45,6 +45,10 @@ class Tuning:
     minmatch_from: int = 0  # with at least this many clauses, all but one suffice (0 = every clause is required)
     proximity_boost: float = 2.0  # the typed words standing close together, in order (0 = off)
     proximity_slop: int = 1  # how far apart they may stand
+    # The body's share of the bonus grows with the run's evidence, (words − 1) × the occurrences of the least
+    # repeated word, and is whole from this on: a long document that names the words together once, in
+    # passing, no longer passes one that treats them (`rank.proximity_bonus`; 0 = off).
+    proximity_evidence: float = 6.0
     # A document's best PDF page (or page record) in its own score, by its words alone (0 = off).
     page_score_weight: float = 4.0
     # A slowly growing bonus of spread_weight × ln(1 + the number of the document's page records that hold every part

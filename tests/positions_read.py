@@ -1,4 +1,5 @@
-"""Counting the records whose word positions `Evaluator.near_at` reads, for the tests of the proximity bounds."""
+"""Counting the records whose word positions `Evaluator.runs_at` (and `near_at`, through it) reads, for the tests
+of the proximity bounds."""
 
 from __future__ import annotations
 
@@ -9,16 +10,16 @@ from typing import Any
 
 @contextmanager
 def records_read(evaluator: Any) -> Iterator[list[int]]:
-    """While the block runs, each call of `evaluator.near_at` appends how many records it was asked to read."""
+    """While the block runs, each call of `evaluator.runs_at` appends how many records it was asked to read."""
     read: list[int] = []
-    near_at = evaluator.near_at
+    runs_at = evaluator.runs_at
 
     def counting(fieldname: str, words: list[str], slop: int, docs: Any) -> Any:
         read.append(len(docs))
-        return near_at(fieldname, words, slop, docs)
+        return runs_at(fieldname, words, slop, docs)
 
-    evaluator.near_at = counting
+    evaluator.runs_at = counting
     try:
         yield read
     finally:
-        evaluator.near_at = near_at
+        evaluator.runs_at = runs_at

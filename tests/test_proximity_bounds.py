@@ -14,7 +14,7 @@ from search_app import tuning
 from search_app.evaluate import Evaluator
 from search_app.index_handle import IndexHandle
 from search_app.query import build_query, parse, proximity_words
-from search_app.rank import PageRecordRanker, Ranker, Tier
+from search_app.rank import PageRecordRanker, Ranker, Tier, proximity_bonus
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = [q["q"] for q in json.loads((ROOT / "bench/relevance/queries.json").read_text("utf-8"))["queries"]]
@@ -34,10 +34,8 @@ def _every_bonus_order(ranker: Ranker, tier: Tier, skip: int, count: int) -> lis
     words = proximity_words(ranker.parsed)
     if words and len(scores) > 1:
         candidates = np.array(sorted(scores), dtype=np.int64)
-        for fieldname, boost in t.field_boosts.items():
-            near = ranker.evaluator.near_at(fieldname, words, t.proximity_slop, candidates)
-            for docnum, bonus in zip(near.ids.tolist(), near.scores.tolist(), strict=True):
-                scores[docnum] += boost * t.proximity_boost * bonus
+        for docnum, bonus in proximity_bonus(ranker.evaluator, words, candidates).items():
+            scores[docnum] += bonus
     if t.page_score_weight and len(scores) > 1:
         best = sorted(scores, key=lambda d: (-scores[d], d))[: max(t.page_score_window, skip + count)]
         for docnum, value in ranker.pages.best_page_scores(best).items():

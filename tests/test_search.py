@@ -604,3 +604,63 @@ def test_a_format_and_a_genre_together_mean_both(search):
     counts = facet(search(type="pdf"), "type")
     assert "journee" not in counts and counts["dossier-thematique"] == (1, False)  # no PDF journée
     assert counts["html"] == (5, False) and counts["pdf"] == (1, True)  # the other format: OR'ed
+
+
+def _passing_mention_corpus(root):
+    """A post that treats the défraiement of the conseil citoyen (the words many times, never in a row), and a
+    longer recueil that names « le défraiement des conseillers citoyens » once, in a line of its costs."""
+    from conftest import wp_page
+
+    guide = _paragraphs(
+        [
+            "Le défraiement des habitants bénévoles est prévu par la convention.",
+            "Les conseillers votent le défraiement chaque année.",
+            "Des citoyens reçoivent un défraiement sur justificatif.",
+            "Le défraiement des bénévoles reste modeste.",
+            *FILLER,
+        ]
+    )
+    recueil = _paragraphs(
+        [
+            "Les citoyens ont pris la parole dans six quartiers.",
+            *FILLER * 2,
+            "Les citoyens interrogés souhaitent être associés à l’évaluation.",
+            "Coût : l’impression des supports, la collation et le défraiement des conseillers citoyens.",
+            "Des citoyens ont relu la synthèse.",
+        ]
+    )
+    files = {
+        "site/2019/guide.html": wp_page("Guide des bonnes pratiques", guide, date="2019-05-02"),
+        "site/2017/recueil.html": wp_page("Recueil de la parole des habitants", recueil, date="2017-03-01"),
+    }
+    for path, html in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(html, encoding="utf-8")
+    return root
+
+
+def test_a_run_named_once_in_passing_gets_a_share_of_the_proximity_bonus(tmp_path, monkeypatch):
+    """`proximity_bonus` weighs the body's bonus by the run's evidence, (words − 1) × the occurrences of the
+    least repeated word: the recueil's one « défraiement » gives it 2 × 1 / proximity_evidence of the bonus, and
+    the post that treats the subject passes it; without the weighing, the single run puts the recueil first."""
+    import numpy as np
+
+    from search_app.evaluate import Evaluator
+    from search_app.query import parse, proximity_words
+    from search_app.rank import proximity_bonus
+
+    with built(_passing_mention_corpus(tmp_path / "corpus"), tmp_path / "index") as (settings, handle):
+        query = {"q": "défraiement des conseillers citoyens"}
+        searcher = handle.searcher()
+        recueil = searcher.document_number(path="site/2017/recueil.html")
+        evaluator = Evaluator(searcher, handle.term_cache(searcher), handle.universe(searcher))
+        words, docs = proximity_words(parse(query["q"])), np.array([recueil], dtype=np.int64)
+        monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, proximity_evidence=6.0))
+        weighed = proximity_bonus(evaluator, words, docs)
+        monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, proximity_evidence=0.0))
+        plain = proximity_bonus(evaluator, words, docs)
+        assert plain[recueil] > 0 and weighed[recueil] == pytest.approx(plain[recueil] * 2 / 6)
+        ranked = ranked_with(monkeypatch, (settings, handle), query, proximity_evidence=0.0)
+        assert ranked == ["site/2017/recueil.html", "site/2019/guide.html"]
+        ranked = ranked_with(monkeypatch, (settings, handle), query, proximity_evidence=6.0)
+        assert ranked == ["site/2019/guide.html", "site/2017/recueil.html"]
