@@ -14,6 +14,7 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import exact_analyzer, french_analyzer, spelling_analyzer
+from indexer.field_postings import exact_postings
 from indexer.records import text_values
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def _analysis_schema() -> Schema:
 def pre_analyse(doc: Document) -> PreAnalysis:
     """Analyse `doc`'s text fields with the index schema's own fields (in an extraction worker)."""
     schema = _analysis_schema()
-    fields = {name: Analysed(list(schema[name].index(value))) for name, value in text_values(doc).items()}
+    fields = {name: Analysed(analyse_field(schema, name, value)) for name, value in text_values(doc).items()}
     page_field = schema["page_body"]
     body_field = schema["body"]
     # A page that is the whole text (a web page) has the body's postings: analysed once, sent once.
@@ -90,6 +91,13 @@ def pre_analyse(doc: Document) -> PreAnalysis:
     whole = doc.text if same_analysis and len(doc.pages) == 1 else None  # `text` joins the pages: once
     pages = [fields["body"] if text == whole else Analysed(list(page_field.index(text))) for text in doc.pages]
     return PreAnalysis(doc.title, fields, pages)
+
+
+def analyse_field(schema: Schema, name: str, value: str) -> list[Posting]:
+    """`schema[name].index(value)`; for `exact`, the same postings computed without Whoosh's token stream."""
+    if name == "exact":
+        return exact_postings(value, schema[name].format.field_boost)
+    return list(schema[name].index(value))
 
 
 def _lines():  # type: ignore[no-untyped-def]
