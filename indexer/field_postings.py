@@ -2,11 +2,12 @@
 field's analyser, without its token stream.
 
 Whoosh analyses a text through a chain of generators that hand one `Token` object down five or six stages, then
-groups the tokens by term; for the `exact` field (words and word pairs, the most terms of the index) that was
-the largest part of the analysis done by the extraction workers. Here each distinct word is analysed once
-(cached) and the terms are counted in one loop. The results are the same postings, in the same order
-(tests/test_field_postings.py compares them with `field.index` on every text of the sample corpus); the chain
-itself (`indexer.analysis.exact_analyzer`) stays the reference, and what the writer and queries use.
+groups the tokens by term: most of the analysis done by the extraction workers. Here each distinct word is
+analysed once (cached: `exact_word_analysis`, `indexer.words.word_analysis`) and the terms are grouped in one
+loop, for the `exact` field (words and word pairs) and the French fields (`body`, `page_body`: stemmed forms
+with their positions, and the marks of written-out acronyms). The results are the same postings, in the same
+order (tests/test_field_postings.py compares them with `field.index`); the chains of `indexer.analysis` stay the
+reference, and what the writer and queries use.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
-from indexer.words import WORD_PATTERN, fold, stop_words, without_elision
+from indexer.analysis import EXPANSION_MARK, expansion_ends
+from indexer.words import WORD_PATTERN, fold, stop_words, without_elision, word_analysis
 
 # A posting as Whoosh's fields produce it: term bytes, frequency, weight, encoded value.
 Posting = tuple[bytes, int, float, bytes | None]
@@ -60,3 +63,54 @@ def exact_postings(text: str, field_boost: float = 1.0) -> list[Posting]:
                     counts[pair] = get(pair, 0) + 1
             previous = words
     return [(term.encode("utf-8"), n, float(n) * field_boost, pack_uint(n)) for term, n in counts.items()]
+
+
+def french_postings(text: str, positions: Positions) -> list[Posting]:
+    """The postings of `text` in a field of the French analyser (`french_analyzer`) stored with `positions`:
+    each term with its positions (`FrenchFilter`), and « =acronyme » where an acronym's expansion is written out,
+    at its first word (`ExpansionMarkFilter`), in the order Whoosh's `Positions` format gives them."""
+    poses: dict[str, list[int]] = {}
+    marks = _ExpansionMarks(poses)
+    pos: int | None = None
+    for raw_pos, match in enumerate(_WORDS.finditer(text)):
+        analysis = word_analysis(match.group())
+        if not analysis:
+            continue
+        if pos is None:
+            pos = raw_pos  # as the chain numbers them: from the first kept token's own position
+        for offset, forms in enumerate(analysis):
+            at = pos + offset
+            for number, form in enumerate(forms):
+                found = poses.get(form)
+                if found is None:
+                    poses[form] = [at]
+                else:
+                    found.append(at)
+                if number == 0:  # the primary form at a new position
+                    marks.word(at, form)
+        pos += len(analysis)
+    boost = positions.field_boost
+    encode = positions.encode
+    return [(term.encode("utf-8"), len(at), float(len(at)) * boost, encode(at)) for term, at in poses.items()]
+
+
+class _ExpansionMarks:
+    """`ExpansionMarkFilter` over the primary form of each position: « =acronyme » added to `poses` at the
+    first word of each written-out expansion, when its last word comes."""
+
+    def __init__(self, poses: dict[str, list[int]]) -> None:
+        self.poses = poses
+        self.ends, self.longest = expansion_ends()
+        self.recent: list[tuple[int, str]] = []  # (position, primary form) of the last words
+
+    def word(self, at: int, form: str) -> None:
+        recent = self.recent
+        recent.append((at, form))
+        if len(recent) > self.longest:
+            del recent[0]
+        for terms, acronym in self.ends.get(form, ()):
+            n = len(terms)
+            window = recent[-n:]
+            together = len(window) == n and window[-1][0] - window[0][0] == n - 1
+            if together and tuple(term for _pos, term in window) == terms:
+                self.poses.setdefault(EXPANSION_MARK + acronym, []).append(window[0][0])
