@@ -300,12 +300,16 @@ def _exact():  # type: ignore[no-untyped-def]
     return exact_analyzer()
 
 
+# The words of the spelling field: letters only, three or more.
+SPELLING_PATTERN = r"[^\W\d_]{3,}"
+
+
 def spelling_analyzer():  # type: ignore[no-untyped-def]
     """Unstemmed, folded words of at least three letters, for « Vouliez-vous dire ».
 
     Compounds are split (no joined form) so that suggestions are real words.
     """
-    return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter() | FoldedStopFilter(minsize=3) | FoldFilter()
+    return RegexTokenizer(SPELLING_PATTERN) | LowercaseFilter() | FoldedStopFilter(minsize=3) | FoldFilter()
 
 
 def analyse(text: str, mode: str = "query") -> list[str]:

@@ -3,11 +3,11 @@ field's analyser, without its token stream.
 
 Whoosh analyses a text through a chain of generators that hand one `Token` object down five or six stages, then
 groups the tokens by term: most of the analysis done by the extraction workers. Here each distinct word is
-analysed once (cached: `exact_word_analysis`, `indexer.words.word_analysis`) and the terms are grouped in one
-loop, for the `exact` field (words and word pairs) and the French fields (`body`, `page_body`: stemmed forms
-with their positions, and the marks of written-out acronyms). The results are the same postings, in the same
-order (tests/test_field_postings.py compares them with `field.index`); the chains of `indexer.analysis` stay the
-reference, and what the writer and queries use.
+analysed once (cached: `exact_word_analysis`, `indexer.words.word_analysis`, `spelling_word`) and the terms are
+grouped in one loop, for the `exact` field (words and word pairs), the French fields (`body`, `page_body`:
+stemmed forms with their positions, and the marks of written-out acronyms) and `spell` (folded words). The
+results are the same postings, in the same order (tests/test_field_postings.py compares them with
+`field.index`); the chains of `indexer.analysis` stay the reference, and what the writer and queries use.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from functools import lru_cache
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
-from indexer.analysis import EXPANSION_MARK, expansion_ends
+from indexer.analysis import EXPANSION_MARK, SPELLING_PATTERN, expansion_ends
 from indexer.words import WORD_PATTERN, fold, stop_words, without_elision, word_analysis
 
 # A posting as Whoosh's fields produce it: term bytes, frequency, weight, encoded value.
 Posting = tuple[bytes, int, float, bytes | None]
 
 _WORDS = re.compile(WORD_PATTERN)
+_SPELLING_WORDS = re.compile(SPELLING_PATTERN)
 _HYPHENS = re.compile(r"[-‐]+")
 
 
@@ -114,3 +115,26 @@ class _ExpansionMarks:
             together = len(window) == n and window[-1][0] - window[0][0] == n - 1
             if together and tuple(term for _pos, term in window) == terms:
                 self.poses.setdefault(EXPANSION_MARK + acronym, []).append(window[0][0])
+
+
+@lru_cache(maxsize=200_000)
+def spelling_word(raw: str) -> str | None:
+    """The `spell` term of one token (`spelling_analyzer` after its tokenizer: lowercase, stop words of three
+    letters or more compared folded, accent folding), or None when it is dropped."""
+    text = raw.lower()
+    if len(text) < 3 and not text.isdigit():
+        return None
+    folded = fold(text)
+    return None if folded in stop_words() else folded
+
+
+def spelling_postings(text: str, field_boost: float = 1.0) -> list[Posting]:
+    """The postings of `text` in the `spell` field (frequencies), in the order Whoosh's `Frequency` format gives
+    them."""
+    counts: dict[str, int] = {}
+    get = counts.get
+    for raw in _SPELLING_WORDS.findall(text):
+        word = spelling_word(raw)
+        if word is not None:
+            counts[word] = get(word, 0) + 1
+    return [(term.encode("utf-8"), n, float(n) * field_boost, pack_uint(n)) for term, n in counts.items()]

@@ -14,7 +14,7 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import exact_analyzer, french_analyzer, spelling_analyzer
-from indexer.field_postings import exact_postings, french_postings
+from indexer.field_postings import exact_postings, french_postings, spelling_postings
 from indexer.records import text_values
 
 if TYPE_CHECKING:
@@ -96,12 +96,14 @@ def pre_analyse(doc: Document) -> PreAnalysis:
 
 
 def analyse_field(schema: Schema, name: str, value: str) -> list[Posting]:
-    """`schema[name].index(value)`; for `exact`, `body` and `page_body`, the same postings computed without
-    Whoosh's token stream (`indexer.field_postings`)."""
+    """`schema[name].index(value)`; for `exact`, `body`, `page_body` and `spell`, the same postings computed
+    without Whoosh's token stream (`indexer.field_postings`)."""
     if name == "exact":
         return exact_postings(value, schema[name].format.field_boost)
     if name in ("body", "page_body"):
         return french_postings(value, schema[name].format)
+    if name == "spell":
+        return spelling_postings(value, schema[name].format.field_boost)
     return list(schema[name].index(value))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer.extract.html import extract_html
-from indexer.field_postings import exact_postings, french_postings
+from indexer.field_postings import exact_postings, french_postings, spelling_postings
 from indexer.schema import build_schema, pre_analyse
 
 DATA = Path(__file__).parent / "data" / "extract"
@@ -22,6 +22,7 @@ AWKWARD = [
     "a-b-c x--y ‐z‐ab -- l-x de-la-ville anti-Le-Pen",
     "qu’il jusqu’à lorsqu'on presqu’île L’ l' ’",
     "n°3-4 2020-2021 1er-2e 12,5 % 3.14 10h30",
+    "İİ İstanbul ÀÉÎ être Être ÊTRE leurs cela cet ab abc_def x2y",
     "ÉCOLE École école ecole œuvre Œuvre ﬁn",
     "politique de la ville politique de la ville quartier prioritaire de la politique de la ville (QPV)",
     "le programme national de renouvellement urbain et le nouveau programme national de renouvellement urbain",
@@ -57,6 +58,12 @@ def test_exact_postings_are_the_exact_fields_own(exact_field) -> None:  # type: 
     assert sum(len(t) for t in texts) > 100_000
     for text in texts:
         assert exact_postings(text) == list(exact_field.index(text)), text[:200]
+
+
+def test_spelling_postings_are_the_spell_fields_own() -> None:
+    field = build_schema()["spell"]
+    for text in _texts():
+        assert spelling_postings(text) == list(field.index(text)), text[:200]
 
 
 def test_french_postings_are_the_body_and_page_fields_own() -> None:
