@@ -35,7 +35,7 @@ from indexer.config import Settings
 from indexer.corpus import Failure, scan_corpus
 from indexer.extraction import extract_one
 from indexer.records import doc_records, failure_record, text_values
-from indexer.schema import build_schema, pre_analyse
+from indexer.schema import analyse_field, build_schema, pre_analyse
 from indexer.whoosh_writer import open_writer
 
 
@@ -46,7 +46,7 @@ def engine_split(docs: dict) -> dict[str, dict[str, float]]:
     for doc in docs.values():
         for name, value in text_values(doc).items():
             started = time.process_time()
-            list(schema[name].index(value))
+            analyse_field(schema, name, value)
             by_field[name] = by_field.get(name, 0.0) + time.process_time() - started
         started = time.process_time()
         for text in doc.pages:

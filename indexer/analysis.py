@@ -185,7 +185,7 @@ EXPANSION_MARK = "="
 
 
 @cache
-def _expansion_ends() -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], int]:
+def expansion_ends() -> tuple[dict[str, list[tuple[tuple[str, ...], str]]], int]:
     """Last term of an expansion → (its terms, its acronym); and the longest expansion, in terms."""
     ends: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for terms, acronym in expansion_acronyms().items():
@@ -209,7 +209,7 @@ class ExpansionMarkFilter(Filter):
             if t.mode == "query" or not t.positions or t.pos == last_pos:
                 continue  # (query mode must not look the vocabulary up: analysing it is a query)
             if not longest:
-                ends, longest = _expansion_ends()
+                ends, longest = expansion_ends()
             last_pos = t.pos
             recent.append((t.pos, t.text))  # the first form at a position is the primary one
             if len(recent) > longest:
@@ -300,12 +300,16 @@ def _exact():  # type: ignore[no-untyped-def]
     return exact_analyzer()
 
 
+# The words of the spelling field: letters only, three or more.
+SPELLING_PATTERN = r"[^\W\d_]{3,}"
+
+
 def spelling_analyzer():  # type: ignore[no-untyped-def]
     """Unstemmed, folded words of at least three letters, for « Vouliez-vous dire ».
 
     Compounds are split (no joined form) so that suggestions are real words.
     """
-    return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter() | FoldedStopFilter(minsize=3) | FoldFilter()
+    return RegexTokenizer(SPELLING_PATTERN) | LowercaseFilter() | FoldedStopFilter(minsize=3) | FoldFilter()
 
 
 def analyse(text: str, mode: str = "query") -> list[str]:

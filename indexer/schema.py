@@ -14,6 +14,7 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import exact_analyzer, french_analyzer, spelling_analyzer
+from indexer.field_postings import exact_postings, french_postings, spelling_postings
 from indexer.records import text_values
 
 if TYPE_CHECKING:
@@ -82,14 +83,28 @@ def _analysis_schema() -> Schema:
 def pre_analyse(doc: Document) -> PreAnalysis:
     """Analyse `doc`'s text fields with the index schema's own fields (in an extraction worker)."""
     schema = _analysis_schema()
-    fields = {name: Analysed(list(schema[name].index(value))) for name, value in text_values(doc).items()}
+    fields = {name: Analysed(analyse_field(schema, name, value)) for name, value in text_values(doc).items()}
     page_field = schema["page_body"]
     body_field = schema["body"]
     # A page that is the whole text (a web page) has the body's postings: analysed once, sent once.
     same_analysis = page_field.analyzer is body_field.analyzer and page_field.format == body_field.format
     whole = doc.text if same_analysis and len(doc.pages) == 1 else None  # `text` joins the pages: once
-    pages = [fields["body"] if text == whole else Analysed(list(page_field.index(text))) for text in doc.pages]
+    pages = [
+        fields["body"] if text == whole else Analysed(analyse_field(schema, "page_body", text)) for text in doc.pages
+    ]
     return PreAnalysis(doc.title, fields, pages)
+
+
+def analyse_field(schema: Schema, name: str, value: str) -> list[Posting]:
+    """`schema[name].index(value)`; for `exact`, `body`, `page_body` and `spell`, the same postings computed
+    without Whoosh's token stream (`indexer.field_postings`)."""
+    if name == "exact":
+        return exact_postings(value, schema[name].format.field_boost)
+    if name in ("body", "page_body"):
+        return french_postings(value, schema[name].format)
+    if name == "spell":
+        return spelling_postings(value, schema[name].format.field_boost)
+    return list(schema[name].index(value))
 
 
 def _lines():  # type: ignore[no-untyped-def]

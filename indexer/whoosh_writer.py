@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import pickle
 import types
 from array import array
 from typing import Any
 
+from whoosh.codec.whoosh3 import W3TermInfo
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import PostingPool
 
 from indexer.whoosh_pool import GroupedPostingPool, triples
@@ -31,6 +35,8 @@ COMPRESSION = 1
 # about 60 bytes of headers, more than its postings, and most terms (word pairs, rare words, numbers) have
 # one or two postings.
 INLINE_LIMIT = 8
+
+_TERM_INFO = W3TermInfo._struct  # flags, weight, frequency, min and max length bytes, max weight, first and last id
 
 
 def open_writer(ix: Any, **options: Any) -> Any:
@@ -120,10 +126,12 @@ def _inlining_field_writer_class() -> type:
                 self._postwriter.__class__ = InliningPostingsWriter
 
     InliningFieldWriter.inlined_term_info = InlinedTermInfo  # type: ignore[attr-defined]
+    InliningFieldWriter.postings_writer = InliningPostingsWriter  # type: ignore[attr-defined]
     return InliningFieldWriter
 
 
 _InliningFieldWriter = _inlining_field_writer_class()
+_InliningPostingsWriter = _InliningFieldWriter.postings_writer  # type: ignore[attr-defined]
 
 
 def _add_document_grouped(self: Any, **fields: Any) -> None:
@@ -305,6 +313,9 @@ def _add_grouped_postings(fieldwriter: Any, schema: Any, lengths: _FieldLengths 
     field_lengths: list[int] = []
     add = fieldwriter.add
     by_block = isinstance(fieldwriter, W3FieldWriter)  # `_fill_blocks` knows its postings writer
+    inline_below = 0  # postings (flat list items) under which a term is inlined by `_inlined_term_info`
+    key_prefix = b""
+    add_term_info = getattr(getattr(fieldwriter, "_tindex", None), "add", None)
     for fieldname, tbytes, postings in pool.iter_terms():
         if fieldname != lastfn:
             if lastfn is not None:
@@ -312,6 +323,12 @@ def _add_grouped_postings(fieldwriter: Any, schema: Any, lengths: _FieldLengths 
             fieldwriter.start_field(fieldname, schema[fieldname])
             lastfn = fieldname
             field_lengths = lengths.of(fieldname) if lengths else []
+            postwriter = getattr(fieldwriter, "_postwriter", None)
+            inline_below = 3 * postwriter._inlinelimit if type(postwriter) is _InliningPostingsWriter else 0
+            key_prefix = pack_ushort(fieldwriter._fieldid) if inline_below else b""
+        if len(postings) < inline_below:  # what start_term, _fill_blocks and finish_term would file
+            add_term_info(key_prefix + tbytes, _inlined_term_info(postings, field_lengths))
+            continue
         fieldwriter.start_term(tbytes)
         if by_block:
             _fill_blocks(fieldwriter._postwriter, postings, field_lengths)
@@ -322,6 +339,31 @@ def _add_grouped_postings(fieldwriter: Any, schema: Any, lengths: _FieldLengths 
         fieldwriter.finish_term()
     if lastfn is not None:
         fieldwriter.finish_field()
+
+
+def _inlined_term_info(postings: list[Any], field_lengths: list[int]) -> bytes:
+    """The term table entry of a term whose postings (a flat list, fewer than the inline limit) are inlined:
+    the bytes `_fill_blocks` then `InliningPostingsWriter.finish_postings` and `InlinedTermInfo.to_bytes`
+    give, without their objects (most terms are inlined, and these were most of the final commit's time per
+    term)."""
+    ids = postings[0::3]
+    raw_weights = postings[1::3]
+    weights = array("f", raw_weights)  # stored as 32-bit floats, and summed as such
+    values = tuple(v for v in postings[2::3] if v) or (None,) * len(ids)
+    count = len(field_lengths)
+    found = [field_lengths[d] for d in ids if d < count and field_lengths[d]]
+    head = _TERM_INFO.pack(
+        True,
+        sum(weights),
+        len(ids),
+        length_to_byte(min(found)) if found else 0,
+        length_to_byte(max(found)) if found else 0,
+        max(0, max(raw_weights)),
+        ids[0],
+        ids[-1],
+    )
+    inlined = (tuple(ids), None if all(w == 1.0 for w in weights) else tuple(weights), values)
+    return head + pickle.dumps(inlined, pickle.HIGHEST_PROTOCOL)
 
 
 def _fill_blocks(postwriter: Any, postings: list[Any], field_lengths: list[int]) -> None:

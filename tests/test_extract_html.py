@@ -491,3 +491,54 @@ def test_short_page_stays_one_page_record_despite_headings() -> None:
     body = "<article>" + "".join(f"<h2>Partie {n}</h2><p>{_prose('mot', 200)}</p>" for n in range(5)) + "</article>"
     document = _page(body)
     assert len(document.pages) == 1 and document.pages[0].startswith("Partie 0")
+
+
+def test_page_tags_answer_what_beautiful_soups_find_all_answers() -> None:
+    """`PageTags` (one walk) against `find_all` and `find` (a walk each): tags by name, attribute values
+    matched one value of a multi-valued attribute at a time or joined, and `<meta>` values, on the fixtures and
+    on a page of awkward attributes."""
+    from bs4 import BeautifulSoup
+
+    from indexer.extract.html_tree import PageTags, attr_matches
+
+    awkward = (
+        '<html lang="fr"><head><meta name="Author" content=""><meta property="author" content="Ana">'
+        '<meta name="description" content="  Une   description "><title>T</title></head><body>'
+        '<a rel="author external" href="x">A</a><a rel="nofollow">B</a><a rel="">C</a><a>D</a>'
+        '<span class="post author">E</span><span class="author">F</span><span class="authors x">G</span>'
+        '<span class="">H</span><div id="site-title">I</div><h1 class="entry-title big">J</h1>'
+        '<time datetime>K</time><time datetime="2020-01-02">L</time><time>M</time></body></html>'
+    )
+    pages = [path.read_text(encoding="utf-8", errors="replace") for path in sorted(DATA.glob("*.html"))]
+    for text in [awkward, *pages]:
+        soup = BeautifulSoup(text, "html.parser")
+        tags = PageTags(soup)
+        assert tags.all == soup.find_all(True)
+        for name in ("a", "meta", "link", "time", "h1", "html", "title", "article", "nothing"):
+            assert tags.named(name) == soup.find_all(name)
+            assert tags.first(name) is soup.find(name)
+        for attribute, values in [
+            ("rel", ["author"]),
+            ("class", ["author", "post-author"]),
+            ("class", ["post author"]),
+            ("id", ["site-title"]),
+        ]:
+            found = [tag for tag in tags.all if attr_matches(tag, attribute, values)]
+            assert found == soup.find_all(attrs={attribute: values})
+        assert [t for t in tags.named("time") if t.get("datetime") is not None] == soup.find_all(
+            "time", attrs={"datetime": True}
+        )
+        for keys in [("author",), ("description", "og:description"), ("keywords",), ("og:title",)]:
+            wanted = [key.casefold() for key in keys]
+            expected = ""
+            for key in wanted:
+                contents = [
+                    tag.get("content", "").strip()
+                    for tag in soup.find_all("meta")
+                    if (tag.get("name") or tag.get("property") or tag.get("itemprop") or "").strip().casefold() == key
+                ]
+                if found := [c for c in contents if c]:
+                    expected = " ".join(found[0].split())
+                    break
+            assert tags.meta(*keys) == expected
+    assert PageTags(BeautifulSoup(awkward, "html.parser")).meta("author") == "Ana"

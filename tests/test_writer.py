@@ -365,6 +365,69 @@ def test_postings_filled_a_block_at_a_time_are_the_bytes_whoosh_writes(tmp_path)
     assert written["blocks"] == written["whoosh"]
 
 
+def test_inlined_terms_filed_without_a_postings_writer_are_the_bytes_it_writes(tmp_path) -> None:
+    """`_add_grouped_postings` files a term of fewer postings than the inline limit straight into the term
+    table (`_inlined_term_info`): the same files as the postings writer's own path, term after term, for terms
+    of 1 to 12 postings (inline limit 8), weights equal or not, empty values, documents past the known lengths
+    or of length 0, in positional and frequency fields."""
+    import random
+
+    from whoosh.codec.whoosh3 import W3Codec
+    from whoosh.filedb.filestore import FileStorage
+
+    from indexer.schema import build_schema
+    from indexer.whoosh_writer import _add_grouped_postings, _InliningFieldWriter
+
+    schema = build_schema()
+    rng = random.Random(11)
+    lengths = [rng.choice([0, 1, 7, 300, 4000, 70000]) for _ in range(200)]
+    terms = []
+    for n in (*range(1, 13), 1, 3, 7):
+        docs = sorted(rng.sample(range(205), n))  # some past the 200 known lengths
+        weight = rng.choice([None, 1.0, 2.5])
+        flat = []
+        for d in docs:
+            w = weight if weight is not None else rng.choice([1.0, 2.0, 0.5, 3.25, 0.1])
+            flat += [d, w, rng.choice([b"", None, b"\x01\x02", b"xyz"])]
+        terms.append(flat)
+    items = [
+        (fieldname, b"t%03d" % i, flat)
+        for fieldname in ("body", "exact", "page_body", "spell")
+        for i, flat in enumerate(terms)
+    ]
+
+    class Pool:
+        def iter_terms(self):
+            return iter(items)
+
+    class Lengths:
+        def of(self, fieldname):
+            return lengths
+
+    written = {}
+    for variant in ("writer", "direct"):
+        storage = FileStorage(str(tmp_path / variant)).create()
+        codec = W3Codec(compression=1, inlinelimit=8)
+        fieldwriter = codec.field_writer(storage, codec.new_segment(storage, "MAIN"))
+        fieldwriter.__class__ = _InliningFieldWriter
+        if variant == "direct":
+            _add_grouped_postings(fieldwriter, schema, Lengths(), Pool())
+        else:
+            for fieldname in ("body", "exact", "page_body", "spell"):
+                fieldwriter.start_field(fieldname, schema[fieldname])
+                for _f, text, flat in (item for item in items if item[0] == fieldname):
+                    fieldwriter.start_term(text)
+                    for i in range(0, len(flat), 3):
+                        d, w, v = flat[i : i + 3]
+                        fieldwriter.add(d, w, v or b"", lengths[d] if d < len(lengths) else 0)
+                    fieldwriter.finish_term()
+                fieldwriter.finish_field()
+        fieldwriter.close()
+        written[variant] = {p.suffix: p.read_bytes() for p in (tmp_path / variant).iterdir()}
+    assert set(written["writer"]) >= {".pst", ".trm"}
+    assert written["direct"] == written["writer"]
+
+
 def test_the_compact_term_table_writes_the_bytes_whoosh_writes(tmp_path) -> None:
     """`_CompactHashWriter` against Whoosh's `OrderedHashWriter`: the same file for 20,000 keys (every bucket
     used, collisions in the tables), and the keys read back through Whoosh's reader."""

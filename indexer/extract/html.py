@@ -26,7 +26,7 @@ from indexer.extract.html_content import TextWalker, remove_chrome, unrepeated_b
 from indexer.extract.html_decode import BOMS, decode_html
 from indexer.extract.html_meta import page_metadata, page_title, strip_site_suffix, title_from_filename
 from indexer.extract.html_sections import page_sections
-from indexer.extract.html_tree import inline_text
+from indexer.extract.html_tree import PageTags, inline_text
 from indexer.extract.normalise import (
     describe_content,
     looks_binary,
@@ -95,8 +95,9 @@ def extract_html(data: bytes, rel_path: str) -> Document:
         warnings.simplefilter("ignore")
         soup = BeautifulSoup(text, "html.parser")
 
-    metadata = page_metadata(soup, encoding)
-    own_title = normalise_spaces(page_title(soup))
+    tags = PageTags(soup)  # read before any element is removed
+    metadata = page_metadata(tags, encoding)
+    own_title = normalise_spaces(page_title(tags))
 
     walker = TextWalker()
     for container in remove_chrome(soup):

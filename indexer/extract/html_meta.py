@@ -8,72 +8,87 @@ import re
 import unicodedata
 from urllib.parse import unquote
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 
-from indexer.extract.html_tree import ancestors, attr, class_names, clean, dedupe, inline_text, meta, rel_tokens
+from indexer.extract.html_tree import (
+    PageTags,
+    ancestors,
+    attr,
+    attr_matches,
+    class_names,
+    clean,
+    dedupe,
+    inline_text,
+    rel_tokens,
+)
 
 logger = logging.getLogger(__name__)
 
 
-def page_metadata(soup: BeautifulSoup, encoding: str) -> dict[str, object]:
+def page_metadata(tags: PageTags, encoding: str) -> dict[str, object]:
     """What the whole document declares (read before any element is removed)."""
     metadata: dict[str, object] = {"encoding": encoding}
-    date = _date(soup)
+    date = _date(tags)
     if date:
         metadata["date"] = date
     categories: list[str] = []
-    tags: list[str] = []
-    for link in soup.find_all("a"):
+    post_tags: list[str] = []  # the post's tags (rel="tag" links)
+    for link in tags.named("a"):
         rel = rel_tokens(link)
         if "category" in rel:
             categories.append(inline_text(link))
         elif "tag" in rel:
-            tags.append(inline_text(link))
+            post_tags.append(inline_text(link))
     if categories := dedupe(categories):
         metadata["categories"] = categories
-    keywords = [clean(word) for word in meta(soup, "keywords").split(",")]
-    if keywords := dedupe(keywords + tags):
+    keywords = [clean(word) for word in tags.meta("keywords").split(",")]
+    if keywords := dedupe(keywords + post_tags):
         metadata["keywords"] = keywords
-    if description := meta(soup, "description", "og:description", "dc.description"):
+    if description := tags.meta("description", "og:description", "dc.description"):
         metadata["description"] = description
     canonical = ""
-    for link in soup.find_all("link"):
+    for link in tags.named("link"):
         if "canonical" in rel_tokens(link):
             canonical = attr(link, "href")
             break
-    if canonical := canonical or meta(soup, "og:url"):
+    if canonical := canonical or tags.meta("og:url"):
         metadata["canonical"] = canonical
-    html = soup.find("html")
-    if lang := attr(html, "lang") or attr(html, "xml:lang") or meta(soup, "og:locale", "dc.language"):
+    html = tags.first("html")
+    if lang := attr(html, "lang") or attr(html, "xml:lang") or tags.meta("og:locale", "dc.language"):
         metadata["lang"] = lang
-    if author := _author(soup):
+    if author := _author(tags):
         metadata["author"] = author
     return metadata
 
 
-def _date(soup: BeautifulSoup) -> str:
-    for time_tag in soup.find_all("time", attrs={"datetime": True}):
+def _date(tags: PageTags) -> str:
+    times = [tag for tag in tags.named("time") if tag.get("datetime") is not None]
+    for time_tag in times:
         if {"entry-date", "published"} <= set(class_names(time_tag)) and attr(time_tag, "datetime"):
             return attr(time_tag, "datetime")
-    article = soup.find("article")
+    article = tags.first("article")
     if article is not None:
-        for time_tag in article.find_all("time", attrs={"datetime": True}):
+        for time_tag in times:
+            if not any(parent is article for parent in ancestors(time_tag)):
+                continue  # not inside the first article
             if attr(time_tag, "datetime") and not any(
                 parent.get("id") in ("comments", "respond")
                 or not {"comment", "comments-area", "comment-list"}.isdisjoint(class_names(parent))
                 for parent in ancestors(time_tag)
             ):
                 return attr(time_tag, "datetime")
-    return meta(soup, "article:published_time", "date", "dc.date", "dc.date.issued", "dcterms.date", "dcterms.issued")
+    return tags.meta("article:published_time", "date", "dc.date", "dc.date.issued", "dcterms.date", "dcterms.issued")
 
 
-def _author(soup: BeautifulSoup) -> str:
-    if author := meta(soup, "author", "article:author", "dc.creator"):
+def _author(tags: PageTags) -> str:
+    if author := tags.meta("author", "article:author", "dc.creator"):
         return author
-    for link in soup.find_all("a", rel="author"):  # bs4 matches one value of a multi-valued attribute
-        if text := inline_text(link):
+    for link in tags.named("a"):
+        if attr_matches(link, "rel", ("author",)) and (text := inline_text(link)):
             return text
-    for tag in soup.find_all(class_=["author", "post-author"]):
+    for tag in tags.all:
+        if not attr_matches(tag, "class", ("author", "post-author")):
+            continue
         if "post-author" in class_names(tag) or any(
             not {"entry-meta", "byline"}.isdisjoint(class_names(parent)) for parent in ancestors(tag)
         ):
@@ -84,10 +99,12 @@ def _author(soup: BeautifulSoup) -> str:
 _TITLE_SEPARATORS = (" | ", " – ", " — ", " - ", " · ", " :: ", " » ")
 
 
-def _site_name(soup: BeautifulSoup) -> str:
-    if name := meta(soup, "og:site_name", "application-name"):
+def _site_name(tags: PageTags) -> str:
+    if name := tags.meta("og:site_name", "application-name"):
         return name
-    site_title = soup.find(class_="site-title") or soup.find(id="site-title")
+    site_title = next((tag for tag in tags.all if attr_matches(tag, "class", ("site-title",))), None) or next(
+        (tag for tag in tags.all if attr_matches(tag, "id", ("site-title",))), None
+    )
     return inline_text(site_title) if isinstance(site_title, Tag) else ""
 
 
@@ -118,17 +135,17 @@ def title_from_filename(rel_path: str) -> str:
     return words[:1].upper() + words[1:] if words else rel_path
 
 
-def page_title(soup: BeautifulSoup) -> str:
+def page_title(tags: PageTags) -> str:
     """The page's own title (entry title, og:title, <title>, first <h1>), or "" when it has none."""
-    entry_title = soup.find("h1", class_="entry-title")
+    entry_title = next((h1 for h1 in tags.named("h1") if attr_matches(h1, "class", ("entry-title",))), None)
     if isinstance(entry_title, Tag) and (text := inline_text(entry_title)):
         return text
-    if og_title := meta(soup, "og:title"):
-        return strip_site_suffix(og_title, _site_name(soup))
-    title_tag = soup.find("title")
+    if og_title := tags.meta("og:title"):
+        return strip_site_suffix(og_title, _site_name(tags))
+    title_tag = tags.first("title")
     if title_tag is not None and (text := inline_text(title_tag)):
-        return strip_site_suffix(text, _site_name(soup))
-    h1 = soup.find("h1")
+        return strip_site_suffix(text, _site_name(tags))
+    h1 = tags.first("h1")
     if h1 is not None and (text := inline_text(h1)):
         return text
     return ""

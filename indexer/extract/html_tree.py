@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4 import element as bs4_element
@@ -112,21 +112,55 @@ def attr(tag: Tag | None, name: str) -> str:
     return clean(value or "")
 
 
-def meta(soup: BeautifulSoup, *keys: str) -> str:
-    """The content of the first `<meta name|property=key>` found, keys in order, case-insensitive."""
-    wanted = [key.casefold() for key in keys]
-    found: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
-        key = attr(tag, "name") or attr(tag, "property") or attr(tag, "itemprop")
-        key = key.casefold()
-        if key in wanted and key not in found:
-            content = attr(tag, "content")
-            if content:
-                found[key] = content
-    for key in wanted:
-        if key in found:
-            return found[key]
-    return ""
+class PageTags:
+    """The tags of a parsed page, listed in one walk, by name in document order; and its `<meta>` values.
+
+    What `find_all` and `find` answered, each by a walk of the whole tree through Beautiful Soup's filters
+    (a dozen walks per page, most of the cost of reading a page's metadata). Valid while the tree is not
+    changed: the metadata and the title are read before any element is removed.
+    """
+
+    def __init__(self, soup: BeautifulSoup) -> None:
+        self.all = [node for node in soup.descendants if isinstance(node, Tag)]
+        self.by_name: dict[str, list[Tag]] = {}
+        for tag in self.all:
+            self.by_name.setdefault(tag.name, []).append(tag)
+        self._meta: dict[str, str] | None = None
+
+    def named(self, name: str) -> list[Tag]:
+        """The tags named `name`, in document order (`find_all(name)`)."""
+        return self.by_name.get(name, [])
+
+    def first(self, name: str) -> Tag | None:
+        """The first tag named `name` (`find(name)`)."""
+        tags = self.by_name.get(name)
+        return tags[0] if tags else None
+
+    def meta(self, *keys: str) -> str:
+        """The content of the first `<meta name|property=key>` found, keys in order, case-insensitive."""
+        if self._meta is None:
+            self._meta = {}
+            for tag in self.named("meta"):
+                key = attr(tag, "name") or attr(tag, "property") or attr(tag, "itemprop")
+                key = key.casefold()
+                if key not in self._meta:
+                    content = attr(tag, "content")
+                    if content:
+                        self._meta[key] = content
+        for key in keys:
+            if (value := self._meta.get(key.casefold())) is not None:
+                return value
+        return ""
+
+
+def attr_matches(tag: Tag, name: str, wanted: Collection[str]) -> bool:
+    """Whether attribute `name` of `tag` has one of the `wanted` values, as Beautiful Soup's `find_all` tells: one
+    value of a multi-valued attribute (`class`, `rel`) matches, or all of them joined by spaces."""
+    value = tag.get(name)
+    values = value if isinstance(value, list) else [value]
+    if any(v in wanted for v in values):
+        return True
+    return len(values) != 1 and " ".join(values) in wanted
 
 
 def rel_tokens(tag: Tag) -> list[str]:
