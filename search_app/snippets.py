@@ -103,13 +103,20 @@ def find_matches(text: str, terms: frozenset[str], phrases: Phrases = ()) -> lis
     return Marker(terms, phrases).find(text)
 
 
+# Whether the character before the last one read starts no token: no word character before it, nor one and
+# a connector (which would join them). Checked after a word's first letter, so that every alternative of
+# `_tokens_among` opens with a character, which the regular expression engine scans for quickly.
+_AFTER_TOKEN_START = rf"(?<!\w[\s\S])(?<!\w{TOKEN_JOINERS}[\s\S])"
+
+
 @lru_cache(maxsize=4096)
 def _tokens_among(words: frozenset[str]) -> re.Pattern[str]:
     """A pattern that matches the whole tokens of `_WORD` that are one of `words`: not preceded by a word
     character (nor by one and a connector, which would join them), not followed by one (nor by a connector
     and one). Longest words first, though the end conditions already refuse a shorter word's match."""
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
-    return re.compile(rf"(?<!\w)(?<!\w{TOKEN_JOINERS})(?:{alternatives}){TOKEN_END}")
+    ordered = sorted(words, key=lambda w: (-len(w), w))
+    alternatives = "|".join(re.escape(w[0]) + _AFTER_TOKEN_START + re.escape(w[1:]) for w in ordered)
+    return re.compile(rf"(?:{alternatives}){TOKEN_END}")
 
 
 def _phrase_words(words: list[tuple[int, int, str]], phrases: Phrases) -> dict[int, frozenset[str]]:
