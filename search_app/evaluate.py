@@ -28,7 +28,15 @@ from whoosh.compat import loads
 from whoosh.system import _INT_SIZE
 
 from search_app.postings import EMPTY, Postings, among, and_maybe, best_of, intersection, union
-from search_app.whoosh_postings import block_index, field_lengths, leaf_arrays, postings_at
+from search_app.whoosh_postings import (
+    DecodedBlock,
+    block_index,
+    field_lengths,
+    leaf_arrays,
+    leaf_matcher,
+    postings_at,
+    read_block,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +46,11 @@ logger = logging.getLogger(__name__)
 CACHE_POSTINGS = 8_000_000
 CACHE_POSTINGS_PER_RECORD = 64
 MAX_BLOCK_INDEXES = 20_000  # terms whose block index is kept
+# Posting blocks kept decoded (document numbers, weights, positions), in bytes as `decoded_size` counts them:
+# decompressing and unpickling a block is most of what reading positions at given records costs, and the
+# blocks of common words are read by most queries.
+DECODED_BLOCK_BYTES = 32 * 2**20
+POSTING_OVERHEAD = 96  # bytes of one posting in a decoded block besides its value: an int, a weight, a bytes object
 # A term asked for at given records is read whole (and kept) rather than skipped to them when it has at most
 # this many postings per record asked for: reading every block then costs about what skipping to them would.
 WHOLE_READ_RATIO = 8
@@ -46,6 +59,12 @@ WHOLE_READ_RATIO = 8
 def cache_size_for(records: int) -> int:
     """The term cache's bound for an index of `records` records (documents and pages)."""
     return max(CACHE_POSTINGS, CACHE_POSTINGS_PER_RECORD * records)
+
+
+def decoded_size(block: DecodedBlock) -> int:
+    """About how many bytes a decoded block holds (its values, and POSTING_OVERHEAD per posting)."""
+    ids, _weights, values = block
+    return POSTING_OVERHEAD * len(ids) + sum(len(v) for v in values if v)
 
 
 def _bm25(scorer: Any, weights: np.ndarray, lengths: np.ndarray | None) -> np.ndarray:
@@ -70,13 +89,15 @@ class TermCache:
     """(field, term) → Postings for one index generation, bounded in total postings (least recently used
     first out); thread-safe. A term with more postings than the whole bound is not kept."""
 
-    def __init__(self, max_postings: int = CACHE_POSTINGS) -> None:
+    def __init__(self, max_postings: int = CACHE_POSTINGS, max_decoded_bytes: int = DECODED_BLOCK_BYTES) -> None:
         self.max_postings = max_postings
         self._lock = threading.Lock()
         self._items: cachetools.LRUCache = cachetools.LRUCache(maxsize=max_postings, getsizeof=len)
         self.lengths: dict[tuple[int, str], np.ndarray] = {}  # (segment offset, field) → record lengths
         # (segment offset, field, term) → block index (see `block_index`): a few numbers per block
         self._blocks: cachetools.LRUCache = cachetools.LRUCache(maxsize=MAX_BLOCK_INDEXES)
+        # (segment offset, field, term, block number) → the decoded block, bounded in bytes (`decoded_size`)
+        self._decoded: cachetools.LRUCache = cachetools.LRUCache(maxsize=max_decoded_bytes, getsizeof=decoded_size)
 
     def get(self, key: tuple[str, str]) -> Postings | None:
         with self._lock:
@@ -98,6 +119,27 @@ class TermCache:
             with self._lock:
                 self._blocks[key] = found
         return found
+
+    def known_block_index(self, key: tuple[int, str, bytes]) -> tuple[list[int], list[int]] | None:
+        """The block index of one term in one segment if it is kept (then the term is in the segment)."""
+        with self._lock:
+            return self._blocks.get(key)
+
+    def decoded_block(self, key: tuple[int, str, bytes, int], read: Any) -> DecodedBlock:
+        """One decoded posting block (`read()` on a miss; a block larger than the whole bound is not kept)."""
+        with self._lock:
+            found = self._decoded.get(key)
+        if found is None:
+            found = read()
+            if decoded_size(found) <= self._decoded.maxsize:
+                with self._lock:
+                    self._decoded[key] = found
+        return found
+
+    def decoded_bytes(self) -> int:
+        """The bytes the decoded blocks kept hold (as `decoded_size` counts them)."""
+        with self._lock:
+            return int(self._decoded.currsize)
 
 
 class Evaluator:
@@ -242,17 +284,11 @@ class Evaluator:
             reader = leaf.reader()
             count = reader.doc_count_all()
             local = docs[(docs >= offset) & (docs < offset + count)] - offset
-            if not len(local) or (fieldname, btext) not in reader:
+            if not len(local):
                 continue
-            m = reader.postings(fieldname, btext)
-            while not isinstance(m, W3LeafMatcher) and hasattr(m, "child"):
-                m = m.child  # (the documents asked for are live ones)
-            blocks = None
-            if isinstance(m, W3LeafMatcher):
-                key = (offset, fieldname, btext)
-                blocks = self.cache.block_index(key, lambda m=m: block_index(m))
-            record_lengths = self._lengths(reader, offset, fieldname) if bm25 else None
-            for d, weight, value in postings_at(m, local.tolist(), positions, blocks):
+            found = self._postings_in(reader, (offset, fieldname, btext), local.tolist(), positions)
+            record_lengths = self._lengths(reader, offset, fieldname) if bm25 and found else None
+            for d, weight, value in found:
                 ids.append(d + offset)
                 weights.append(weight)
                 if record_lengths is not None:
@@ -266,6 +302,34 @@ class Evaluator:
         fl = np.array(lengths, dtype=np.float64) if bm25 else None
         scores = _bm25(scorer, np.array(weights, dtype=np.float64), fl)
         return Postings(np.array(ids, dtype=np.int64), scores), found_positions
+
+    def _postings_in(
+        self, reader: Any, key: tuple[int, str, bytes], docs: list[int], values: bool
+    ) -> list[tuple[int, float, Any]]:
+        """`postings_at` in one segment (`key`: its offset, the field, the term): with the term's block index,
+        each block decoded once per generation (`TermCache.decoded_block`), the matcher opened only to read one."""
+        _offset, fieldname, btext = key
+        blocks = self.cache.known_block_index(key)
+        matcher = None
+        if blocks is None:
+            if (fieldname, btext) not in reader:
+                return []
+            matcher = leaf_matcher(reader.postings(fieldname, btext))
+            if not isinstance(matcher, W3LeafMatcher):
+                return postings_at(matcher, docs, values, None)
+            blocks = self.cache.block_index(key, lambda m=matcher: block_index(m))
+        starts = blocks[1]
+
+        def read(b: int) -> DecodedBlock:
+            nonlocal matcher
+            if matcher is None:
+                matcher = leaf_matcher(reader.postings(fieldname, btext))
+            return read_block(matcher, starts[b])
+
+        def block_at(b: int) -> DecodedBlock:
+            return self.cache.decoded_block((*key, b), lambda: read(b))
+
+        return postings_at(matcher, docs, values, blocks, block_at)
 
     def at(self, q: wq.Query, docs: np.ndarray) -> Postings:
         """`of(q)` among `docs` (sorted document numbers), phrases checked by their positions there."""

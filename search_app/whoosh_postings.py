@@ -86,16 +86,39 @@ def block_index(matcher: W3LeafMatcher) -> tuple[list[int], list[int]]:
     return maxids, starts
 
 
+# One block of postings as read: document numbers (in the segment), weights, and values (positions; None
+# each when the field keeps none), as Whoosh's matcher holds them.
+DecodedBlock = tuple[list[int], Any, Any]
+
+
+def leaf_matcher(matcher: Any) -> Any:
+    """The codec's own leaf matcher under a deletion filter, when there is one (the records asked for by the
+    evaluator are live ones)."""
+    while not isinstance(matcher, W3LeafMatcher) and hasattr(matcher, "child"):
+        matcher = matcher.child
+    return matcher
+
+
+def read_block(matcher: W3LeafMatcher, position: int) -> DecodedBlock:
+    """The block that starts at file `position` (see `block_index`), decoded."""
+    matcher._goto(position)
+    ids = _block_ids(matcher)
+    matcher._read_weights()
+    matcher._read_values()
+    return ids, matcher._weights, matcher._values
+
+
 def postings_at(
-    matcher: Any, docs: list[int], values: bool, blocks: tuple[list[int], list[int]] | None
+    matcher: Any, docs: list[int], values: bool, blocks: tuple[list[int], list[int]] | None, block_at: Any = None
 ) -> list[tuple[int, float, Any]]:
     """(document, weight, value or None) of the postings of `docs` (sorted, in the matcher's numbering).
 
-    With the term's block index, only the blocks that may hold one of `docs` are read, found by bisection
-    on their last document numbers; inside a block the documents are found by bisection too.
+    With the term's block index, only the blocks that may hold one of `docs` are read (`block_at(b)` gives
+    the decoded block number b: `read_block` by default), found by bisection on their last document numbers;
+    inside a block the documents are found by bisection too. Without it, the matcher skips to each.
     """
     out: list[tuple[int, float, Any]] = []
-    if blocks is None or not isinstance(matcher, W3LeafMatcher):
+    if blocks is None:
         for d in docs:
             if not matcher.is_active():
                 break
@@ -107,21 +130,19 @@ def postings_at(
                 out.append((d, matcher.weight(), matcher.value() if values else None))
         return out
     maxids, starts = blocks
+    if block_at is None:
+        block_at = lambda b: read_block(matcher, starts[b])  # noqa: E731
     i, count = 0, len(docs)
     while i < count:
         b = bisect_left(maxids, docs[i])
         if b >= len(maxids):
             break
-        matcher._goto(starts[b])
-        block = _block_ids(matcher)
-        matcher._read_weights()
-        if values:
-            matcher._read_values()
+        block, weights, block_values = block_at(b)
         maxid = maxids[b]
         while i < count and docs[i] <= maxid:
             j = bisect_left(block, docs[i])
             if j < len(block) and block[j] == docs[i]:
-                out.append((docs[i], matcher._weights[j], matcher._values[j] if values else None))
+                out.append((docs[i], weights[j], block_values[j] if values else None))
             i += 1
     return out
 
