@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from itertools import accumulate
+from types import SimpleNamespace
 from typing import Any
 
 import cachetools
@@ -30,6 +31,7 @@ from whoosh.system import _INT_SIZE
 from search_app.postings import EMPTY, Postings, among, and_maybe, best_of, intersection, union
 from search_app.whoosh_postings import (
     DecodedBlock,
+    Found,
     block_index,
     field_lengths,
     leaf_arrays,
@@ -46,6 +48,8 @@ logger = logging.getLogger(__name__)
 CACHE_POSTINGS = 8_000_000
 CACHE_POSTINGS_PER_RECORD = 64
 MAX_BLOCK_INDEXES = 20_000  # terms whose block index is kept
+MAX_SCORERS = 20_000  # terms whose scorer constants are kept
+_MISSING = object()
 # Posting blocks kept decoded (document numbers, weights, positions), in bytes as `decoded_size` counts them:
 # decompressing and unpickling a block is most of what reading positions at given records costs, and the
 # blocks of common words are read by most queries.
@@ -65,6 +69,17 @@ def decoded_size(block: DecodedBlock) -> int:
     """About how many bytes a decoded block holds (its values, and POSTING_OVERHEAD per posting)."""
     ids, _weights, values = block
     return POSTING_OVERHEAD * len(ids) + sum(len(v) for v in values if v)
+
+
+def _positions(value: bytes) -> list[int]:
+    """The positions of one posting value of Whoosh's `Positions` format (a length, then pickled deltas
+    without the pickle's stop)."""
+    if not value.endswith(b"."):
+        value += b"."
+    return list(accumulate(loads(value[_INT_SIZE:])))
+
+
+BM25_CONSTANTS = ("idf", "avgfl", "B", "K1")  # what `_bm25` reads of Whoosh's BM25F scorer
 
 
 def _bm25(scorer: Any, weights: np.ndarray, lengths: np.ndarray | None) -> np.ndarray:
@@ -89,13 +104,19 @@ class TermCache:
     """(field, term) → Postings for one index generation, bounded in total postings (least recently used
     first out); thread-safe. A term with more postings than the whole bound is not kept."""
 
-    def __init__(self, max_postings: int = CACHE_POSTINGS, max_decoded_bytes: int = DECODED_BLOCK_BYTES) -> None:
+    def __init__(
+        self,
+        max_postings: int = CACHE_POSTINGS,
+        max_decoded_bytes: int = DECODED_BLOCK_BYTES,
+        max_terms: int = MAX_SCORERS,
+    ) -> None:
         self.max_postings = max_postings
         self._lock = threading.Lock()
         self._items: cachetools.LRUCache = cachetools.LRUCache(maxsize=max_postings, getsizeof=len)
         self.lengths: dict[tuple[int, str], np.ndarray] = {}  # (segment offset, field) → record lengths
         # (segment offset, field, term) → block index (see `block_index`): a few numbers per block
         self._blocks: cachetools.LRUCache = cachetools.LRUCache(maxsize=MAX_BLOCK_INDEXES)
+        self._scoring: cachetools.LRUCache = cachetools.LRUCache(maxsize=max_terms)  # (field, term) → constants
         # (segment offset, field, term, block number) → the decoded block, bounded in bytes (`decoded_size`)
         self._decoded: cachetools.LRUCache = cachetools.LRUCache(maxsize=max_decoded_bytes, getsizeof=decoded_size)
 
@@ -118,6 +139,16 @@ class TermCache:
             found = compute()
             with self._lock:
                 self._blocks[key] = found
+        return found
+
+    def scoring(self, key: tuple[str, bytes], compute: Any) -> Any:
+        """What `compute()` gives for one term (its scorer's constants), kept (bounded, least recently used out)."""
+        with self._lock:
+            found = self._scoring.get(key, _MISSING)
+        if found is _MISSING:
+            found = compute()
+            with self._lock:
+                self._scoring[key] = found
         return found
 
     def known_block_index(self, key: tuple[int, str, bytes]) -> tuple[list[int], list[int]] | None:
@@ -174,7 +205,7 @@ class Evaluator:
         if (fieldname, btext) not in searcher.reader():
             return EMPTY
         scorer = searcher.weighting.scorer(searcher, fieldname, btext)
-        bm25 = all(hasattr(scorer, a) for a in ("idf", "avgfl", "B", "K1"))
+        bm25 = all(hasattr(scorer, a) for a in BM25_CONSTANTS)
         ids_parts: list[np.ndarray] = []
         score_parts: list[np.ndarray] = []
         for leaf, offset in self._leaves:
@@ -228,8 +259,19 @@ class Evaluator:
     # -----------------------------------------------------------------------------------------------------
     # The same, at given documents only (a few hundred): postings are skipped to them, never read whole.
 
-    def _scorer(self, fieldname: str, btext: bytes) -> Any:
-        return self.searcher.weighting.scorer(self.searcher, fieldname, btext)
+    def _scoring(self, fieldname: str, btext: bytes) -> tuple[Any, bool] | None:
+        """Whoosh's scorer of one term, and whether it is BM25F (`_bm25` reads its constants); None when the
+        index lacks the term. Kept per generation: the constants (idf, average length) are the generation's."""
+
+        def compute() -> tuple[Any, bool] | None:
+            if (fieldname, btext) not in self.searcher.reader():
+                return None
+            scorer = self.searcher.weighting.scorer(self.searcher, fieldname, btext)
+            if all(hasattr(scorer, a) for a in BM25_CONSTANTS):
+                return SimpleNamespace(**{a: getattr(scorer, a) for a in BM25_CONSTANTS}), True
+            return None, False  # scored by the weight alone (`_bm25` without lengths)
+
+        return self.cache.scoring((fieldname, btext), compute)
 
     def _lengths(self, reader: Any, offset: int, fieldname: str) -> np.ndarray:
         key = (offset, fieldname)
@@ -272,13 +314,13 @@ class Evaluator:
             btext = field.to_bytes(text.decode("utf-8") if isinstance(text, bytes) else text)
         except ValueError:
             return EMPTY, []
-        if (fieldname, btext) not in searcher.reader():
+        scoring = self._scoring(fieldname, btext)
+        if scoring is None:
             return EMPTY, []
-        scorer = self._scorer(fieldname, btext)
-        bm25 = all(hasattr(scorer, a) for a in ("idf", "avgfl", "B", "K1"))
-        ids: list[int] = []
+        scorer, bm25 = scoring
+        ids: list[np.ndarray] = []
         weights: list[float] = []
-        lengths: list[float] = []
+        lengths: list[np.ndarray] = []
         found_positions: list[list[int]] = []
         for leaf, offset in self._leaves:
             reader = leaf.reader()
@@ -286,26 +328,25 @@ class Evaluator:
             local = docs[(docs >= offset) & (docs < offset + count)] - offset
             if not len(local):
                 continue
-            found = self._postings_in(reader, (offset, fieldname, btext), local.tolist(), positions)
-            record_lengths = self._lengths(reader, offset, fieldname) if bm25 and found else None
-            for d, weight, value in found:
-                ids.append(d + offset)
-                weights.append(weight)
-                if record_lengths is not None:
-                    lengths.append(record_lengths[d])
-                if positions:
-                    if not value.endswith(b"."):
-                        value += b"."
-                    found_positions.append(list(accumulate(loads(value[_INT_SIZE:]))))
+            found, found_weights, values = self._postings_in(
+                reader, (offset, fieldname, btext), local.tolist(), positions
+            )
+            if not found:
+                continue
+            found_ids = np.array(found, dtype=np.int64)
+            ids.append(found_ids + offset)
+            weights += found_weights
+            if bm25:
+                lengths.append(self._lengths(reader, offset, fieldname)[found_ids])
+            if positions:
+                found_positions += [_positions(value) for value in values]
         if not ids:
             return EMPTY, []
-        fl = np.array(lengths, dtype=np.float64) if bm25 else None
+        fl = np.concatenate(lengths) if bm25 else None
         scores = _bm25(scorer, np.array(weights, dtype=np.float64), fl)
-        return Postings(np.array(ids, dtype=np.int64), scores), found_positions
+        return Postings(np.concatenate(ids), scores), found_positions
 
-    def _postings_in(
-        self, reader: Any, key: tuple[int, str, bytes], docs: list[int], values: bool
-    ) -> list[tuple[int, float, Any]]:
+    def _postings_in(self, reader: Any, key: tuple[int, str, bytes], docs: list[int], values: bool) -> Found:
         """`postings_at` in one segment (`key`: its offset, the field, the term): with the term's block index,
         each block decoded once per generation (`TermCache.decoded_block`), the matcher opened only to read one."""
         _offset, fieldname, btext = key
@@ -313,7 +354,7 @@ class Evaluator:
         matcher = None
         if blocks is None:
             if (fieldname, btext) not in reader:
-                return []
+                return [], [], []
             matcher = leaf_matcher(reader.postings(fieldname, btext))
             if not isinstance(matcher, W3LeafMatcher):
                 return postings_at(matcher, docs, values, None)

@@ -108,16 +108,22 @@ def read_block(matcher: W3LeafMatcher, position: int) -> DecodedBlock:
     return ids, matcher._weights, matcher._values
 
 
+# The postings found at given records: their document numbers, weights and values (None each unless asked).
+Found = tuple[list[int], list[float], list[Any]]
+
+
 def postings_at(
     matcher: Any, docs: list[int], values: bool, blocks: tuple[list[int], list[int]] | None, block_at: Any = None
-) -> list[tuple[int, float, Any]]:
-    """(document, weight, value or None) of the postings of `docs` (sorted, in the matcher's numbering).
+) -> Found:
+    """The postings of `docs` (sorted, in the matcher's numbering) that the term has.
 
     With the term's block index, only the blocks that may hold one of `docs` are read (`block_at(b)` gives
     the decoded block number b: `read_block` by default), found by bisection on their last document numbers;
     inside a block the documents are found by bisection too. Without it, the matcher skips to each.
     """
-    out: list[tuple[int, float, Any]] = []
+    found: list[int] = []
+    weights: list[float] = []
+    found_values: list[Any] = []
     if blocks is None:
         for d in docs:
             if not matcher.is_active():
@@ -127,8 +133,10 @@ def postings_at(
                 if not matcher.is_active():
                     break
             if matcher.id() == d:
-                out.append((d, matcher.weight(), matcher.value() if values else None))
-        return out
+                found.append(d)
+                weights.append(matcher.weight())
+                found_values.append(matcher.value() if values else None)
+        return found, weights, found_values
     maxids, starts = blocks
     if block_at is None:
         block_at = lambda b: read_block(matcher, starts[b])  # noqa: E731
@@ -137,14 +145,16 @@ def postings_at(
         b = bisect_left(maxids, docs[i])
         if b >= len(maxids):
             break
-        block, weights, block_values = block_at(b)
+        block, block_weights, block_values = block_at(b)
         maxid = maxids[b]
         while i < count and docs[i] <= maxid:
             j = bisect_left(block, docs[i])
             if j < len(block) and block[j] == docs[i]:
-                out.append((docs[i], weights[j], block_values[j] if values else None))
+                found.append(docs[i])
+                weights.append(block_weights[j])
+                found_values.append(block_values[j] if values else None)
             i += 1
-    return out
+    return found, weights, found_values
 
 
 def _block_ids(matcher: W3LeafMatcher) -> Any:

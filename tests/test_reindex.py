@@ -186,7 +186,7 @@ def test_two_concurrent_updates_never_corrupt(mini_copy):
 
 
 def test_each_index_generation_has_its_own_term_cache(mini_copy):
-    """The postings and decoded blocks kept for one generation are never read for the next one."""
+    """The postings, decoded blocks and scorer constants kept for one generation are never read for the next."""
     handle = IndexHandle(mini_copy.index)
     before = handle.searcher()
     cache = handle.term_cache(before)
@@ -197,6 +197,6 @@ def test_each_index_generation_has_its_own_term_cache(mini_copy):
     after = handle.searcher()
     assert after.reader().generation() != before.reader().generation()
     fresh = handle.term_cache(after)
-    assert fresh is not cache and fresh.decoded_bytes() == 0 and not len(fresh._items)
+    assert fresh is not cache and fresh.decoded_bytes() == 0 and not len(fresh._items) and not len(fresh._scoring)
     assert search_paths(handle, mini_copy, "zygomatique") == ["site/2022/a.html"]
     handle.close()

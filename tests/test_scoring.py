@@ -196,12 +196,13 @@ def test_union_sums_each_document_once_either_way(size, length) -> None:
 
 
 def test_decoded_blocks_are_bounded_and_give_the_same_postings(handle) -> None:
-    """Posting blocks are kept decoded within a bound in bytes: reading from them, from a small cache or from
-    none gives the same postings, scores and positions."""
+    """Posting blocks are kept decoded within a bound in bytes (and the terms' scorer constants within a
+    number of terms): reading from them, from a small cache or from none gives the same postings, scores and
+    positions."""
     searcher = handle.searcher()
     scope = np.arange(0, searcher.doc_count_all(), 2, dtype=np.int64)
     words = [["conseil", "citoyen"], ["polit", "vill"], ["sant", "mental", "local"], ["habit"]]
-    kept, small, none = TermCache(), TermCache(max_decoded_bytes=60_000), TermCache(max_decoded_bytes=0)
+    kept, small, none = TermCache(), TermCache(max_decoded_bytes=60_000, max_terms=3), TermCache(max_decoded_bytes=0)
     found = []
     for cache in (kept, kept, small, none):  # `kept` twice: the second time from its decoded blocks
         evaluator = Evaluator(searcher, cache, _universe(searcher))
@@ -219,3 +220,4 @@ def test_decoded_blocks_are_bounded_and_give_the_same_postings(handle) -> None:
     assert kept.decoded_bytes() > 60_000  # the small bound is smaller than what was read
     assert 0 < small.decoded_bytes() <= 60_000
     assert none.decoded_bytes() == 0
+    assert len(small._scoring) == 3 < len(kept._scoring)  # the terms' scorer constants, bounded too
