@@ -76,7 +76,7 @@ class Marker:
         """Spans (start, end, matched terms) of the words of `text` that produce one of the terms, or that belong
         to a run of words producing one of the phrases in order (stop words between them skipped).
 
-        Only the words that match are located in the text, by a pattern that finds them exactly where the
+        Only the words that match are located in the text (`_tokens_among`), exactly where the
         tokeniser would (a whole token, never part of one)."""
         distinct = set(_WORD.findall(text))
         self._learn(distinct)
@@ -92,7 +92,7 @@ class Marker:
             return out
         if not matching:
             return []
-        return [(m.start(), m.end(), matching[m.group(0)]) for m in _tokens_among(frozenset(matching)).finditer(text)]
+        return _tokens_among(text, matching)
 
     def _may_hold(self, distinct: set[str]) -> bool:
         """Whether the text's words produce every term of one of the phrases at all (else no run can hold it)."""
@@ -117,20 +117,26 @@ def find_matches(text: str, terms: frozenset[str], phrases: Phrases = ()) -> lis
     return Marker(terms, phrases).find(text)
 
 
-# Whether the character before the last one read starts no token: no word character before it, nor one and
-# a connector (which would join them). Checked after a word's first letter, so that every alternative of
-# `_tokens_among` opens with a character, which the regular expression engine scans for quickly.
-_AFTER_TOKEN_START = rf"(?<!\w[\s\S])(?<!\w{TOKEN_JOINERS}[\s\S])"
+# Whether a token may start here (no word character before, nor one and a connector, which would join them),
+# and whether one may end here (`TOKEN_END`): checked where a word of the text is found.
+_TOKEN_START = re.compile(rf"(?<!\w)(?<!\w{TOKEN_JOINERS})")
+_TOKEN_END = re.compile(TOKEN_END)
 
 
-@lru_cache(maxsize=4096)
-def _tokens_among(words: frozenset[str]) -> re.Pattern[str]:
-    """A pattern that matches the whole tokens of `_WORD` that are one of `words`: not preceded by a word
-    character (nor by one and a connector, which would join them), not followed by one (nor by a connector
-    and one). Longest words first, though the end conditions already refuse a shorter word's match."""
-    ordered = sorted(words, key=lambda w: (-len(w), w))
-    alternatives = "|".join(re.escape(w[0]) + _AFTER_TOKEN_START + re.escape(w[1:]) for w in ordered)
-    return re.compile(rf"(?:{alternatives}){TOKEN_END}")
+def _tokens_among(text: str, matching: dict[str, frozenset[str]]) -> list[tuple[int, int, frozenset[str]]]:
+    """The whole tokens of `_WORD` in `text` that are one of `matching`'s words, each with its terms, in text
+    order. Each word is found by `str.find` and kept where a token starts and ends; whole tokens never overlap,
+    and no pattern is compiled per set of words (compiling cost more than searching on a cold request)."""
+    out = []
+    for word, terms in matching.items():
+        size = len(word)
+        start = text.find(word)
+        while start >= 0:
+            if _TOKEN_START.match(text, start) and _TOKEN_END.match(text, start + size):
+                out.append((start, start + size, terms))
+            start = text.find(word, start + 1)
+    out.sort(key=lambda m: m[0])
+    return out
 
 
 def _phrase_words(words: list[tuple[int, int, str]], phrases: Phrases) -> dict[int, frozenset[str]]:
