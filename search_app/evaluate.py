@@ -68,7 +68,7 @@ def cache_size_for(records: int) -> int:
 def decoded_size(block: DecodedBlock) -> int:
     """About how many bytes a decoded block holds (its values, and POSTING_OVERHEAD per posting)."""
     ids, _weights, values = block
-    return POSTING_OVERHEAD * len(ids) + sum(len(v) for v in values if v)
+    return POSTING_OVERHEAD * len(ids) + sum(map(len, filter(None, values)))
 
 
 def _positions(value: bytes) -> list[int]:
