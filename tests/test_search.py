@@ -497,3 +497,16 @@ def test_a_format_and_a_genre_together_mean_both(search):
     counts = facet(search(type="pdf"), "type")
     assert "journee" not in counts and counts["dossier-thematique"] == (1, False)  # no PDF journée
     assert counts["html"] == (5, False) and counts["pdf"] == (1, True)  # the other format: OR'ed
+
+
+def test_toggle_links_are_the_query_string_urlencode_writes():
+    from urllib.parse import urlencode
+
+    from search_app.facets import toggle_query
+
+    items = [("q", "« santé » & co = 100 % + l’été"), ("theme", "sante"), ("year", "2016"), ("page", "3")]
+    for facet, value in [("theme", "sante"), ("theme", "emploi-insertion"), ("year", "2016"), ("q", "a b")]:
+        kept = [(k, v) for k, v in items if k != "page"]
+        expected = [kv for kv in kept if kv != (facet, value)] if (facet, value) in kept else [*kept, (facet, value)]
+        assert toggle_query(items, facet, value) == "?" + urlencode(expected)
+    assert toggle_query([], "theme", "sante") == "?theme=sante"
