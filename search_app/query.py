@@ -349,12 +349,18 @@ def _proximity(parsed: ParsedQuery, boosts: Mapping[str, float]) -> wq.Query | N
     )
 
 
+def page_parts(parsed: ParsedQuery, reader: Any) -> list[wq.Query]:
+    """The parts of the page query, one per AND group (or run of groups that one term spells), each of which a
+    page that holds every word of the query matches."""
+    return _group_queries(parsed, reader, {PAGE_FIELD: 1.0})
+
+
 def build_page_query(parsed: ParsedQuery, reader: Any, proximity: bool = True) -> wq.Query:
     """The page-level query that finds the best pages of a document: any clause, in the page text, with
     extra weight for pages that have every clause and where the words stand close together (unless
     `proximity` is False: the caller then adds the bonus itself, see `proximity_words`)."""
     boosts = {PAGE_FIELD: 1.0}
-    groups = _group_queries(parsed, reader, boosts)
+    groups = page_parts(parsed, reader)
     if not groups:
         return wq.NullQuery
     if len(groups) == 1:

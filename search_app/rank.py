@@ -10,18 +10,19 @@ Where a new ranking signal goes: `docs/architecture.md`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from whoosh import query as wq
 
+from indexer.records import StoredDoc
 from search_app import tuning
 from search_app.evaluate import Evaluator
 from search_app.page_records import PageRecords
 from search_app.postings import Postings, intersection, top, with_factor
-from search_app.query import PAGE_FIELD, ParsedQuery, build_page_query, proximity_words
+from search_app.query import PAGE_FIELD, ParsedQuery, build_page_query, page_parts, proximity_words
 
 
 @dataclass
@@ -129,6 +130,7 @@ class PageRecordRanker:
         candidates = np.array(sorted(docs), dtype=np.int64)
         page_ids, parents = self.page_records.pages_of(candidates)
         if not len(page_ids):
+            self.scores = PageRecordScores()
             return {}
         scored = self.evaluator.at(self.query, page_ids)
         self.scores = PageRecordScores(page_ids, scored)
@@ -142,6 +144,25 @@ class PageRecordRanker:
                 if len(best) == len(candidates):
                     break
         return best
+
+    def spread(self, docs: list[int]) -> dict[int, int]:
+        """For each of `docs` whose pages `best_page_scores` scored: how many of its page records hold every part
+        of the query. A document that treats the subject holds it on several pages; one that names it in passing,
+        on one. Tables of contents and glossaries count too: telling them apart would read their stored text.
+        Only the pages already scored are looked at, one part after another among those that hold the previous."""
+        scored = self.scores.scored
+        if scored is None or not len(scored):
+            return {}
+        pages = scored.ids
+        parts = page_parts(self.parsed, self.evaluator.searcher.reader())
+        if len(parts) > 1:
+            for part in parts:
+                pages = self.evaluator.at(part, pages).ids
+                if not len(pages):
+                    return {}
+        owners, counts = np.unique(self.page_records.owners(pages), return_counts=True)
+        wanted = set(docs)
+        return {o: c for o, c in zip(owners.tolist(), counts.tolist(), strict=True) if o in wanted}
 
     def best_pages(self, docs: list[int], count: int) -> dict[int, list[int]]:
         """For each of `docs`: its `count` best page records that match the page query, best first (ties in
@@ -221,6 +242,20 @@ def _next_pages(
     return np.sort(np.concatenate(chosen)) if chosen else np.empty(0, dtype=np.int64)
 
 
+def sisters_of(searcher: Any, docnum: int, candidates: Container[int]) -> list[int]:
+    """The documents among `candidates` that are the other form of `docnum`'s text: for a file that posts
+    publish (a PDF), those posts (`published_in`); for a post, the files it links to that name it among the
+    posts that publish them."""
+    stored = StoredDoc(searcher.stored_fields(docnum))
+    if stored.published_in:
+        found = [searcher.document_number(uid=post) for post in stored.published_in]
+        return [d for d in found if d is not None and d in candidates]
+    linked = {searcher.document_number(uid=key) for key in stored.links} - {None, docnum}
+    return sorted(
+        d for d in linked if d in candidates and stored.path in StoredDoc(searcher.stored_fields(d)).published_in
+    )
+
+
 class Ranker:
     """Relevance order for one request.
 
@@ -229,7 +264,9 @@ class Ranker:
     asked for) also get page_score_weight × the score of their best PDF page: a dossier of 60 pages that
     answers the query on one page scores low as a whole (its length dilutes the words), the page that answers
     scores as high as a short post would. With a partial tier's `factor`, the window is chosen by
-    score × factor and every final score is multiplied by it. The one approximation: a document outside a
+    score × factor and every final score is multiplied by it. Then the post that publishes one of the
+    first few documents, or the PDF that one of them publishes, comes at least close below it
+    (`_lift_sisters`): the web page and the PDF of one text answer together. The one approximation: a document outside a
     window cannot climb into it through these bonuses alone. Within the window, positions are read only for
     the documents whose bonus could bring them into the page score window (`bonus_where_it_counts`): the
     order is the one every bonus would give.
@@ -257,9 +294,26 @@ class Ranker:
             best = sorted(scores, key=lambda d: (-scores[d] * factors[d], d))[:window]
             for docnum, value in self.pages.best_page_scores(best).items():
                 scores[docnum] += t.page_score_weight * value
+            if t.spread_weight:
+                for docnum, pages in self.pages.spread(best).items():
+                    scores[docnum] += t.spread_weight * math.log1p(pages)
         scores = {d: value * factors[d] for d, value in scores.items()}
+        if t.sister_weight:
+            self._lift_sisters(scores)
         order = sorted(scores, key=lambda d: (-scores[d], d))
         return order[skip : skip + count]
+
+    def _lift_sisters(self, scores: dict[int, float]) -> None:
+        """Each sister (`sisters_of`) of the `sister_window` best documents raised to at least sister_weight ×
+        that document's score, when it is among `scores` (it matches the query as the tier asks)."""
+        t = tuning.TUNING
+        leaders = sorted(scores, key=lambda d: (-scores[d], d))[: t.sister_window]
+        lifted: dict[int, float] = {}
+        for leader in leaders:
+            for sister in sisters_of(self.evaluator.searcher, leader, scores):
+                lifted[sister] = max(lifted.get(sister, 0.0), t.sister_weight * scores[leader])
+        for docnum, value in lifted.items():
+            scores[docnum] = max(scores[docnum], value)
 
     def _best(self, tier: Tier, window: int) -> dict[int, float]:
         """The `window` best documents of the tier (by score × factor for a partial tier) with their scores."""

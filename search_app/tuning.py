@@ -47,6 +47,14 @@ class Tuning:
     proximity_slop: int = 1  # how far apart they may stand
     # A document's best PDF page (or page record) in its own score, by its words alone (0 = off).
     page_score_weight: float = 4.0
+    # A slowly growing bonus of spread_weight × ln(1 + the number of the document's page records that hold every part
+    # of the query), for the documents of the page score window: a document that treats the subject over
+    # several pages passes one that names it on one page, when their scores are close (0 = off).
+    spread_weight: float = 1.0
+    # The other form of one of the sister_window best documents' text (the post that publishes it, the PDF it
+    # publishes), when it matches the query too, scores at least sister_weight × that document (0 = off).
+    sister_weight: float = 0.7
+    sister_window: int = 3
     page_all_words_boost: float = 0.0  # choosing a PDF's best pages: extra weight for pages with every word
     rerank_window: int = 100  # documents that get the proximity bonus (more for a results page beyond it)
     # Documents that also get their best page's score: larger than a results page, or a long dossier whose

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,10 @@ def _every_bonus_order(ranker: Ranker, tier: Tier, skip: int, count: int) -> lis
         best = sorted(scores, key=lambda d: (-scores[d], d))[: max(t.page_score_window, skip + count)]
         for docnum, value in ranker.pages.best_page_scores(best).items():
             scores[docnum] += t.page_score_weight * value
+        for docnum, pages in ranker.pages.spread(best).items():
+            scores[docnum] += t.spread_weight * math.log1p(pages)
+    if t.sister_weight:
+        ranker._lift_sisters(scores)
     return sorted(scores, key=lambda d: (-scores[d], d))[skip : skip + count]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -25,6 +26,28 @@ def search(mini_settings):
 
 def paths(result):
     return [r["path"] for r in result["results"]]
+
+
+@contextmanager
+def built(corpus, index):
+    """The settings and an open handle of an index built from `corpus` into `index`, closed afterwards."""
+    from indexer.build import build_index
+    from indexer.config import Settings
+
+    settings = Settings(corpus=corpus, index=index, workers=1)
+    build_index(settings)
+    handle = IndexHandle(settings.index)
+    try:
+        yield settings, handle
+    finally:
+        handle.close()
+
+
+def ranked_with(monkeypatch, built_index, query: dict, **weights) -> list[str]:
+    """The paths `query` ranks on `built_index` (settings, handle) with the given tuning weights changed."""
+    settings, handle = built_index
+    monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, **weights))
+    return paths(run_search(SearchParams.from_args(query, settings), handle))
 
 
 def facet(result, name):
@@ -316,21 +339,105 @@ def _passage_corpus(root):
 def test_the_best_page_of_a_long_dossier_counts_in_its_rank(tmp_path, monkeypatch):
     """A 12-page dossier that answers on one page comes before a short post that has the words apart;
     without the best page's weight, the post's shortness wins."""
-    from indexer.build import build_index
-    from indexer.config import Settings
-
-    settings = Settings(corpus=_passage_corpus(tmp_path / "corpus"), index=tmp_path / "index", workers=1)
-    build_index(settings)
-    handle = IndexHandle(settings.index)
-    try:
+    with built(_passage_corpus(tmp_path / "corpus"), tmp_path / "index") as (settings, handle):
         query = {"q": "taux d'occupation pépinière Valdegour"}
         ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
         assert ranked == ["dossiers/2018/synthese.pdf", "site/2018/portrait.html"]
-        monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, page_score_weight=0.0))
-        ranked = paths(run_search(SearchParams.from_args(query, settings), handle))
+        ranked = ranked_with(monkeypatch, (settings, handle), query, page_score_weight=0.0)
         assert ranked == ["site/2018/portrait.html", "dossiers/2018/synthese.pdf"]
-    finally:
-        handle.close()
+
+
+def _spread_corpus(root):
+    """A short post with the words in its title and text, and a 12-page dossier that holds them on pages 3, 6
+    and 9 (and one of them alone on page 10)."""
+    pages = [[f"Chapitre {n}", *FILLER * 4] for n in range(1, 13)]
+    for n in (3, 6, 9):
+        pages[n - 1] = [f"Chapitre {n}", "La pépinière de Valdegour loue ses bureaux aux entreprises.", *FILLER * 2]
+    pages[9] = ["Chapitre 10", "Le quartier de Valdegour à Nîmes.", *FILLER * 2]
+    body = _paragraphs(["La pépinière de Valdegour ouvre.", "Visite de la pépinière de Valdegour.", *FILLER])
+    return _post_and_dossier(
+        root,
+        ("site/2018/pepiniere.html", "La pépinière de Valdegour", body, "2018-10-02"),
+        ("dossiers/2018/synthese.pdf", "Développement économique urbain : synthèse", pages),
+    )
+
+
+def test_the_pages_that_hold_every_word_count_in_a_document_rank(tmp_path, monkeypatch):
+    """`PageRecordRanker.spread` counts a document's page records that hold every part of the query (not a
+    page with one word of it); `Ranker` adds spread_weight × ln(1 + that count): heavy enough, it lifts the
+    dossier that treats the subject on three pages above the short post that names it in its title and text."""
+    from search_app.evaluate import Evaluator
+    from search_app.query import parse
+    from search_app.rank import PageRecordRanker
+
+    with built(_spread_corpus(tmp_path / "corpus"), tmp_path / "index") as (settings, handle):
+        query = {"q": "pépinière Valdegour"}
+        searcher = handle.searcher()
+        docs = {searcher.stored_fields(d)["path"]: d for d in searcher.document_numbers(kind="doc")}
+        evaluator = Evaluator(searcher, handle.term_cache(searcher), handle.universe(searcher))
+        pages = PageRecordRanker(evaluator, parse(query["q"]), handle.page_records(searcher))
+        pages.best_page_scores(list(docs.values()))
+        post, dossier = docs["site/2018/pepiniere.html"], docs["dossiers/2018/synthese.pdf"]
+        assert pages.spread(list(docs.values())) == {dossier: 3, post: 1}
+        assert pages.spread([post]) == {post: 1}
+        ranked = ranked_with(monkeypatch, (settings, handle), query, spread_weight=0.0)
+        assert ranked == ["site/2018/pepiniere.html", "dossiers/2018/synthese.pdf"]
+        ranked = ranked_with(monkeypatch, (settings, handle), query, spread_weight=1000.0)
+        assert ranked == ["dossiers/2018/synthese.pdf", "site/2018/pepiniere.html"]
+
+
+def _sister_corpus(root):
+    """A dossier on a pépinière, the short post that publishes it (the words once, in passing), and another
+    post about the same pépinière that does not link to the dossier."""
+    import pdf_fixtures
+    from conftest import wp_page
+
+    pages = [[f"Chapitre {n}", *FILLER * 4] for n in range(1, 9)]
+    for n in (2, 3, 4):
+        pages[n - 1] = [f"Chapitre {n}", "La pépinière de Valdegour loue ses bureaux aux entreprises.", *FILLER * 2]
+    publishing = _paragraphs(
+        [
+            "Le centre de ressources publie sa synthèse annuelle sur le développement économique.",
+            *FILLER * 3,
+            "On y lit aussi le bilan de la pépinière de Valdegour.",
+            '<a href="../../dossiers/2018/pepiniere.pdf">Télécharger la synthèse (PDF)</a>',
+        ]
+    )
+    other = _paragraphs(["Visite de la pépinière de Valdegour à Nîmes.", *FILLER * 2])
+    files = {
+        "site/2018/synthese-2018.html": wp_page("Synthèse 2018", publishing, date="2018-11-05"),
+        "site/2018/visite.html": wp_page("Une visite à la pépinière de Valdegour", other, date="2018-10-02"),
+    }
+    for path, html in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(html, encoding="utf-8")
+    (root / "dossiers/2018").mkdir(parents=True, exist_ok=True)
+    (root / "dossiers/2018/pepiniere.pdf").write_bytes(pdf_fixtures.pages_pdf("La pépinière de Valdegour", pages))
+    return root
+
+
+def test_the_post_that_publishes_a_leading_pdf_comes_close_below_it(tmp_path, monkeypatch):
+    """`sisters_of` pairs a PDF with the post that publishes it, both ways, and not with a post that only
+    shares its words; with sister_weight, the publishing post, which names the subject in passing, passes the
+    other post to come right after its PDF."""
+    from search_app.rank import sisters_of
+
+    with built(_sister_corpus(tmp_path / "corpus"), tmp_path / "index") as (settings, handle):
+        searcher = handle.searcher()
+        docs = {searcher.stored_fields(d)["path"]: d for d in searcher.document_numbers(kind="doc")}
+        pdf, post, other = (
+            docs[p] for p in ("dossiers/2018/pepiniere.pdf", "site/2018/synthese-2018.html", "site/2018/visite.html")
+        )
+        everyone = set(docs.values())
+        assert sisters_of(searcher, pdf, everyone) == [post]
+        assert sisters_of(searcher, post, everyone) == [pdf]
+        assert sisters_of(searcher, other, everyone) == []
+        assert sisters_of(searcher, pdf, {pdf, other}) == []
+        query = {"q": "pépinière Valdegour"}
+        ranked = ranked_with(monkeypatch, (settings, handle), query, sister_weight=0.0)
+        assert ranked == ["dossiers/2018/pepiniere.pdf", "site/2018/visite.html", "site/2018/synthese-2018.html"]
+        ranked = ranked_with(monkeypatch, (settings, handle), query, sister_weight=0.99)
+        assert ranked == ["dossiers/2018/pepiniere.pdf", "site/2018/synthese-2018.html", "site/2018/visite.html"]
 
 
 def test_pages_belong_to_the_nearest_document_record_after_updates_and_merges(mini_copy):
