@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from itertools import accumulate
+from types import SimpleNamespace
 from typing import Any
 
 import cachetools
@@ -28,7 +29,16 @@ from whoosh.compat import loads
 from whoosh.system import _INT_SIZE
 
 from search_app.postings import EMPTY, Postings, among, and_maybe, best_of, intersection, union
-from search_app.whoosh_postings import block_index, field_lengths, leaf_arrays, postings_at
+from search_app.whoosh_postings import (
+    DecodedBlock,
+    Found,
+    block_index,
+    field_lengths,
+    leaf_arrays,
+    leaf_matcher,
+    postings_at,
+    read_block,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +48,13 @@ logger = logging.getLogger(__name__)
 CACHE_POSTINGS = 8_000_000
 CACHE_POSTINGS_PER_RECORD = 64
 MAX_BLOCK_INDEXES = 20_000  # terms whose block index is kept
+MAX_SCORERS = 20_000  # terms whose scorer constants are kept
+_MISSING = object()
+# Posting blocks kept decoded (document numbers, weights, positions), in bytes as `decoded_size` counts them:
+# decompressing and unpickling a block is most of what reading positions at given records costs, and the
+# blocks of common words are read by most queries.
+DECODED_BLOCK_BYTES = 32 * 2**20
+POSTING_OVERHEAD = 96  # bytes of one posting in a decoded block besides its value: an int, a weight, a bytes object
 # A term asked for at given records is read whole (and kept) rather than skipped to them when it has at most
 # this many postings per record asked for: reading every block then costs about what skipping to them would.
 WHOLE_READ_RATIO = 8
@@ -46,6 +63,23 @@ WHOLE_READ_RATIO = 8
 def cache_size_for(records: int) -> int:
     """The term cache's bound for an index of `records` records (documents and pages)."""
     return max(CACHE_POSTINGS, CACHE_POSTINGS_PER_RECORD * records)
+
+
+def decoded_size(block: DecodedBlock) -> int:
+    """About how many bytes a decoded block holds (its values, and POSTING_OVERHEAD per posting)."""
+    ids, _weights, values = block
+    return POSTING_OVERHEAD * len(ids) + sum(map(len, filter(None, values)))
+
+
+def _positions(value: bytes) -> list[int]:
+    """The positions of one posting value of Whoosh's `Positions` format (a length, then pickled deltas
+    without the pickle's stop)."""
+    if not value.endswith(b"."):
+        value += b"."
+    return list(accumulate(loads(value[_INT_SIZE:])))
+
+
+BM25_CONSTANTS = ("idf", "avgfl", "B", "K1")  # what `_bm25` reads of Whoosh's BM25F scorer
 
 
 def _bm25(scorer: Any, weights: np.ndarray, lengths: np.ndarray | None) -> np.ndarray:
@@ -70,13 +104,21 @@ class TermCache:
     """(field, term) → Postings for one index generation, bounded in total postings (least recently used
     first out); thread-safe. A term with more postings than the whole bound is not kept."""
 
-    def __init__(self, max_postings: int = CACHE_POSTINGS) -> None:
+    def __init__(
+        self,
+        max_postings: int = CACHE_POSTINGS,
+        max_decoded_bytes: int = DECODED_BLOCK_BYTES,
+        max_terms: int = MAX_SCORERS,
+    ) -> None:
         self.max_postings = max_postings
         self._lock = threading.Lock()
         self._items: cachetools.LRUCache = cachetools.LRUCache(maxsize=max_postings, getsizeof=len)
         self.lengths: dict[tuple[int, str], np.ndarray] = {}  # (segment offset, field) → record lengths
         # (segment offset, field, term) → block index (see `block_index`): a few numbers per block
         self._blocks: cachetools.LRUCache = cachetools.LRUCache(maxsize=MAX_BLOCK_INDEXES)
+        self._scoring: cachetools.LRUCache = cachetools.LRUCache(maxsize=max_terms)  # (field, term) → constants
+        # (segment offset, field, term, block number) → the decoded block, bounded in bytes (`decoded_size`)
+        self._decoded: cachetools.LRUCache = cachetools.LRUCache(maxsize=max_decoded_bytes, getsizeof=decoded_size)
 
     def get(self, key: tuple[str, str]) -> Postings | None:
         with self._lock:
@@ -98,6 +140,37 @@ class TermCache:
             with self._lock:
                 self._blocks[key] = found
         return found
+
+    def scoring(self, key: tuple[str, bytes], compute: Any) -> Any:
+        """What `compute()` gives for one term (its scorer's constants), kept (bounded, least recently used out)."""
+        with self._lock:
+            found = self._scoring.get(key, _MISSING)
+        if found is _MISSING:
+            found = compute()
+            with self._lock:
+                self._scoring[key] = found
+        return found
+
+    def known_block_index(self, key: tuple[int, str, bytes]) -> tuple[list[int], list[int]] | None:
+        """The block index of one term in one segment if it is kept (then the term is in the segment)."""
+        with self._lock:
+            return self._blocks.get(key)
+
+    def decoded_block(self, key: tuple[int, str, bytes, int], read: Any) -> DecodedBlock:
+        """One decoded posting block (`read()` on a miss; a block larger than the whole bound is not kept)."""
+        with self._lock:
+            found = self._decoded.get(key)
+        if found is None:
+            found = read()
+            if decoded_size(found) <= self._decoded.maxsize:
+                with self._lock:
+                    self._decoded[key] = found
+        return found
+
+    def decoded_bytes(self) -> int:
+        """The bytes the decoded blocks kept hold (as `decoded_size` counts them)."""
+        with self._lock:
+            return int(self._decoded.currsize)
 
 
 class Evaluator:
@@ -132,7 +205,7 @@ class Evaluator:
         if (fieldname, btext) not in searcher.reader():
             return EMPTY
         scorer = searcher.weighting.scorer(searcher, fieldname, btext)
-        bm25 = all(hasattr(scorer, a) for a in ("idf", "avgfl", "B", "K1"))
+        bm25 = all(hasattr(scorer, a) for a in BM25_CONSTANTS)
         ids_parts: list[np.ndarray] = []
         score_parts: list[np.ndarray] = []
         for leaf, offset in self._leaves:
@@ -186,8 +259,19 @@ class Evaluator:
     # -----------------------------------------------------------------------------------------------------
     # The same, at given documents only (a few hundred): postings are skipped to them, never read whole.
 
-    def _scorer(self, fieldname: str, btext: bytes) -> Any:
-        return self.searcher.weighting.scorer(self.searcher, fieldname, btext)
+    def _scoring(self, fieldname: str, btext: bytes) -> tuple[Any, bool] | None:
+        """Whoosh's scorer of one term, and whether it is BM25F (`_bm25` reads its constants); None when the
+        index lacks the term. Kept per generation: the constants (idf, average length) are the generation's."""
+
+        def compute() -> tuple[Any, bool] | None:
+            if (fieldname, btext) not in self.searcher.reader():
+                return None
+            scorer = self.searcher.weighting.scorer(self.searcher, fieldname, btext)
+            if all(hasattr(scorer, a) for a in BM25_CONSTANTS):
+                return SimpleNamespace(**{a: getattr(scorer, a) for a in BM25_CONSTANTS}), True
+            return None, False  # scored by the weight alone (`_bm25` without lengths)
+
+        return self.cache.scoring((fieldname, btext), compute)
 
     def _lengths(self, reader: Any, offset: int, fieldname: str) -> np.ndarray:
         key = (offset, fieldname)
@@ -230,42 +314,63 @@ class Evaluator:
             btext = field.to_bytes(text.decode("utf-8") if isinstance(text, bytes) else text)
         except ValueError:
             return EMPTY, []
-        if (fieldname, btext) not in searcher.reader():
+        scoring = self._scoring(fieldname, btext)
+        if scoring is None:
             return EMPTY, []
-        scorer = self._scorer(fieldname, btext)
-        bm25 = all(hasattr(scorer, a) for a in ("idf", "avgfl", "B", "K1"))
-        ids: list[int] = []
+        scorer, bm25 = scoring
+        ids: list[np.ndarray] = []
         weights: list[float] = []
-        lengths: list[float] = []
+        lengths: list[np.ndarray] = []
         found_positions: list[list[int]] = []
         for leaf, offset in self._leaves:
             reader = leaf.reader()
             count = reader.doc_count_all()
             local = docs[(docs >= offset) & (docs < offset + count)] - offset
-            if not len(local) or (fieldname, btext) not in reader:
+            if not len(local):
                 continue
-            m = reader.postings(fieldname, btext)
-            while not isinstance(m, W3LeafMatcher) and hasattr(m, "child"):
-                m = m.child  # (the documents asked for are live ones)
-            blocks = None
-            if isinstance(m, W3LeafMatcher):
-                key = (offset, fieldname, btext)
-                blocks = self.cache.block_index(key, lambda m=m: block_index(m))
-            record_lengths = self._lengths(reader, offset, fieldname) if bm25 else None
-            for d, weight, value in postings_at(m, local.tolist(), positions, blocks):
-                ids.append(d + offset)
-                weights.append(weight)
-                if record_lengths is not None:
-                    lengths.append(record_lengths[d])
-                if positions:
-                    if not value.endswith(b"."):
-                        value += b"."
-                    found_positions.append(list(accumulate(loads(value[_INT_SIZE:]))))
+            found, found_weights, values = self._postings_in(
+                reader, (offset, fieldname, btext), local.tolist(), positions
+            )
+            if not found:
+                continue
+            found_ids = np.array(found, dtype=np.int64)
+            ids.append(found_ids + offset)
+            weights += found_weights
+            if bm25:
+                lengths.append(self._lengths(reader, offset, fieldname)[found_ids])
+            if positions:
+                found_positions += [_positions(value) for value in values]
         if not ids:
             return EMPTY, []
-        fl = np.array(lengths, dtype=np.float64) if bm25 else None
+        fl = np.concatenate(lengths) if bm25 else None
         scores = _bm25(scorer, np.array(weights, dtype=np.float64), fl)
-        return Postings(np.array(ids, dtype=np.int64), scores), found_positions
+        return Postings(np.concatenate(ids), scores), found_positions
+
+    def _postings_in(self, reader: Any, key: tuple[int, str, bytes], docs: list[int], values: bool) -> Found:
+        """`postings_at` in one segment (`key`: its offset, the field, the term): with the term's block index,
+        each block decoded once per generation (`TermCache.decoded_block`), the matcher opened only to read one."""
+        _offset, fieldname, btext = key
+        blocks = self.cache.known_block_index(key)
+        matcher = None
+        if blocks is None:
+            if (fieldname, btext) not in reader:
+                return [], [], []
+            matcher = leaf_matcher(reader.postings(fieldname, btext))
+            if not isinstance(matcher, W3LeafMatcher):
+                return postings_at(matcher, docs, values, None)
+            blocks = self.cache.block_index(key, lambda m=matcher: block_index(m))
+        starts = blocks[1]
+
+        def read(b: int) -> DecodedBlock:
+            nonlocal matcher
+            if matcher is None:
+                matcher = leaf_matcher(reader.postings(fieldname, btext))
+            return read_block(matcher, starts[b])
+
+        def block_at(b: int) -> DecodedBlock:
+            return self.cache.decoded_block((*key, b), lambda: read(b))
+
+        return postings_at(matcher, docs, values, blocks, block_at)
 
     def at(self, q: wq.Query, docs: np.ndarray) -> Postings:
         """`of(q)` among `docs` (sorted document numbers), phrases checked by their positions there."""

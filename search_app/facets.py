@@ -11,6 +11,7 @@ only), computed as intersections of document-number sets or masks, without mater
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -208,7 +209,13 @@ def toggle_query(items: list[tuple[str, str]], facet: str, value: str) -> str:
     pair = (facet, value)
     kept = [(k, v) for k, v in items if k != "page"]
     kept = [kv for kv in kept if kv != pair] if pair in kept else [*kept, pair]
-    return "?" + urlencode(kept)
+    return "?" + "&".join(map(_encoded, kept))  # urlencode(kept): each item encoded alone, joined by « & »
+
+
+@lru_cache(maxsize=4096)
+def _encoded(item: tuple[str, str]) -> str:
+    """One query-string item as `urlencode` writes it: a search's items recur in each of its toggle links."""
+    return urlencode([item])
 
 
 def without(items: list[tuple[str, str]], *keys: str) -> str:

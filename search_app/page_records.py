@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -72,9 +73,14 @@ def is_list_page(text: str) -> bool:
     words = _WORD.findall(text)
     if len(words) < LIST_PAGE_MIN_WORDS:
         return False
-    stops = stop_words()
-    function_words = sum(1 for w in words if len(w) == 1 or fold(w.lower()) in stops)
+    function_words = sum(map(_is_function_word, words))  # C-level iteration: a page is hundreds of words
     return function_words < LIST_PAGE_FUNCTION_SHARE * len(words)
+
+
+@lru_cache(maxsize=100_000)
+def _is_function_word(word: str) -> bool:
+    """A word of one letter or of the stop list (« le », « de », « et »…), as `is_list_page` counts them."""
+    return len(word) == 1 or fold(word.lower()) in stop_words()
 
 
 def is_reference_page(text: str) -> bool:

@@ -12,6 +12,7 @@ is configured (``CRPV_RATE_LIMIT_STORAGE``). With one worker, or where gunicorn 
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import logging
 import os
@@ -66,12 +67,22 @@ def shared_rate_limit(settings: Settings, workers: int) -> tuple[Settings, str |
     return replace(settings, rate_limit_storage=f"sqlite:///{path}"), folder
 
 
+def app_with_frozen_heap(make_app: Callable[[Settings], Any], settings: Settings) -> Any:
+    """The app, built in the serving process; then everything allocated so far (modules, the app) is put out
+    of the cyclic garbage collector's reach (`gc.freeze`): it lives as long as the process, and a full
+    collection that walked it cost a request about 65 ms on the long-documents index (4 to 7 ms without it)."""
+    app = make_app(settings)
+    gc.collect()  # garbage is not frozen
+    gc.freeze()
+    return app
+
+
 def serve(make_app: Callable[[Settings], Any], settings: Settings, options: ServeOptions) -> None:
     """Serve until interrupted (see the module docstring)."""
     if options.workers > 1 and gunicorn_available():
         settings, folder = shared_rate_limit(settings, options.workers)
         try:
-            _serve_gunicorn(lambda: make_app(settings), options, settings)
+            _serve_gunicorn(lambda: app_with_frozen_heap(make_app, settings), options, settings)
         finally:
             if folder:
                 shutil.rmtree(folder, ignore_errors=True)
@@ -81,7 +92,7 @@ def serve(make_app: Callable[[Settings], Any], settings: Settings, options: Serv
     from waitress import serve as waitress_serve
 
     waitress_serve(
-        make_app(settings),
+        app_with_frozen_heap(make_app, settings),
         host=options.host,
         port=options.port,
         threads=options.threads,

@@ -10,8 +10,10 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from functools import lru_cache
-from itertools import takewhile
+from itertools import compress, takewhile
+from operator import not_
 
 import numpy as np
 
@@ -25,14 +27,28 @@ _WORD = re.compile(WORD_PATTERN)
 
 
 @lru_cache(maxsize=200_000)
+def analysed_terms(word: str) -> frozenset[str]:
+    """The index terms a word of the text produces (as `french_analyzer` would at index time)."""
+    return frozenset(term for position in word_analysis(word) for term in position)
+
+
+@lru_cache(maxsize=200_000)
 def word_terms(word: str) -> frozenset[str]:
-    """The index terms a word of the text produces (as `french_analyzer` would at index time), and its exact
-    field's term (quoted phrases; a stop word is only found inside one)."""
-    analysed = frozenset(term for position in word_analysis(word) for term in position)
-    return analysed | {fold(without_elision(word.lower()))}
+    """The index terms a word of the text produces (`analysed_terms`), and its exact field's term (quoted
+    phrases; a stop word is only found inside one)."""
+    return analysed_terms(word) | {fold(without_elision(word.lower()))}
 
 
 Phrases = tuple[tuple[str, ...], ...]
+
+
+def _producing(
+    words: list[str], analyse: Callable[[str], frozenset[str]], terms: frozenset[str]
+) -> dict[str, frozenset[str]]:
+    """Each of `words` whose analysis gives one of `terms` → those it gives."""
+    produced = list(map(analyse, words))
+    hits = compress(zip(words, produced, strict=True), map(not_, map(terms.isdisjoint, produced)))
+    return {word: found & terms for word, found in hits}
 
 
 class Marker:
@@ -48,21 +64,19 @@ class Marker:
         self._in_phrases: dict[str, frozenset[str]] = {}  # word → the phrase terms its analysis gives (if any)
 
     def _learn(self, distinct: set[str]) -> None:
-        for word in distinct - self._seen:
-            matched = word_terms(word) & self.terms
-            if matched:
-                self._matching[word] = matched
-            if self._phrase_terms:
-                produced = frozenset(t for position in word_analysis(word) for t in position) & self._phrase_terms
-                if produced:
-                    self._in_phrases[word] = produced
+        """What each word not seen yet produces, kept for those that produce a term (or a phrase's term). The
+        words are sifted by C-level iteration (`map`, `compress`): most of a page's words produce none."""
+        new = list(distinct - self._seen)
+        self._matching.update(_producing(new, word_terms, self.terms))
+        if self._phrase_terms:
+            self._in_phrases.update(_producing(new, analysed_terms, self._phrase_terms))
         self._seen |= distinct
 
     def find(self, text: str) -> list[tuple[int, int, frozenset[str]]]:
         """Spans (start, end, matched terms) of the words of `text` that produce one of the terms, or that belong
         to a run of words producing one of the phrases in order (stop words between them skipped).
 
-        Only the words that match are located in the text, by a pattern that finds them exactly where the
+        Only the words that match are located in the text (`_tokens_among`), exactly where the
         tokeniser would (a whole token, never part of one)."""
         distinct = set(_WORD.findall(text))
         self._learn(distinct)
@@ -78,7 +92,7 @@ class Marker:
             return out
         if not matching:
             return []
-        return [(m.start(), m.end(), matching[m.group(0)]) for m in _tokens_among(frozenset(matching)).finditer(text)]
+        return _tokens_among(text, matching)
 
     def _may_hold(self, distinct: set[str]) -> bool:
         """Whether the text's words produce every term of one of the phrases at all (else no run can hold it)."""
@@ -103,28 +117,40 @@ def find_matches(text: str, terms: frozenset[str], phrases: Phrases = ()) -> lis
     return Marker(terms, phrases).find(text)
 
 
-@lru_cache(maxsize=4096)
-def _tokens_among(words: frozenset[str]) -> re.Pattern[str]:
-    """A pattern that matches the whole tokens of `_WORD` that are one of `words`: not preceded by a word
-    character (nor by one and a connector, which would join them), not followed by one (nor by a connector
-    and one). Longest words first, though the end conditions already refuse a shorter word's match."""
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
-    return re.compile(rf"(?<!\w)(?<!\w{TOKEN_JOINERS})(?:{alternatives}){TOKEN_END}")
+# Whether a token may start here (no word character before, nor one and a connector, which would join them),
+# and whether one may end here (`TOKEN_END`): checked where a word of the text is found.
+_TOKEN_START = re.compile(rf"(?<!\w)(?<!\w{TOKEN_JOINERS})")
+_TOKEN_END = re.compile(TOKEN_END)
+
+
+def _tokens_among(text: str, matching: dict[str, frozenset[str]]) -> list[tuple[int, int, frozenset[str]]]:
+    """The whole tokens of `_WORD` in `text` that are one of `matching`'s words, each with its terms, in text
+    order. Each word is found by `str.find` and kept where a token starts and ends; whole tokens never overlap,
+    and no pattern is compiled per set of words (compiling cost more than searching on a cold request)."""
+    out = []
+    for word, terms in matching.items():
+        size = len(word)
+        start = text.find(word)
+        while start >= 0:
+            if _TOKEN_START.match(text, start) and _TOKEN_END.match(text, start + size):
+                out.append((start, start + size, terms))
+            start = text.find(word, start + 1)
+    out.sort(key=lambda m: m[0])
+    return out
 
 
 def _phrase_words(words: list[tuple[int, int, str]], phrases: Phrases) -> dict[int, frozenset[str]]:
     """Index of each word inside a whole occurrence of a phrase → that phrase's terms."""
-    content = [
-        (i, frozenset(t for position in word_analysis(w) for t in position)) for i, (_, _, w) in enumerate(words)
-    ]
-    content = [(i, produced) for i, produced in content if produced]  # stop words do not break a phrase
+    analysed = [(i, produced) for i, produced in enumerate(map(analysed_terms, [w for _, _, w in words])) if produced]
+    content = [produced for _, produced in analysed]  # stop words do not break a phrase
     out: dict[int, frozenset[str]] = {}
-    for phrase in phrases:
-        n = len(phrase)
+    for phrase in filter(None, phrases):
+        n, first, terms = len(phrase), phrase[0], frozenset(phrase)
         for k in range(len(content) - n + 1):
-            if all(phrase[j] in content[k + j][1] for j in range(n)):
+            if first in content[k] and all(phrase[j] in content[k + j] for j in range(1, n)):
                 for j in range(n):
-                    out[content[k + j][0]] = out.get(content[k + j][0], frozenset()) | frozenset(phrase)
+                    i = analysed[k + j][0]
+                    out[i] = out.get(i, frozenset()) | terms
     return out
 
 

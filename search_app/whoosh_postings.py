@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -85,16 +86,45 @@ def block_index(matcher: W3LeafMatcher) -> tuple[list[int], list[int]]:
     return maxids, starts
 
 
-def postings_at(
-    matcher: Any, docs: list[int], values: bool, blocks: tuple[list[int], list[int]] | None
-) -> list[tuple[int, float, Any]]:
-    """(document, weight, value or None) of the postings of `docs` (sorted, in the matcher's numbering).
+# One block of postings as read: document numbers (in the segment), weights, and values (positions; None
+# each when the field keeps none), as Whoosh's matcher holds them.
+DecodedBlock = tuple[list[int], Any, Any]
 
-    With the term's block index, only the blocks that may hold one of `docs` are read, found by bisection
-    on their last document numbers; inside a block the documents are found by bisection too.
+
+def leaf_matcher(matcher: Any) -> Any:
+    """The codec's own leaf matcher under a deletion filter, when there is one (the records asked for by the
+    evaluator are live ones)."""
+    while not isinstance(matcher, W3LeafMatcher) and hasattr(matcher, "child"):
+        matcher = matcher.child
+    return matcher
+
+
+def read_block(matcher: W3LeafMatcher, position: int) -> DecodedBlock:
+    """The block that starts at file `position` (see `block_index`), decoded."""
+    matcher._goto(position)
+    ids = _block_ids(matcher)
+    matcher._read_weights()
+    matcher._read_values()
+    return ids, matcher._weights, matcher._values
+
+
+# The postings found at given records: their document numbers, weights and values (None each unless asked).
+Found = tuple[list[int], list[float], list[Any]]
+
+
+def postings_at(
+    matcher: Any, docs: list[int], values: bool, blocks: tuple[list[int], list[int]] | None, block_at: Any = None
+) -> Found:
+    """The postings of `docs` (sorted, in the matcher's numbering) that the term has.
+
+    With the term's block index, only the blocks that may hold one of `docs` are read (`block_at(b)` gives
+    the decoded block number b: `read_block` by default), found by bisection on their last document numbers;
+    inside a block the documents are found by bisection too. Without it, the matcher skips to each.
     """
-    out: list[tuple[int, float, Any]] = []
-    if blocks is None or not isinstance(matcher, W3LeafMatcher):
+    found: list[int] = []
+    weights: list[float] = []
+    found_values: list[Any] = []
+    if blocks is None:
         for d in docs:
             if not matcher.is_active():
                 break
@@ -103,27 +133,39 @@ def postings_at(
                 if not matcher.is_active():
                     break
             if matcher.id() == d:
-                out.append((d, matcher.weight(), matcher.value() if values else None))
-        return out
+                found.append(d)
+                weights.append(matcher.weight())
+                found_values.append(matcher.value() if values else None)
+        return found, weights, found_values
     maxids, starts = blocks
+    if block_at is None:
+        block_at = lambda b: read_block(matcher, starts[b])  # noqa: E731
     i, count = 0, len(docs)
     while i < count:
         b = bisect_left(maxids, docs[i])
         if b >= len(maxids):
             break
-        matcher._goto(starts[b])
-        matcher._read_ids()
-        block = matcher._ids
-        matcher._read_weights()
-        if values:
-            matcher._read_values()
+        block, block_weights, block_values = block_at(b)
         maxid = maxids[b]
         while i < count and docs[i] <= maxid:
             j = bisect_left(block, docs[i])
             if j < len(block) and block[j] == docs[i]:
-                out.append((docs[i], matcher._weights[j], matcher._values[j] if values else None))
+                found.append(docs[i])
+                weights.append(block_weights[j])
+                found_values.append(block_values[j] if values else None)
             i += 1
-    return out
+    return found, weights, found_values
+
+
+def _block_ids(matcher: W3LeafMatcher) -> Any:
+    """The document numbers of the matcher's current block: `_read_ids` without its delta decoding one Python
+    generator step per posting (`itertools.accumulate` gives the same numbers)."""
+    if matcher._data is None:
+        matcher._read_data()
+    raw = matcher._data[0]
+    ids = raw if matcher._byteids else list(accumulate(raw))
+    matcher._ids = ids
+    return ids
 
 
 def _leaf_ids(matcher: Any) -> Iterable[int]:

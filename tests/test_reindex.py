@@ -183,3 +183,20 @@ def test_two_concurrent_updates_never_corrupt(mini_copy):
         proc.communicate(timeout=120)
     assert [p.returncode for p in procs] == [0, 0]
     assert _snapshot(mini_copy)[0] == 6 + 8 - 1
+
+
+def test_each_index_generation_has_its_own_term_cache(mini_copy):
+    """The postings, decoded blocks and scorer constants kept for one generation are never read for the next."""
+    handle = IndexHandle(mini_copy.index)
+    before = handle.searcher()
+    cache = handle.term_cache(before)
+    assert handle.term_cache(handle.searcher()) is cache
+    search_paths(handle, mini_copy, "conseil citoyen")
+    add_post(mini_copy.corpus, "a.html", "zygomatique")
+    update_index(mini_copy)
+    after = handle.searcher()
+    assert after.reader().generation() != before.reader().generation()
+    fresh = handle.term_cache(after)
+    assert fresh is not cache and fresh.decoded_bytes() == 0 and not len(fresh._items) and not len(fresh._scoring)
+    assert search_paths(handle, mini_copy, "zygomatique") == ["site/2022/a.html"]
+    handle.close()

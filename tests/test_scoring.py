@@ -193,3 +193,31 @@ def test_union_sums_each_document_once_either_way(size, length) -> None:
             expected[docnum] = expected.get(docnum, 0.0) + score
     assert got.ids.tolist() == sorted(expected)
     assert np.allclose(got.scores, [expected[d] for d in sorted(expected)])
+
+
+def test_decoded_blocks_are_bounded_and_give_the_same_postings(handle) -> None:
+    """Posting blocks are kept decoded within a bound in bytes (and the terms' scorer constants within a
+    number of terms): reading from them, from a small cache or from none gives the same postings, scores and
+    positions."""
+    searcher = handle.searcher()
+    scope = np.arange(0, searcher.doc_count_all(), 2, dtype=np.int64)
+    words = [["conseil", "citoyen"], ["polit", "vill"], ["sant", "mental", "local"], ["habit"]]
+    kept, small, none = TermCache(), TermCache(max_decoded_bytes=60_000, max_terms=3), TermCache(max_decoded_bytes=0)
+    found = []
+    for cache in (kept, kept, small, none):  # `kept` twice: the second time from its decoded blocks
+        evaluator = Evaluator(searcher, cache, _universe(searcher))
+        evaluator.whole_read_ratio = 0  # always skip to the records: read blocks
+        read = []
+        for fieldname in ("body", "page_body"):
+            for group in words:
+                postings, positions = evaluator.term_at(fieldname, group[0], scope, positions=True)
+                near = evaluator.near_at(fieldname, group, 1, scope)
+                read.append((postings.ids.tolist(), postings.scores.tolist(), positions, near.ids.tolist()))
+                read.append(near.scores.tolist())
+        found.append(read)
+    assert found[0] == found[1] == found[2] == found[3]
+    assert sum(len(ids) for ids, *_ in found[0][::2]) > 100
+    assert kept.decoded_bytes() > 60_000  # the small bound is smaller than what was read
+    assert 0 < small.decoded_bytes() <= 60_000
+    assert none.decoded_bytes() == 0
+    assert len(small._scoring) == 3 < len(kept._scoring)  # the terms' scorer constants, bounded too

@@ -664,3 +664,16 @@ def test_a_run_named_once_in_passing_gets_a_share_of_the_proximity_bonus(tmp_pat
         assert ranked == ["site/2017/recueil.html", "site/2019/guide.html"]
         ranked = ranked_with(monkeypatch, (settings, handle), query, proximity_evidence=6.0)
         assert ranked == ["site/2019/guide.html", "site/2017/recueil.html"]
+
+
+def test_toggle_links_are_the_query_string_urlencode_writes():
+    from urllib.parse import urlencode
+
+    from search_app.facets import toggle_query
+
+    items = [("q", "« santé » & co = 100 % + l’été"), ("theme", "sante"), ("year", "2016"), ("page", "3")]
+    for facet, value in [("theme", "sante"), ("theme", "emploi-insertion"), ("year", "2016"), ("q", "a b")]:
+        kept = [(k, v) for k, v in items if k != "page"]
+        expected = [kv for kv in kept if kv != (facet, value)] if (facet, value) in kept else [*kept, (facet, value)]
+        assert toggle_query(items, facet, value) == "?" + urlencode(expected)
+    assert toggle_query([], "theme", "sante") == "?theme=sante"

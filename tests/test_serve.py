@@ -80,3 +80,21 @@ def test_bad_settings_are_refused_at_start_up(monkeypatch, capsys, name: str, va
     assert main(["--port", "5000"]) == 2  # before any request (a bad rate limit used to disable it silently)
     err = capsys.readouterr().err
     assert f"Erreur : Valeur invalide pour {name} : {expected}" in err and "Traceback" not in err
+
+
+def test_what_the_served_app_holds_is_out_of_the_cyclic_collectors_reach(mini_settings) -> None:
+    """The modules and the app live as long as the serving process: a full garbage collection must not walk
+    them on every request it happens to fall in (`serving.app_with_frozen_heap`)."""
+    import gc
+
+    from search_app.serving import app_with_frozen_heap
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    built = []
+    try:
+        app = app_with_frozen_heap(lambda s: built.append(s) or "app", mini_settings)
+        assert app == "app" and built == [mini_settings]
+        assert gc.get_freeze_count() > 10_000  # the modules' functions and classes, at least
+    finally:
+        gc.unfreeze()

@@ -145,3 +145,18 @@ def test_one_marker_for_many_texts_marks_each_as_alone():
         assert marker.snippet(text) == make_snippet(text, terms, (phrase,))
     both = texts[1]
     assert {both[s:e] for s, e, _ in marker.find(both)} == {"villes", "territoires", "habitants"}
+
+
+def test_words_are_located_where_the_tokeniser_cuts_them_whatever_stands_around():
+    """Texts made of pieces of words, joiners, digits and punctuation: the words located are exactly the
+    tokens the analyser matches, however they are glued to what stands before and after them."""
+    rng = random.Random(11)
+    pieces = ["économie", "Économie", "habitants", "habitant", "l", "d", "x", "3", "_", "é", "'", "’", "-", "‐", "--"]
+    glue = ["", "", " ", ", ", "'", "’", "-", "‐", "_", "3", "…", "\u00a0"]
+    terms = _terms("économie", "habitants")
+    located = 0
+    for _ in range(400):
+        text = "".join(rng.choice(pieces) + rng.choice(glue) for _ in range(rng.randint(1, 12)))
+        assert find_matches(text, terms) == _reference(text, terms), text
+        located += bool(_reference(text, terms))
+    assert located > 100
