@@ -4,7 +4,8 @@ One index holds four kinds of records, told apart by ``kind`` (see docs/architec
 
 - ``doc``: one per document; ranking, facets and counts use these only, so counts count documents;
 - ``page``: one per page of a document (an HTML page has one, or one per section when long), uid
-  ``f"{path}#{n}"`` (`page_uid`), with the page's text stored for snippets;
+  ``f"{path}#{n}"`` (`page_uid`), with the page's text stored for snippets and its role, if any
+  (`indexer.page_roles`: a table of contents, a glossary, a « Contacts utiles » page…);
 - ``failure``: one per file that could not be indexed, with its reason, committed in the same transaction as
   the documents so that `status` and the next `update` agree with the index;
 - ``meta``: bookkeeping, the catalogue the documents were enriched with and the manifest of indexed files.
@@ -24,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 from indexer.corpus import Failure
 from indexer.document import Document
 from indexer.extract import EXTRACTOR_VERSION
+from indexer.page_roles import page_role
 from indexer.vocab import FORMAT_TYPES, NO_YEAR
 
 KIND_DOC = "doc"
@@ -71,11 +73,16 @@ def text_values(doc: Document) -> dict[str, str]:
     }
 
 
-def iter_page_values(doc: Document) -> Iterator[tuple[int, Any]]:
-    """(page number, `page_body` value) for each page of `doc`, pre-analysed when possible."""
+def iter_page_values(doc: Document) -> Iterator[tuple[int, Any, str | None]]:
+    """(page number, `page_body` value, role) for each page of `doc`, pre-analysed when possible."""
     pre = doc.analysed
-    values: list[Any] = pre.pages if pre is not None and len(pre.pages) == len(doc.pages) else doc.pages
-    yield from enumerate(values, start=1)
+    if pre is not None and len(pre.pages) == len(doc.pages):
+        values: list[Any] = pre.pages
+        roles = pre.roles
+    else:
+        values = doc.pages
+        roles = [page_role(text) for text in doc.pages]
+    yield from zip(range(1, len(values) + 1), values, roles, strict=True)
 
 
 def type_values(doc_format: str, doc_type: str | None) -> list[str]:
@@ -157,8 +164,8 @@ def doc_records(doc: Document) -> Iterator[dict[str, Any]]:
     if doc.source_url:
         record["source_url"] = doc.source_url
     yield record
-    for number, value in iter_page_values(doc):
-        yield {
+    for number, value, role in iter_page_values(doc):
+        page = {
             "uid": page_uid(doc.path, number),
             "kind": KIND_PAGE,
             "path": doc.path,
@@ -167,6 +174,9 @@ def doc_records(doc: Document) -> Iterator[dict[str, Any]]:
             "page_body": value,
             "text": doc.pages[number - 1],
         }
+        if role is not None:
+            page["role"] = role
+        yield page
 
 
 def failure_record(failure: Failure) -> dict[str, Any]:

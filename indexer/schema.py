@@ -15,13 +15,14 @@ from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 
 from indexer.analysis import exact_analyzer, french_analyzer, spelling_analyzer
 from indexer.field_postings import exact_postings, french_postings, spelling_postings
+from indexer.page_roles import page_role
 from indexer.records import text_values
 
 if TYPE_CHECKING:
     from indexer.document import Document
 
 # Schema version: bump when a change needs a full rebuild; `update` refuses an older index.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 # A posting as Whoosh's fields produce it: term bytes, frequency, weight, encoded value (positions…).
@@ -56,7 +57,8 @@ class AnalysedText(TEXT):
 
 @dataclass
 class PreAnalysis:
-    """The postings of a document's text fields (`fields`) and of each page's `page_body` (`pages`).
+    """The postings of a document's text fields (`fields`) and of each page's `page_body` (`pages`), and each
+    page's role (`roles`, `indexer.page_roles.page_role`).
 
     `title` is the title they were computed with: enrichment may replace it (catalogue), and the fields that
     contain it (`exact`, `spell`) are then analysed again by the writer.
@@ -65,6 +67,7 @@ class PreAnalysis:
     title: str
     fields: dict[str, Analysed]
     pages: list[Analysed]
+    roles: list[str | None]
 
     def values_for(self, doc: Document) -> dict[str, Any]:
         """The text fields of `doc`: these postings when still valid, else the strings to analyse."""
@@ -92,7 +95,7 @@ def pre_analyse(doc: Document) -> PreAnalysis:
     pages = [
         fields["body"] if text == whole else Analysed(analyse_field(schema, "page_body", text)) for text in doc.pages
     ]
-    return PreAnalysis(doc.title, fields, pages)
+    return PreAnalysis(doc.title, fields, pages, [page_role(text) for text in doc.pages])
 
 
 def analyse_field(schema: Schema, name: str, value: str) -> list[Posting]:
@@ -134,6 +137,9 @@ def build_schema() -> Schema:
         spell=AnalysedText(analyzer=spelling_analyzer(), phrase=False, spelling=True),
         # Page text, stored for snippets (page records only).
         text=STORED(),
+        # What a page is besides prose (page records only, `indexer.page_roles`): « reference » (a table of
+        # contents, a glossary, a list of names), « contacts » (a « Contacts utiles » page); none when it discusses.
+        role=ID(),
         # Facets and sorting (doc records only).
         year=NUMERIC(int, stored=True, sortable=True, signed=False),
         year_facet=ID(stored=True),

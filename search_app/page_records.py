@@ -1,98 +1,29 @@
-"""Page records: which document each belongs to, and which are reference pages (contents, glossaries, lists).
+"""Page records: which document each belongs to, and which are reference or « Contacts utiles » pages.
 
 A document is indexed as one document record and one page record per PDF page (a web page has one page
-record, or one per section when long); see `docs/architecture.md` for the record format.
+record, or one per section when long); see `docs/architecture.md` for the record format. A page's role was
+decided from its text when the index was written (`indexer.page_roles`, the `role` field): a request reads the
+roles' postings once per index generation, never the pages' text.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+import logging
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from indexer.page_roles import ROLE_CONTACTS, ROLE_REFERENCE, is_contacts_page, is_reference_page
 from indexer.records import KIND_PAGE
-from indexer.words import fold, stop_words
 from search_app.whoosh_postings import term_docs
 
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_LEADER_LINE = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$")
-_GLOSSARY_ENTRY = re.compile(r"^\s*[A-ZÉ][A-ZÉ0-9]{1,9}(?:[ -]\d{1,4})?(?:\s*:\s*|\s+)\S")
-
-
-# A page of at least this many words where function words are under this share is a list (`is_list_page`):
-# in the sample's PDFs, prose pages have 0.28 or more, lists of participants 0.14 to 0.25.
-LIST_PAGE_MIN_WORDS = 80
-LIST_PAGE_FUNCTION_SHARE = 0.26
-# The last page of a glossary or a table of contents holds the few entries left over, but they are most of its
-# lines (the actes' glossary ends on a page of 5 entries among 11 lines; prose pages have under 35 %).
-SHORT_LIST_SHARE_OF_MIN = 2 / 3
-SHORT_LIST_LINE_SHARE = 0.4
-
-
-def _lines_like(text: str, pattern: re.Pattern[str], at_least: int) -> bool:
-    """Whether at least `at_least` of the page's non-empty lines, and 30 % of them, contain `pattern`; or, on
-    the short last page of such a list (a few entries left over), at least two thirds of `at_least` and 40 %."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    count = sum(1 for line in lines if pattern.search(line))
-    if count >= at_least and count >= 0.3 * len(lines):
-        return True
-    return count >= SHORT_LIST_SHARE_OF_MIN * at_least and count >= SHORT_LIST_LINE_SHARE * len(lines)
-
-
-def is_contents_page(text: str) -> bool:
-    """Whether a page is a table of contents (« Sommaire »: lines of dot leaders ending in page numbers)."""
-    return _lines_like(text, _LEADER_LINE, 3)
-
-
-def is_glossary_page(text: str) -> bool:
-    """Whether a page is (mostly) a glossary of acronyms (« Glossaire », « Sigles »: lines that start with an
-    acronym followed by its meaning, « ESS : économie sociale et solidaire » or « CLSM conseil local… »)."""
-    return _lines_like(text, _GLOSSARY_ENTRY, 6)
-
-
-_CONTACTS_HEADING = re.compile(r"^(?:contacts?|adresses|liens)(?: utiles)?$|^carnet d.adresses$|^annuaire$")
-
-
-def is_contacts_page(text: str) -> bool:
-    """Whether a page opens with a « Contacts utiles » heading (or « Adresses utiles », « Annuaire »): a list of
-    organisations that names many of the document's topics without discussing them. Unlike a table of contents,
-    it still counts for ranking (it tells what a dossier covers; measured: treating it as a reference page
-    dropped a relevant dossier out of the top 10 for « ANRU »), but it is listed after the pages that discuss."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    return bool(_CONTACTS_HEADING.match(fold(first).strip().lower()))
-
-
-def is_list_page(text: str) -> bool:
-    """Whether a page is a list of names rather than prose (a list of participants, an index of speakers by
-    function): French prose is a third or more of function words (« le », « de », « et »…), a list of
-    names, functions and bodies far less. Short pages (a cover) are left alone."""
-    words = _WORD.findall(text)
-    if len(words) < LIST_PAGE_MIN_WORDS:
-        return False
-    function_words = sum(map(_is_function_word, words))  # C-level iteration: a page is hundreds of words
-    return function_words < LIST_PAGE_FUNCTION_SHARE * len(words)
-
-
-@lru_cache(maxsize=100_000)
-def _is_function_word(word: str) -> bool:
-    """A word of one letter or of the stop list (« le », « de », « et »…), as `is_list_page` counts them."""
-    return len(word) == 1 or fold(word.lower()) in stop_words()
-
-
-def is_reference_page(text: str) -> bool:
-    """Whether a page names the document's topics, acronyms or people without discussing them: a table of
-    contents, a glossary, a list of names. Such a page matches many queries; it is never a document's best
-    page for ranking, and is shown only when no other page matches."""
-    return is_contents_page(text) or is_glossary_page(text) or is_list_page(text)
+logger = logging.getLogger(__name__)
 
 
 @dataclass
 class PageRecords:
-    """The page records of the index (sorted) and the document record each belongs to.
+    """The page records of the index (sorted), the document record each belongs to, and their roles.
 
     A document's records are written together, its doc record then its pages, and Whoosh keeps that order
     within a segment and when it merges segments: a page belongs to the nearest doc record before it.
@@ -100,28 +31,18 @@ class PageRecords:
 
     ids: np.ndarray
     parents: np.ndarray
-    reference: dict[int, bool] = field(default_factory=dict, repr=False)  # page record → is_reference_page
-    last: dict[int, bool] = field(default_factory=dict, repr=False)  # page record → `listed_last`
+    reference: frozenset[int] = frozenset()  # tables of contents, glossaries, lists of names
+    contacts: frozenset[int] = frozenset()  # « Contacts utiles » pages (not reference pages)
 
-    def is_reference(self, searcher: Any, page: int, text: str | None = None) -> bool:
-        """Whether the page record `page` (whose `text` the caller may have read already) is a table of contents
-        or a glossary (worked out once per searcher, then remembered)."""
-        found = self.reference.get(page)
-        if found is None:
-            if text is None:
-                text = searcher.stored_fields(page).get("text") or ""
-            found = self.reference[page] = is_reference_page(text)
-        return found
+    def is_reference(self, searcher: Any, page: int) -> bool:
+        """Whether the page record `page` is a table of contents, a glossary or a list of names: never a
+        document's best page. (`searcher` is read only for an index written before roles were, `_Unindexed`.)"""
+        return page in self.reference
 
-    def listed_last(self, searcher: Any, page: int, text: Callable[[], str]) -> bool:
+    def listed_last(self, searcher: Any, page: int) -> bool:
         """Whether the page record `page` is shown after those that discuss the query: a reference page or a
-        « Contacts utiles » page. Worked out once per index generation from its text (`text()`, read only
-        then), and remembered."""
-        found = self.last.get(page)
-        if found is None:
-            body = text()
-            found = self.last[page] = self.is_reference(searcher, page, body) or is_contacts_page(body)
-        return found
+        « Contacts utiles » page."""
+        return page in self.reference or page in self.contacts
 
     def owners(self, pages: np.ndarray) -> np.ndarray:
         """The document record of each of `pages` (page records of this index)."""
@@ -129,15 +50,46 @@ class PageRecords:
 
     @classmethod
     def of(cls, searcher: Any, docs: np.ndarray) -> PageRecords:
-        ids = np.fromiter(term_docs(searcher, "kind", KIND_PAGE), dtype=np.int64)
-        ids.sort()
-        if not len(docs):
-            return cls(ids[:0], ids[:0])
-        where = np.searchsorted(docs, ids) - 1
-        keep = where >= 0
-        return cls(ids[keep], docs[where[keep]])
+        """The page records of the index whose document records are `docs` (sorted), with their roles."""
+        ids, parents = _with_owners(np.fromiter(term_docs(searcher, "kind", KIND_PAGE), dtype=np.int64), docs)
+        if "role" not in searcher.schema:
+            logger.warning("Index écrit avant le rôle des pages : « python -m indexer update » le reconstruit.")
+            return _Unindexed(ids, parents)
+        reference, contacts = (term_docs(searcher, "role", role) for role in (ROLE_REFERENCE, ROLE_CONTACTS))
+        return cls(ids, parents, reference, contacts)
 
     def pages_of(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The pages of `docs` (sorted) and, for each, its document."""
         keep = np.isin(self.parents, docs)
         return self.ids[keep], self.parents[keep]
+
+
+@dataclass
+class _Unindexed(PageRecords):
+    """The page records of an index written before page roles were indexed (schema 8, until `update` rebuilds
+    it): each page's role worked out from its stored text the first time it is asked, then remembered."""
+
+    known: dict[int, tuple[bool, bool]] = field(default_factory=dict, repr=False)  # page → (reference, contacts)
+
+    def _roles(self, searcher: Any, page: int) -> tuple[bool, bool]:
+        found = self.known.get(page)
+        if found is None:
+            text = searcher.stored_fields(page).get("text") or ""
+            found = self.known[page] = (is_reference_page(text), is_contacts_page(text))
+        return found
+
+    def is_reference(self, searcher: Any, page: int) -> bool:
+        return self._roles(searcher, page)[0]
+
+    def listed_last(self, searcher: Any, page: int) -> bool:
+        return any(self._roles(searcher, page))
+
+
+def _with_owners(pages: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The page records `pages` that follow a document record of `docs` (sorted), sorted, and that record."""
+    pages.sort()
+    if not len(docs):
+        return pages[:0], pages[:0]
+    where = np.searchsorted(docs, pages) - 1
+    keep = where >= 0
+    return pages[keep], docs[where[keep]]

@@ -89,8 +89,8 @@ def shown_pdf_pages(
     """For each document (record number → path): its best PDF pages (at most `pdf_pages_shown`), from its
     candidate page records `best` (best first, `PageRecordRanker.best_pages`).
 
-    Whether a page record is listed last is remembered per index generation: a page's stored text is read
-    when it is shown, when a quoted phrase must be looked for in it, or the first time it is a candidate.
+    Whether a page record is listed last comes from the index (`PageRecords.listed_last`): a page's stored
+    text is read only when it is shown or when a quoted phrase must be looked for in it.
     """
     t = tuning.TUNING
     stored = _StoredPages(searcher)
@@ -99,7 +99,7 @@ def shown_pdf_pages(
         keys = [
             (
                 _missing_phrases(stored.text(record), phrases) if phrases else 0,
-                int(page_records.listed_last(searcher, record, lambda r=record: stored.text(r))),
+                int(page_records.listed_last(searcher, record)),
                 rank,
                 record,
             )

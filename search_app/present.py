@@ -13,10 +13,10 @@ from urllib.parse import quote
 from whoosh import query as wq
 
 from indexer.analysis import EXPANSION_MARK, acronym_expansions
+from indexer.page_roles import is_reference_page
 from indexer.records import StoredDoc, page_uid
 from indexer.vocab import type_labels
 from search_app.facets import facet_label
-from search_app.page_records import is_reference_page
 from search_app.pages import PdfPage
 from search_app.query import Clause
 from search_app.snippets import Marker

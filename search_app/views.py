@@ -13,12 +13,12 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from whoosh.query import Term
 
 from indexer.extract import format_of
+from indexer.page_roles import is_reference_page
 from indexer.records import KIND_DOC, StoredDoc, page_uid
 from indexer.vocab import NO_YEAR, SOURCE_LABELS, theme_labels, type_labels
 from indexer.wording import french_date
 from search_app import querylog
 from search_app.facets import FACETS
-from search_app.page_records import is_reference_page
 from search_app.params import SORT_LABELS, ParamError, SearchParams
 from search_app.present import corpus_url, document_url
 from search_app.search import run_search

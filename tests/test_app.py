@@ -246,7 +246,7 @@ def test_a_contacts_page_is_listed_after_the_pages_that_discuss(client):
         h for h in api["results"] if h["path"].endswith("achats-socialement-responsables-dossier-thematique.pdf")
     )
     assert dossier["page"] != 48  # p. 48, « Contacts utiles », was its best page: it names ANRU, discusses nothing
-    from search_app.page_records import is_contacts_page
+    from indexer.page_roles import is_contacts_page
 
     assert is_contacts_page("Contacts utiles\nAu niveau national\n• Alliance Villes Emploi : www.ville-emploi.asso.fr")
     assert not is_contacts_page(

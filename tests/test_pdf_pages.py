@@ -57,31 +57,69 @@ def test_a_phrase_written_plainly_is_found_by_its_pattern():
     assert _missing_phrases("l'économie sociale", [exact_words("économie sociale")]) == 0
 
 
-def test_page_records_tell_owner_and_listed_last_without_reading_twice(mini_settings):
-    import numpy as np
+class _NoStoredFields:
+    """A searcher whose stored fields must not be read."""
 
+    def stored_fields(self, record: int) -> dict:
+        raise AssertionError(f"stored fields of record {record} read")
+
+
+def test_page_records_tell_owner_and_role_from_the_index(sample_settings):
+    """Each page record's document, and whether it is a reference page or listed last as its text tells
+    (`page_role`): the roles read from the index, never from the stored text."""
+    from indexer.page_roles import ROLE_CONTACTS, ROLE_REFERENCE, page_role
     from search_app.index_handle import IndexHandle
-    from search_app.page_records import is_contacts_page, is_reference_page
 
-    handle = IndexHandle(mini_settings.index)
+    handle = IndexHandle(sample_settings.index)
     try:
         searcher = handle.searcher()
         records = handle.page_records(searcher)
         owners = records.owners(records.ids[::-1]).tolist()[::-1]
-        reads: list[int] = []
-
-        def text_of(page: int) -> str:
-            reads.append(page)
-            return searcher.stored_fields(page).get("text") or ""
-
+        roles = []
         for page, owner in zip(records.ids.tolist(), owners, strict=True):
-            assert searcher.stored_fields(page)["path"] == searcher.stored_fields(owner)["path"]
-            text = searcher.stored_fields(page).get("text") or ""
-            expected = is_reference_page(text) or is_contacts_page(text)
-            assert records.listed_last(searcher, page, lambda p=page: text_of(p)) == expected
-            assert records.listed_last(searcher, page, lambda p=page: text_of(p)) == expected
-        assert sorted(reads) == records.ids.tolist()  # each page's text read once
+            fields = searcher.stored_fields(page)
+            assert fields["path"] == searcher.stored_fields(owner)["path"]
+            role = page_role(fields.get("text") or "")
+            roles.append(role)
+            assert records.is_reference(_NoStoredFields(), page) == (role == ROLE_REFERENCE)
+            assert records.listed_last(_NoStoredFields(), page) == (role is not None)
+        assert {ROLE_REFERENCE, ROLE_CONTACTS} <= set(roles)
         assert len(np.unique(owners)) > 1
+    finally:
+        handle.close()
+
+
+def test_a_request_reads_the_text_of_the_pages_it_shows_only(sample_settings):
+    """Choosing the PDF pages shown among a document's candidates (reference and « Contacts utiles » pages
+    last) reads no candidate's text: only the pages shown (or, for a result without a matching page, the
+    pages it opens with) are read."""
+    from search_app.index_handle import IndexHandle
+    from search_app.params import SearchParams
+    from search_app.search import run_search
+
+    handle = IndexHandle(sample_settings.index)
+    try:
+        searcher = handle.searcher()
+        reads: list[dict] = []
+        stored_fields = searcher.stored_fields
+
+        def counting(record: int) -> dict:
+            fields = stored_fields(record)
+            if fields.get("kind") == "page":
+                reads.append(fields)
+            return fields
+
+        searcher.stored_fields = counting
+        read_any = 0
+        for q in ["ANRU", "conseils citoyens", "clauses sociales insertion", "QPV", "santé mentale"]:
+            reads.clear()
+            results = run_search(SearchParams.from_args({"q": q}, sample_settings), handle)["results"]
+            shown = {(r["path"], p["page"]) for r in results for p in r["pages"]}
+            opening = {r["path"] for r in results if not r["pages"]}
+            read = [(f["path"], f["page"]) for f in reads]
+            assert all(page in shown or page[0] in opening for page in read), q
+            read_any += len(read)
+        assert read_any
     finally:
         handle.close()
 

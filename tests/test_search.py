@@ -477,6 +477,49 @@ def test_pages_belong_to_the_nearest_document_record_after_updates_and_merges(mi
     check()
 
 
+def test_an_index_written_before_page_roles_is_searched_alike_until_update_rebuilds_it(
+    sample_settings, tmp_path, monkeypatch
+):
+    """An index of schema 8 has no `role` field: its pages' roles are read from their text, as they were, and
+    `update` rebuilds it (schema 9), with the same results."""
+    import indexer.build
+    import indexer.records
+    from indexer.config import Settings
+    from indexer.schema import SCHEMA_VERSION, build_schema
+    from indexer.store import live_schema_version
+    from indexer.update import update_index
+    from search_app.page_records import _Unindexed
+
+    def without_role():  # type: ignore[no-untyped-def]
+        schema = build_schema()
+        schema.remove("role")
+        return schema
+
+    real = indexer.records.iter_page_values
+    settings = Settings(corpus=sample_settings.corpus, index=tmp_path / "index", workers=1)
+    with monkeypatch.context() as old:
+        old.setattr(indexer.build, "build_schema", without_role)
+        old.setattr(indexer.build, "SCHEMA_VERSION", 8)
+        old.setattr(indexer.records, "iter_page_values", lambda doc: ((n, v, None) for n, v, _ in real(doc)))
+        indexer.build.build_index(settings)
+    assert live_schema_version(settings.index) == 8
+
+    def results() -> tuple[bool, list]:
+        handle = IndexHandle(settings.index)
+        try:
+            unindexed = isinstance(handle.page_records(handle.searcher()), _Unindexed)
+            found = [run_search(SearchParams.from_args({"q": q}, settings), handle) for q in ("ANRU", "sigles")]
+            return unindexed, [{k: v for k, v in r.items() if k != "took_ms"} for r in found]
+        finally:
+            handle.close()
+
+    unindexed, before = results()
+    assert unindexed
+    update_index(settings)
+    assert live_schema_version(settings.index) == SCHEMA_VERSION
+    assert results() == (False, before)
+
+
 def test_pages_scored_for_ranking_are_reused_for_the_pages_shown(search, monkeypatch):
     """The best pages shown are the same whether ranking's page scores are reused or computed again."""
     from search_app.rank import PageRecordScores
@@ -509,7 +552,7 @@ GLOSSARY = [
 
 
 def test_reference_pages_are_told_from_pages_that_discuss():
-    from search_app.page_records import is_glossary_page, is_reference_page
+    from indexer.page_roles import is_glossary_page, is_reference_page
 
     assert is_glossary_page("\n".join(GLOSSARY))
     contents = "Sommaire\n" + "\n".join(f"Chapitre {n} . . . . . . . . {4 * n}" for n in range(1, 6))
@@ -539,7 +582,7 @@ def test_reference_pages_are_told_from_pages_that_discuss():
 
 
 def test_a_list_of_names_is_a_reference_page_and_prose_is_not():
-    from search_app.page_records import is_list_page, is_reference_page
+    from indexer.page_roles import is_list_page, is_reference_page
 
     people = [
         ("ALARY", "Anne", "chargée de mission", "DDCS (Céret)"),
@@ -563,7 +606,7 @@ def test_a_list_of_names_is_a_reference_page_and_prose_is_not():
 def test_a_glossary_page_is_never_a_dossier_best_page(tmp_path, monkeypatch):
     """A dossier whose only mention of CLSPD is its list of acronyms stays below the post about the CLSPD
     (the glossary, a short page that names the acronym and its expansion, outscored the post's page)."""
-    import search_app.page_records as page_records
+    import indexer.page_roles as page_roles
     from indexer.build import build_index
     from indexer.config import Settings
 
@@ -578,7 +621,7 @@ def test_a_glossary_page_is_never_a_dossier_best_page(tmp_path, monkeypatch):
     build_index(settings)
 
     def search() -> list[dict]:
-        handle = IndexHandle(settings.index)  # a new one: pages found to be glossaries are remembered
+        handle = IndexHandle(settings.index)
         try:
             return run_search(SearchParams.from_args({"q": "CLSPD"}, settings), handle)["results"]
         finally:
@@ -587,7 +630,9 @@ def test_a_glossary_page_is_never_a_dossier_best_page(tmp_path, monkeypatch):
     results = search()
     assert [r["path"] for r in results] == ["site/2014/clspd.html", "dossiers/2016/dossier.pdf"]
     assert [p["page"] for p in results[1]["pages"]] == [9]  # no other page matches: the glossary is shown
-    monkeypatch.setattr(page_records, "is_reference_page", lambda text: False)
+    monkeypatch.setattr(page_roles, "is_reference_page", lambda text: False)
+    assert [r["path"] for r in search()] == ["site/2014/clspd.html", "dossiers/2016/dossier.pdf"]  # from the index
+    build_index(settings)  # the roles are decided when the page records are written
     assert [r["path"] for r in search()] == ["dossiers/2016/dossier.pdf", "site/2014/clspd.html"]
 
 

@@ -515,7 +515,7 @@ class FtsSearch:
         return known
 
     def _render(self, rows: list[tuple], parsed: Any, terms: frozenset[str]) -> list[dict[str, Any]]:
-        from search_app.page_records import is_reference_page
+        from indexer.page_roles import is_reference_page
         from search_app.present import corpus_url, document_url
         from search_app.snippets import make_snippet
         from search_app.tuning import TUNING
