@@ -296,16 +296,24 @@ FILLER = [
 ]
 
 
+def _write_posts(root, posts: dict[str, tuple[str, str, str]]):
+    """Each post of `posts` (path → title, HTML body, date) written as a WordPress page under `root`."""
+    from conftest import wp_page
+
+    for path, (title, body, date) in posts.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(wp_page(title, body, date=date), encoding="utf-8")
+    return root
+
+
 def _post_and_dossier(root, post: tuple[str, str, str, str], dossier: tuple[str, str, list[list[str]]]):
     """A corpus of one post (path, title, HTML body, date) and one PDF dossier (path, title, lines per page)."""
     import pdf_fixtures
-    from conftest import wp_page
 
     post_path, post_title, body, date = post
     dossier_path, dossier_title, pages = dossier
-    for path in (post_path, dossier_path):
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-    (root / post_path).write_text(wp_page(post_title, body, date=date), encoding="utf-8")
+    _write_posts(root, {post_path: (post_title, body, date)})
+    (root / dossier_path).parent.mkdir(parents=True, exist_ok=True)
     (root / dossier_path).write_bytes(pdf_fixtures.pages_pdf(dossier_title, pages))
     return root
 
@@ -390,7 +398,6 @@ def _sister_corpus(root):
     """A dossier on a pépinière, the short post that publishes it (the words once, in passing), and another
     post about the same pépinière that does not link to the dossier."""
     import pdf_fixtures
-    from conftest import wp_page
 
     pages = [[f"Chapitre {n}", *FILLER * 4] for n in range(1, 9)]
     for n in (2, 3, 4):
@@ -404,13 +411,11 @@ def _sister_corpus(root):
         ]
     )
     other = _paragraphs(["Visite de la pépinière de Valdegour à Nîmes.", *FILLER * 2])
-    files = {
-        "site/2018/synthese-2018.html": wp_page("Synthèse 2018", publishing, date="2018-11-05"),
-        "site/2018/visite.html": wp_page("Une visite à la pépinière de Valdegour", other, date="2018-10-02"),
+    posts = {
+        "site/2018/synthese-2018.html": ("Synthèse 2018", publishing, "2018-11-05"),
+        "site/2018/visite.html": ("Une visite à la pépinière de Valdegour", other, "2018-10-02"),
     }
-    for path, html in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(html, encoding="utf-8")
+    _write_posts(root, posts)
     (root / "dossiers/2018").mkdir(parents=True, exist_ok=True)
     (root / "dossiers/2018/pepiniere.pdf").write_bytes(pdf_fixtures.pages_pdf("La pépinière de Valdegour", pages))
     return root
@@ -654,8 +659,6 @@ def test_a_format_and_a_genre_together_mean_both(search):
 def _passing_mention_corpus(root):
     """A post that treats the défraiement of the conseil citoyen (the words many times, never in a row), and a
     longer recueil that names « le défraiement des conseillers citoyens » once, in a line of its costs."""
-    from conftest import wp_page
-
     guide = _paragraphs(
         [
             "Le défraiement des habitants bénévoles est prévu par la convention.",
@@ -674,14 +677,11 @@ def _passing_mention_corpus(root):
             "Des citoyens ont relu la synthèse.",
         ]
     )
-    files = {
-        "site/2019/guide.html": wp_page("Guide des bonnes pratiques", guide, date="2019-05-02"),
-        "site/2017/recueil.html": wp_page("Recueil de la parole des habitants", recueil, date="2017-03-01"),
+    posts = {
+        "site/2019/guide.html": ("Guide des bonnes pratiques", guide, "2019-05-02"),
+        "site/2017/recueil.html": ("Recueil de la parole des habitants", recueil, "2017-03-01"),
     }
-    for path, html in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(html, encoding="utf-8")
-    return root
+    return _write_posts(root, posts)
 
 
 def test_a_run_named_once_in_passing_gets_a_share_of_the_proximity_bonus(tmp_path, monkeypatch):
