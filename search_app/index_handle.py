@@ -24,9 +24,9 @@ from whoosh.query import Term
 from indexer.errors import IndexMissingError
 from indexer.records import KIND_DOC, StoredDoc
 from indexer.store import CURRENT, open_index
-from search_app.evaluate import TermCache, cache_size_for
 from search_app.facets import FACETS, FacetMasks
 from search_app.page_records import PageRecords
+from search_app.term_cache import TermCache, cache_size_for
 from search_app.tuning import ranking_model
 
 logger = logging.getLogger(__name__)

@@ -11,10 +11,11 @@ import pytest
 from whoosh import query as wq
 
 from indexer.records import KIND_DOC
-from search_app.evaluate import Evaluator, TermCache, Unsupported
+from search_app.evaluate import Evaluator, Unsupported
 from search_app.index_handle import IndexHandle
 from search_app.postings import Postings, top
 from search_app.query import build_page_query, build_query, parse
+from search_app.term_cache import TermCache
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = [q["q"] for q in json.loads((ROOT / "bench/relevance/queries.json").read_text("utf-8"))["queries"]]
