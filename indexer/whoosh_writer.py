@@ -1,5 +1,5 @@
-"""Whoosh's index writer, made faster and safer for this index: the one module (with `indexer.whoosh_pool`)
-that touches Whoosh's write internals.
+"""Whoosh's index writer, made faster and safer for this index: the one module (with `indexer.whoosh_pool` and
+`indexer.whoosh_blocks`) that touches Whoosh's write internals.
 
 - `open_writer`: compressed posting blocks, short posting lists kept in the term table, separate segment
   files, postings grouped by term, field lengths read once per field, a compact term table;
@@ -18,11 +18,11 @@ import types
 from array import array
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import PostingPool
 
+from indexer.whoosh_blocks import fill_blocks, inlined_term_info
 from indexer.whoosh_pool import GroupedPostingPool, triples
 
 logger = logging.getLogger(__name__)
@@ -35,8 +35,6 @@ COMPRESSION = 1
 # about 60 bytes of headers, more than its postings, and most terms (word pairs, rare words, numbers) have
 # one or two postings.
 INLINE_LIMIT = 8
-
-_TERM_INFO = W3TermInfo._struct  # flags, weight, frequency, min and max length bytes, max weight, first and last id
 
 
 def open_writer(ix: Any, **options: Any) -> Any:
@@ -75,10 +73,8 @@ def _inline_short_lists(writer: Any) -> None:
 
 
 def _inlining_field_writer_class() -> type:
-    import pickle
 
     from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter, W3TermInfo
-    from whoosh.util.numeric import length_to_byte
 
     class InlinedTermInfo(W3TermInfo):
         """A term info whose inlined postings are pickled with the current protocol: Whoosh's protocol 2
@@ -312,8 +308,8 @@ def _add_grouped_postings(fieldwriter: Any, schema: Any, lengths: _FieldLengths 
     lastfn = None
     field_lengths: list[int] = []
     add = fieldwriter.add
-    by_block = isinstance(fieldwriter, W3FieldWriter)  # `_fill_blocks` knows its postings writer
-    inline_below = 0  # postings (flat list items) under which a term is inlined by `_inlined_term_info`
+    by_block = isinstance(fieldwriter, W3FieldWriter)  # `fill_blocks` knows its postings writer
+    inline_below = 0  # postings (flat list items) under which a term is inlined by `inlined_term_info`
     key_prefix = b""
     add_term_info = getattr(getattr(fieldwriter, "_tindex", None), "add", None)
     for fieldname, tbytes, postings in pool.iter_terms():
@@ -326,12 +322,12 @@ def _add_grouped_postings(fieldwriter: Any, schema: Any, lengths: _FieldLengths 
             postwriter = getattr(fieldwriter, "_postwriter", None)
             inline_below = 3 * postwriter._inlinelimit if type(postwriter) is _InliningPostingsWriter else 0
             key_prefix = pack_ushort(fieldwriter._fieldid) if inline_below else b""
-        if len(postings) < inline_below:  # what start_term, _fill_blocks and finish_term would file
-            add_term_info(key_prefix + tbytes, _inlined_term_info(postings, field_lengths))
+        if len(postings) < inline_below:  # what start_term, fill_blocks and finish_term would file
+            add_term_info(key_prefix + tbytes, inlined_term_info(postings, field_lengths))
             continue
         fieldwriter.start_term(tbytes)
         if by_block:
-            _fill_blocks(fieldwriter._postwriter, postings, field_lengths)
+            fill_blocks(fieldwriter._postwriter, postings, field_lengths)
         else:
             count = len(field_lengths)
             for docnum, weight, vbytes in triples(postings):
@@ -339,56 +335,6 @@ def _add_grouped_postings(fieldwriter: Any, schema: Any, lengths: _FieldLengths 
         fieldwriter.finish_term()
     if lastfn is not None:
         fieldwriter.finish_field()
-
-
-def _inlined_term_info(postings: list[Any], field_lengths: list[int]) -> bytes:
-    """The term table entry of a term whose postings (a flat list, fewer than the inline limit) are inlined:
-    the bytes `_fill_blocks` then `InliningPostingsWriter.finish_postings` and `InlinedTermInfo.to_bytes`
-    give, without their objects (most terms are inlined, and these were most of the final commit's time per
-    term)."""
-    ids = postings[0::3]
-    raw_weights = postings[1::3]
-    weights = array("f", raw_weights)  # stored as 32-bit floats, and summed as such
-    values = tuple(v for v in postings[2::3] if v) or (None,) * len(ids)
-    count = len(field_lengths)
-    found = [field_lengths[d] for d in ids if d < count and field_lengths[d]]
-    head = _TERM_INFO.pack(
-        True,
-        sum(weights),
-        len(ids),
-        length_to_byte(min(found)) if found else 0,
-        length_to_byte(max(found)) if found else 0,
-        max(0, max(raw_weights)),
-        ids[0],
-        ids[-1],
-    )
-    inlined = (tuple(ids), None if all(w == 1.0 for w in weights) else tuple(weights), values)
-    return head + pickle.dumps(inlined, pickle.HIGHEST_PROTOCOL)
-
-
-def _fill_blocks(postwriter: Any, postings: list[Any], field_lengths: list[int]) -> None:
-    """Fill Whoosh's W3 postings writer with one term's postings (a flat list), a block at a time.
-
-    What `add_posting` does one posting at a time (a call, four type checks, the block's statistics updated per
-    posting), done per block with list slices, for less CPU per posting. The blocks and their statistics are the
-    same bytes (tests/test_writer.py compares them with Whoosh's own).
-    """
-    limit = postwriter._blocklimit
-    total = len(postings) // 3
-    count = len(field_lengths)
-    for start in range(0, total, limit):
-        end = min(start + limit, total)
-        if start:  # the previous block is full: written as add_posting would write it (not the last one)
-            postwriter._write_block()
-        ids = postings[start * 3 : end * 3 : 3]
-        weights = postings[start * 3 + 1 : end * 3 : 3]
-        postwriter._ids = array("I", ids)
-        postwriter._weights = array("f", weights)
-        postwriter._values = [v for v in postings[start * 3 + 2 : end * 3 : 3] if v]
-        postwriter._maxweight = max(0, max(weights))
-        found = [field_lengths[d] for d in ids if d < count and field_lengths[d]]
-        postwriter._minlength = min(found) if found else None
-        postwriter._maxlength = max(found) if found else 0
 
 
 # Merge policy of incremental updates. Each commit writes a new segment, and searching costs more with every

@@ -315,7 +315,7 @@ def test_pre_analysis_is_used_only_for_the_text_it_was_computed_from() -> None:
 
 
 def test_postings_filled_a_block_at_a_time_are_the_bytes_whoosh_writes(tmp_path) -> None:
-    """`_fill_blocks` against Whoosh's own `add_posting`: terms of 1 to 300 postings (block edges at 128 and
+    """`fill_blocks` against Whoosh's own `add_posting`: terms of 1 to 300 postings (block edges at 128 and
     256), weights equal or not, empty values, documents past the known lengths."""
     import random
 
@@ -323,7 +323,7 @@ def test_postings_filled_a_block_at_a_time_are_the_bytes_whoosh_writes(tmp_path)
     from whoosh.filedb.filestore import FileStorage
 
     from indexer.schema import build_schema
-    from indexer.whoosh_writer import _fill_blocks
+    from indexer.whoosh_blocks import fill_blocks
 
     schema = build_schema()
     rng = random.Random(5)
@@ -352,7 +352,7 @@ def test_postings_filled_a_block_at_a_time_are_the_bytes_whoosh_writes(tmp_path)
             for text, flat in terms:
                 fieldwriter.start_term(text)
                 if variant == "blocks":
-                    _fill_blocks(fieldwriter._postwriter, flat, lengths)
+                    fill_blocks(fieldwriter._postwriter, flat, lengths)
                 else:
                     for i in range(0, len(flat), 3):
                         d, w, v = flat[i : i + 3]
@@ -367,7 +367,7 @@ def test_postings_filled_a_block_at_a_time_are_the_bytes_whoosh_writes(tmp_path)
 
 def test_inlined_terms_filed_without_a_postings_writer_are_the_bytes_it_writes(tmp_path) -> None:
     """`_add_grouped_postings` files a term of fewer postings than the inline limit straight into the term
-    table (`_inlined_term_info`): the same files as the postings writer's own path, term after term, for terms
+    table (`inlined_term_info`): the same files as the postings writer's own path, term after term, for terms
     of 1 to 12 postings (inline limit 8), weights equal or not, empty values, documents past the known lengths
     or of length 0, in positional and frequency fields."""
     import random
