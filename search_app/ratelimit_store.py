@@ -21,7 +21,37 @@ from limits.storage import Storage
 logger = logging.getLogger(__name__)
 
 SCHEME = "sqlite"
+_SETUP_SECONDS = 10.0
 _SCHEMA = "CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL, expiry REAL NOT NULL)"
+
+
+def open_counters(path: str) -> sqlite3.Connection:
+    """A connection to the counters' file, created in WAL mode if need be.
+
+    Switching a file to WAL takes a lock that SQLite does not wait for: workers opening a new file together
+    would fail with « database is locked ». The server prepares the file before it forks its workers
+    (`prepare`), and an opening that still meets the lock tries again for a few seconds.
+    """
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    deadline = time.monotonic() + _SETUP_SECONDS
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(_SCHEMA)
+            break
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                conn.close()
+                raise
+            time.sleep(0.02)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def prepare(path: str) -> None:
+    """Create the counters' file in WAL mode, once, before several processes open it."""
+    open_counters(path).close()
 
 
 class SqliteStorage(Storage):
@@ -35,7 +65,7 @@ class SqliteStorage(Storage):
         if not self.path:
             raise ValueError(f"Adresse de stockage sans fichier : « {uri} » (attendu : sqlite:///chemin)")
         self._local = threading.local()
-        self._connection().execute(_SCHEMA)
+        self._connection()
 
     @property
     def base_exceptions(self) -> type[Exception]:
@@ -45,10 +75,7 @@ class SqliteStorage(Storage):
         """This thread's connection (a forked worker opens its own: a connection must not cross a fork)."""
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            local.conn, local.pid = conn, os.getpid()
+            local.conn, local.pid = open_counters(self.path), os.getpid()
         return local.conn
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:

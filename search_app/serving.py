@@ -62,8 +62,11 @@ def shared_rate_limit(settings: Settings, workers: int) -> tuple[Settings, str |
     """
     if workers <= 1 or settings.rate_limit_storage != "memory://":
         return settings, None
+    from search_app.ratelimit_store import prepare
+
     folder = tempfile.mkdtemp(prefix="crpv-limites-")
     path = os.path.join(folder, "limites.sqlite")
+    prepare(path)  # before the fork: workers opening a new file together would meet its WAL switch's lock
     return replace(settings, rate_limit_storage=f"sqlite:///{path}"), folder
 
 
