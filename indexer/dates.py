@@ -1,5 +1,5 @@
 """Dates as French publications write them: « 28 juin 2016 », « novembre 2016 », « 20/10/2015 », ISO dates in
-metadata, a date printed on a PDF's cover.
+metadata, a date printed on a PDF's cover, the date an agreement or a deliberation was signed.
 """
 
 from __future__ import annotations
@@ -18,6 +18,11 @@ _MONTH_YEAR = re.compile(rf"\b({_MONTH_RE})\s+((?:19|20)\d\d)\b")
 _NUMERIC_DATE = re.compile(r"\b([0-3]?\d)/([01]?\d)/((?:19|20)\d\d)\b")
 _ISO_DATE = re.compile(r"^((?:19|20)\d\d)(?:-(\d\d)(?:-(\d\d))?)?")
 _LONE_YEAR_LINE = re.compile(r"^\s*((?:19|20)\d\d)\s*$", re.MULTILINE)
+# « Fait à Lunel, le 14 mars 2017 », « Fait le 3 mai 2019 à Nîmes », « Signé à Sète le 02/05/2018 »,
+# « Délibéré le … » (on accent-folded, lower-cased text): what follows is the date the text was signed.
+_SIGNED = re.compile(r"\b(?:fait|signe|delibere)\s+(?:a\s+[^,.;\n]{1,60}?,?\s+)?le\s+(?=\S)")
+# The signature closes an act: it is looked for in its last pages only.
+SIGNATURE_PAGES = 2
 
 
 def valid_year(year: int) -> bool:
@@ -79,4 +84,15 @@ def cover_date(doc: Document) -> tuple[int, str] | None:
     m = _LONE_YEAR_LINE.search(first)
     if m and valid_year(int(m.group(1))):
         return int(m.group(1)), m.group(1)
+    return None
+
+
+def signature_date(doc: Document) -> tuple[int, str] | None:
+    """The date an act was signed (« Fait à Lunel, le 14 mars 2017 ») in a document's last pages."""
+    for page in reversed(doc.pages[-SIGNATURE_PAGES:]):
+        folded = fold(page).lower()
+        for m in _SIGNED.finditer(folded):
+            found = find_french_date(folded[m.end() : m.end() + 30])
+            if found:
+                return found
     return None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from indexer.analysis import analyse
-from indexer.dates import cover_date, find_french_date, parse_iso_date
+from indexer.dates import cover_date, find_french_date, parse_iso_date, signature_date
 from indexer.document import Document
 from indexer.relations import ParentInfo
 from indexer.vocab import (
@@ -26,6 +26,7 @@ from indexer.vocab import (
     SOURCE_METADATA,
     SOURCE_NONE,
     SOURCE_PARENT,
+    SOURCE_SIGNATURE,
     SOURCE_TEXT,
     doc_types,
     themes,
@@ -206,6 +207,7 @@ def _enrich_year(doc: Document, parents: list[ParentInfo], entry: CatalogueEntry
         candidates = [
             (SOURCE_COVER, cover_date(doc)),
             (SOURCE_PARENT, parent_date),
+            (SOURCE_SIGNATURE, signature_date(doc)),
             (SOURCE_CREATION_DATE, creation),
             (SOURCE_TEXT, find_french_date(" ".join(doc.pages[:2])[:4000])),
         ]

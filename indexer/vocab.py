@@ -33,6 +33,7 @@ SOURCE_CATALOGUE = "catalogue"
 SOURCE_METADATA = "metadata"
 SOURCE_COVER = "cover"
 SOURCE_PARENT = "parent"
+SOURCE_SIGNATURE = "signature"
 SOURCE_CREATION_DATE = "creation_date"
 SOURCE_TEXT = "text"
 SOURCE_FORMAT = "format"
@@ -43,6 +44,7 @@ SOURCE_LABELS = {
     SOURCE_METADATA: "métadonnées du fichier",
     SOURCE_COVER: "date imprimée en couverture",
     SOURCE_PARENT: "page qui publie le document",
+    SOURCE_SIGNATURE: "date de signature (« Fait à …, le … »)",
     SOURCE_CREATION_DATE: "date de création du fichier PDF",
     SOURCE_TEXT: "texte du document",
     SOURCE_FORMAT: "format du fichier",

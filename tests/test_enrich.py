@@ -124,6 +124,36 @@ def test_links_resolve_relative_and_by_file_name():
     }
 
 
+def test_an_act_without_a_cover_date_takes_the_day_it_was_signed():
+    # A scanned agreement: nothing dated on its first page, a budget « pour l'année 2016 », signed at its end.
+    pages = ["Convention de partenariat\nArticle 1 – Objet", "Plan de financement pour l’année 2016",
+             "Article 5 – Durée\nFait à Lunel, le 14 mars 2017, en deux exemplaires.\nLe maire"]  # fmt: skip
+    doc = enrich(_pdf(pages=pages, metadata={"creation_date": "2026-12-07"}))
+    assert (doc.year, doc.date, doc.sources["year"]) == (2017, "2017-03-14", "signature")
+    undated = ParentInfo("site/non-date/p.html", "Post", None, None, ())
+    doc = enrich(_pdf(pages=pages, metadata={"creation_date": "2026-12-07"}), [undated])
+    assert (doc.year, doc.sources["year"]) == (2017, "signature")  # before the day the file was made
+    signed = {
+        "Fait le 3 mai 2019 à Nîmes": 2019,
+        "Signé à Sète le 02/05/2018": 2018,
+        "Délibéré le 1er juillet 2021": 2021,
+    }
+    for line, year in signed.items():
+        doc = enrich(_pdf(pages=["Délibération", "Vu le code", line]))
+        assert (doc.year, doc.sources["year"]) == (year, "signature"), line
+
+
+def test_a_signature_never_beats_a_cover_or_a_dated_post():
+    signed = "Fait à Alès, le 2 février 2015"
+    doc = enrich(_pdf(pages=["Convention\nJanvier 2016", signed]))
+    assert (doc.year, doc.sources["year"]) == (2016, "cover")
+    parent = ParentInfo("site/2018/p.html", "Post", 2018, "2018-04-02", ())
+    doc = enrich(_pdf(pages=["Convention", signed]), [parent])
+    assert (doc.year, doc.sources["year"]) == (2018, "parent")
+    doc = enrich(_pdf(pages=["Convention", "Le fait le plus marquant de 2015", "Rien de signé"]))
+    assert (doc.year, doc.sources["year"]) == (None, "none")
+
+
 def test_cover_date_alone_on_its_line_wins_over_dates_in_the_text():
     cover = "Guide\nÀ la suite des 2e Rencontres de Saint-Gilles, 9 octobre 2018\nJanvier 2019\nVilles et Territoires"
     doc = enrich(_pdf(pages=[cover, "texte"]))

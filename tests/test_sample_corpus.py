@@ -137,6 +137,13 @@ def test_a_word_of_page_2_of_a_scan_opens_page_2(search):
     assert first["page"] == 2
 
 
+def test_a_scanned_agreement_is_dated_by_its_signature(search):
+    # Read by OCR: no post publishes it, nothing dated on its first page; « Fait à Lunel, le 14 mars 2017 » on the last.
+    found = search("convention partenariat Lunel", year="2017")["results"]
+    assert found[0]["path"] == "dossiers/2017/convention-partenariat-conseil-citoyen-lunel-scan.pdf"
+    assert found[0]["date"] == "2017-03-14"
+
+
 def test_a_long_web_page_answers_with_its_section_and_no_page_number(search):
     path = "site/2021/abecedaire-politique-de-la-ville-2021.html"
     sections = extract_html((ROOT / "corpus" / path).read_bytes(), path).pages
