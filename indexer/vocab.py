@@ -44,7 +44,7 @@ SOURCE_LABELS = {
     SOURCE_METADATA: "métadonnées du fichier",
     SOURCE_COVER: "date imprimée en couverture",
     SOURCE_PARENT: "page qui publie le document",
-    SOURCE_SIGNATURE: "date de signature (« Fait à …, le … »)",
+    SOURCE_SIGNATURE: "date de signature de l’acte",
     SOURCE_CREATION_DATE: "date de création du fichier PDF",
     SOURCE_TEXT: "texte du document",
     SOURCE_FORMAT: "format du fichier",
