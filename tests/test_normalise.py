@@ -157,6 +157,20 @@ def test_running_header_and_footer_removed_with_varying_digits() -> None:
     assert result[0] == pages[0]
 
 
+def test_a_running_footer_read_by_ocr_runs_whatever_its_stray_punctuation() -> None:
+    # The scanned Lunel agreement: OCR read a stain as a colon at the end of page 2's footer.
+    body = ["Article 1 – Objet\nLa présente convention", "Article 3 – Financement\nLe plan", "Article 5 – Durée\nFait"]
+    footers = ["Convention conseil citoyen Lunel - 2017 - 1/3", "Convention conseil citoyen Lunel - 2017 - 2/3 :",
+               "Convention conseil citoyen Lunel - 2017 - 3/3."]  # fmt: skip
+    result = strip_running_lines([f"{text}\n{footer}" for text, footer in zip(body, footers, strict=True)])
+    assert result[1:] == body[1:]
+
+
+def test_a_line_of_punctuation_alone_is_never_a_running_line() -> None:
+    pages = ["A\n* * *\nUn.", "B\n* * *\nDeux.", "C\n* * *\nTrois.", "D\n* * *\nQuatre."]
+    assert strip_running_lines(pages) == pages
+
+
 PAGE_NUMBER_LINES = ["12", "- 12 -", "– 12 –", "Page 12", "12 / 40", "p. 12", "page 12 sur 40"]
 
 

@@ -45,7 +45,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # Bump whenever the extracted output changes for the same bytes: cached extractions are then redone.
-EXTRACTOR_VERSION = "7"
+EXTRACTOR_VERSION = "8"
 
 FORMAT_BY_SUFFIX = {".html": "html", ".htm": "html", ".pdf": "pdf"}
 # Lowercase; compare with `Path(name).suffix.lower()` (also usable with `str.endswith`).

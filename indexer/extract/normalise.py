@@ -300,6 +300,7 @@ def unwrap_lines(text: str) -> str:
 _EDGE_LINES = 3
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
+_PUNCTUATION = re.compile(r"[^\w\s]")
 # « 12 », « - 12 - », « – 12 – », « Page 12 », « page 12 sur 40 », « 12 / 40 », « p. 12 », « [12] », « (12) ».
 _PAGE_NUMBER = re.compile(
     r"^[\s\-–—\[(|]*(?:(?P<word>pages?|p\.?)\s*)?(?P<number>\d{1,5})"
@@ -327,7 +328,8 @@ def is_page_number(line: str, page_count: int | None = None) -> bool:
 
 
 def _running_key(line: str) -> str:
-    return _SPACES.sub(" ", _DIGITS.sub("#", line)).strip().casefold()
+    # Punctuation is left out: OCR adds or drops a colon or a dot at a line's end from one page to the next.
+    return _SPACES.sub(" ", _DIGITS.sub("#", _PUNCTUATION.sub("", line))).strip().casefold()
 
 
 def _edge_indexes(lines: list[str]) -> list[int]:
@@ -342,8 +344,9 @@ def strip_running_lines(pages: list[str]) -> list[str]:
     """Remove running headers and footers and page numbers; return the pages in the same order.
 
     - With 3 pages or more, a line among the first 3 or last 3 non-blank lines of a page is removed when the
-      same line (digits replaced by a placeholder, spaces folded, case ignored) is among the first or last
-      lines of at least half of the pages. The first page (the cover) keeps its own text.
+      same line (digits replaced by a placeholder, punctuation left out, spaces folded, case ignored) is among
+      the first or last lines of at least half of the pages; a line of punctuation alone never runs. The first
+      page (the cover) keeps its own text.
     - A line that is only a page number (see `is_page_number`) among the first or last lines of a page is
       removed, on every page.
     """
