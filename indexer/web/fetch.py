@@ -8,7 +8,10 @@ refusal or failure is a `FetchError` whose reason is in French and names the tru
 from __future__ import annotations
 
 import email.utils
+import errno
 import logging
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterable
@@ -33,13 +36,31 @@ _CHUNK = 64 * 1024
 
 
 class FetchError(Exception):
-    """A URL that could not be fetched, or that politeness forbids; `reason` is in French."""
+    """A URL that could not be fetched, or that politeness forbids; `reason` is in French.
 
-    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
-        super().__init__(f"{url} : {reason}")
+    `status` is the site's answer (None when it gave none: unreachable, time-out, refused before asking);
+    `refused` is true when the request was never sent because it may not be (robots.txt, another site).
+    `reason` may end with `tail` (« , même après plusieurs essais »): `at` puts a place before it.
+    """
+
+    def __init__(
+        self, url: str, reason: str, status: int | None = None, *, tail: str = "", refused: bool = False
+    ) -> None:
+        super().__init__(f"{url} : {reason}{tail}")
         self.url = url
-        self.reason = reason
+        self.reason = reason + tail
         self.status = status
+        self.refused = refused
+        self._head, self._tail = reason, tail
+
+    def at(self, place: str) -> str:
+        """The reason with where it happened: « erreur du serveur (500) sur la page d’accueil, même après… »."""
+        return f"{self._head} {place}{self._tail}"
+
+    @property
+    def server_side(self) -> bool:
+        """Whether the failure says nothing of what the site holds: no answer, a time-out, a 5xx, a 429."""
+        return not self.refused and (self.status is None or self.status >= 500 or self.status == 429)
 
 
 @dataclass(frozen=True)
@@ -141,15 +162,17 @@ class Fetcher:
         """Raise `FetchError` when `url` may not be requested: scheme, host, robots.txt."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
-            raise FetchError(url, f"adresse refusée (protocole « {parts.scheme or '?'} » : http et https seulement)")
+            raise FetchError(
+                url, f"adresse refusée (protocole « {parts.scheme or '?'} » : http et https seulement)", refused=True
+            )
         if host_key(url) not in self.allowed:
-            raise FetchError(url, f"autre site ({parts.netloc}) : non suivi, la source ne le déclare pas")
+            raise FetchError(url, f"autre site ({parts.netloc}) : non suivi, la source ne le déclare pas", refused=True)
         host = self._host(url)
         robots = self._robots(url, host)
         if host.robots_error:
             raise FetchError(url, host.robots_error)
         if robots is not None and not robots.can_fetch(url, self.policy.user_agent):
-            raise FetchError(url, "interdit par le robots.txt du site : non demandé")
+            raise FetchError(url, "interdit par le robots.txt du site : non demandé", refused=True)
 
     def sitemaps(self, url: str) -> list[str]:
         """The `Sitemap:` lines of the robots.txt of `url`'s site."""
@@ -182,8 +205,10 @@ class Fetcher:
                 robots_url = target
                 answer = self._send(robots_url, self._host(robots_url), {}, max_bytes=512 * 1024)
         except FetchError as error:
-            if error.status is None or error.status >= 500:
-                host.robots_error = f"robots.txt illisible ({error.reason}) : le site n’est pas parcouru pour l’instant"
+            if error.status is None:  # the site is unreachable: say so, robots.txt is not the cause
+                host.robots_error = error.reason
+            elif error.status >= 500:
+                host.robots_error = f"robots.txt illisible : {error.reason} ; le site n’est pas parcouru pour l’instant"
             return  # a 4xx: no robots.txt, no rules
         if answer.status != 200:
             return
@@ -231,17 +256,17 @@ class Fetcher:
                 answer = self._once(url, host, headers, max_bytes)
             except httpx.TimeoutException:
                 if last:
-                    raise FetchError(
-                        url, f"le site ne répond pas (délai de {self.policy.timeout:g} s dépassé)"
-                    ) from None
+                    seconds = f"{self.policy.timeout:g}".replace(".", ",")
+                    raise FetchError(url, f"le site ne répond pas : délai de {seconds} s dépassé") from None
                 reason = "time-out"
             except httpx.TransportError as error:
-                raise FetchError(url, f"site injoignable ({_transport_reason(error)})") from None
+                logger.debug("%s : %r", url, error)  # the raw error, in English, for the debug log only
+                raise FetchError(url, f"site injoignable : {transport_reason(error)}") from None
             else:
                 if answer.status in (200, 304) or answer.status in _REDIRECTS:
                     return answer
                 if answer.status not in _RETRIED or last:
-                    raise FetchError(url, _status_reason(answer.status), answer.status)
+                    raise _status_error(url, answer.status)
                 reason = str(answer.status)
                 asked = retry_after(answer.headers.get("retry-after"))
                 if asked is not None:
@@ -326,23 +351,73 @@ def _too_large(size: int, limit: int, partial: bool = False) -> str:
     )
 
 
-def _status_reason(status: int) -> str:
+def _status_error(url: str, status: int) -> FetchError:
     known = {
         401: "accès refusé (401)",
         403: "accès interdit (403)",
         404: "page introuvable (404)",
         410: "page supprimée du site (410)",
-        429: "trop de requêtes (429), même après plusieurs essais",
     }
     if status in known:
-        return known[status]
+        return FetchError(url, known[status], status)
+    if status == 429:
+        return FetchError(url, "trop de requêtes (429)", status, tail=", même après plusieurs essais")
     if status >= 500:
-        return f"erreur du serveur ({status}), même après plusieurs essais"
-    return f"réponse inattendue du site (code {status})"
+        return FetchError(url, f"erreur du serveur ({status})", status, tail=", même après plusieurs essais")
+    return FetchError(url, f"réponse inattendue du site (code {status})", status)
 
 
-def _transport_reason(error: httpx.TransportError) -> str:
-    text = str(error) or type(error).__name__
+_ERRNO_REASONS = {
+    errno.ECONNREFUSED: "connexion refusée",
+    errno.ECONNRESET: "connexion coupée par le serveur",
+    errno.ECONNABORTED: "connexion coupée",
+    errno.EPIPE: "connexion coupée par le serveur",
+    errno.EHOSTUNREACH: "hôte inaccessible",
+    errno.ENETUNREACH: "réseau inaccessible",
+    errno.ETIMEDOUT: "délai dépassé",
+}
+_RESOLVER_REASONS = {
+    socket.EAI_NONAME: "nom d’hôte inconnu",
+    socket.EAI_AGAIN: "nom d’hôte introuvable pour l’instant",
+    socket.EAI_FAIL: "nom d’hôte introuvable (échec du serveur DNS)",
+}
+for _name in ("EAI_NODATA", "EAI_ADDRFAMILY"):  # glibc only
+    if hasattr(socket, _name):
+        _RESOLVER_REASONS[getattr(socket, _name)] = "nom d’hôte inconnu"
+
+
+def transport_reason(error: BaseException) -> str:
+    """Why a connection failed, in French, from the exception chain (httpx → httpcore → OSError)."""
+    causes = _chain(error)
+    for cause in causes:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return "certificat HTTPS non valide"
+        if isinstance(cause, ssl.SSLError):
+            return "échec de la connexion sécurisée (TLS)"
+        if isinstance(cause, socket.gaierror):
+            return _RESOLVER_REASONS.get(cause.errno or 0, "nom d’hôte introuvable")
+        if isinstance(cause, OSError) and cause.errno in _ERRNO_REASONS:
+            return _ERRNO_REASONS[cause.errno]
+    if isinstance(error, httpx.RemoteProtocolError):
+        if "disconnected" in str(error).lower():
+            return "connexion coupée par le serveur"
+        return "réponse du serveur non conforme au protocole HTTP"
+    if isinstance(error, httpx.TimeoutException):
+        return "délai dépassé"
+    if isinstance(error, httpx.ProxyError):
+        return "erreur du serveur mandataire (proxy)"
     if isinstance(error, httpx.ConnectError):
-        return f"connexion impossible : {text}"
-    return text
+        return "connexion impossible"
+    if isinstance(error, httpx.ReadError | httpx.WriteError | httpx.CloseError):
+        return "connexion interrompue"
+    return "erreur de connexion"
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """The exception and its causes, outermost first (a cycle is cut)."""
+    found: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in found:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found

@@ -23,6 +23,12 @@ from indexer.web.state import SourceState
 logger = logging.getLogger(__name__)
 
 GONE = (404, 410)  # the answers that mean a page or a file left the site
+_BY = {"wordpress": "l’API WordPress", "sitemap": "les sitemaps"}
+
+
+def listed_by(key: str) -> str:
+    """How an item was listed, from its key: « wordpress » (`post:12`, `page:3`) or « sitemap » (its URL)."""
+    return "wordpress" if key.partition(":")[0] in ("post", "page") else "sitemap"
 
 
 @dataclass
@@ -148,6 +154,35 @@ class Harvest:
             self.report.changed += 1
         else:
             self.report.added += 1
+
+    def others(self, method: str) -> list[str]:
+        """The keys of the items another listing method gave (the site was read another way before)."""
+        return [key for key in self.state.items if listed_by(key) != method]
+
+    def take_over(self, key: str, urls: Iterable[str], method: str) -> None:
+        """Item `key`, just written by `method`, now holds these addresses: the items another method gave go.
+
+        Only a copy just written replaces another: otherwise the method that listed an item is the only one that
+        may remove it (a site read one way, then another while its API is away, loses nothing). The new item
+        keeps the PDFs the old one linked (an attached PDF the served page does not link) until it is rewritten.
+        """
+        item = self.state.items[key]
+        wanted = set(urls)
+        for other in [k for k in self.others(method) if {k, self.state.items[k].get("url")} & wanted]:
+            entry = self.state.items.pop(other)
+            item["links"] = list(dict.fromkeys([*item["links"], *entry.get("links", [])]))
+            if entry["path"] != item["path"] and remove_file(self.corpus, entry["path"]):
+                self.report.removed += 1
+
+    def note_kept(self, method: str) -> None:
+        """Say how many items another listing method gave are kept as they are."""
+        kept = self.others(method)
+        if kept:
+            them = _BY["sitemap" if method == "wordpress" else "wordpress"]
+            self.report.notes.append(
+                f"{len(kept)} document(s) lu(s) auparavant par {them}, non relu(s) cette fois par {_BY[method]} : "
+                f"gardé(s) tel(s) quel(s), seule une lecture par {them} peut les retirer"
+            )
 
     def drop_item(self, key: str) -> None:
         """Remove an item (post, page) that left the site, and its mirrored file."""

@@ -4,7 +4,9 @@ The sitemaps are those robots.txt lists (`Sitemap:` lines), else `/sitemap.xml`;
 levels at most), gzipped files read within the size limit. Sitemaps are untrusted input: they are parsed with
 defusedxml (no entities, no external references). Each page is stored as served, and the PDFs it links to on the
 allowed hosts are downloaded. A page whose `lastmod` has not changed since the last sync is not requested again;
-one that left the sitemaps, or answers 404/410, is removed with the PDFs nothing else links to.
+one that left the sitemaps, or answers 404/410, is removed with the PDFs nothing else links to. Items the
+WordPress API gave (a site whose API is away) are never removed here: a page read at the same address replaces
+one, the others stay until the API lists them again or not (`Harvest.take_over`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from tqdm import tqdm
 
 from indexer.extract.html import decode_html
 from indexer.web.fetch import FetchError
-from indexer.web.harvest import GONE, Harvest
+from indexer.web.harvest import GONE, Harvest, listed_by
 from indexer.web.mirror import mirror_path, pdf_links
 
 logger = logging.getLogger(__name__)
@@ -102,7 +104,7 @@ def harvest_sitemaps(h: Harvest) -> None:
     if len(listed) > h.source.max_documents:
         h.report.notes.append(f"limite de {h.source.max_documents} documents atteinte : le reste est ignoré")
         listed = dict(list(listed.items())[: h.source.max_documents])
-    for key in [k for k in h.state.items if k not in listed]:
+    for key in [k for k in h.state.items if listed_by(k) == "sitemap" and k not in listed]:
         h.drop_item(key)
     for url, lastmod in tqdm(listed.items(), desc=h.source.name, unit=" page", disable=None, leave=False):
         if urlsplit(url).path.lower().endswith(".pdf"):
@@ -110,6 +112,7 @@ def harvest_sitemaps(h: Harvest) -> None:
         else:
             _harvest_page(h, url, lastmod)
     h.prune_files()
+    h.note_kept("sitemap")
 
 
 def _harvest_pdf(h: Harvest, url: str, lastmod: str) -> None:
@@ -141,7 +144,7 @@ def _harvest_page(h: Harvest, url: str, lastmod: str) -> None:
     text, _ = decode_html(answer.body)
     links = [u for u in pdf_links(text, answer.url) if h.allowed(u)]
     h.fetch_files(links)
-    h.store(path, answer.body, existed=on_disk)
+    h.store(path, answer.body, existed=on_disk or (h.corpus / path).is_file())
     h.state.items[url] = {
         "url": answer.url,
         "path": path,
@@ -150,4 +153,5 @@ def _harvest_page(h: Harvest, url: str, lastmod: str) -> None:
         "last_modified": answer.last_modified,
         "links": links,
     }
+    h.take_over(url, (url, answer.url), "sitemap")
     h.state.save(force=False)

@@ -1,5 +1,6 @@
 """One sync run: for each source, find how to read it (WordPress REST API, else sitemaps), harvest it into the
-mirror, and keep its report. A source that cannot be read at all is reported (`fatal`) and the others go on.
+mirror, and keep its report. A source that cannot be read at all is reported (`fatal`) and the others go on; a
+site that is down while its API is looked for is such a source (see `discovery`), never one read another way.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.config import Settings
+from indexer.web.discovery import find_api
 from indexer.web.fetch import Fetcher, FetchError, FetchPolicy, host_key
 from indexer.web.harvest import Harvest, Limits, SyncReport
 from indexer.web.mirror import MIRROR_DIR, clean_temporaries
 from indexer.web.sitemaps import NoSitemap, harvest_sitemaps
 from indexer.web.sources import Source
 from indexer.web.state import SourceState, save_report
-from indexer.web.wordpress import ApiClosed, discover, harvest_wordpress
+from indexer.web.wordpress import ApiClosed, harvest_wordpress
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +73,7 @@ def sync_source(corpus: Path, source: Source, options: SyncOptions) -> SyncRepor
 
 
 def _harvest(h: Harvest) -> None:
-    api = _api_root(h)
+    api = find_api(h)
     if api and host_key(api) in h.source.allowed_hosts:
         h.state.api, h.state.kind = api, "wordpress"
         h.report.kind = "wordpress"
@@ -79,27 +81,9 @@ def _harvest(h: Harvest) -> None:
             harvest_wordpress(h)
             return
         except ApiClosed as error:
-            h.report.notes.append(f"API WordPress fermée ({error}) : lecture par les sitemaps")
+            h.report.notes.append(f"API WordPress fermée : {error} ; lecture par les sitemaps")
     h.state.kind = h.report.kind = "sitemap"
     harvest_sitemaps(h)
-
-
-def _api_root(h: Harvest) -> str | None:
-    """The REST API root the start page advertises (None for a site without WordPress or without a start page)."""
-    cached = h.state.lists.get(h.source.url) or {}
-    try:
-        home = h.fetcher.get(
-            h.source.url, etag=cached.get("etag"), last_modified=cached.get("last_modified"), max_bytes=h.limits.html
-        )
-    except FetchError as error:
-        if error.status is None:  # unreachable, refused: nothing else will work
-            raise
-        h.report.notes.append(f"page d’accueil : {error.reason}")
-        return None
-    api = cached.get("api") if home.status == 304 else discover(home)
-    if home.status == 200:
-        h.state.lists[h.source.url] = {"etag": home.etag, "last_modified": home.last_modified, "api": api}
-    return api
 
 
 def summary_line(report: SyncReport) -> str:

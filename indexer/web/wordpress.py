@@ -92,6 +92,7 @@ def harvest_wordpress(h: Harvest) -> None:
         newest = max([newest, *(v["modified"] for v in listing.values())])
     h.prune_files()
     h.state.since = newest
+    h.note_kept("wordpress")
 
 
 def _changed(
@@ -168,6 +169,7 @@ def _write_post(
         "modified": post.get("modified") or post.get("modified_gmt") or "",
         "links": [*in_text, *(m["source_url"] for m in joined)],
     }
+    h.take_over(key, (link,), "wordpress")
     h.state.save(force=False)
 
 
