@@ -13,13 +13,16 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from indexer.cli_parser import FrenchArgumentParser
 from indexer.config import Settings
 from indexer.errors import IndexerError
 from indexer.vocab import NO_YEAR, NO_YEAR_LABEL
 from indexer.wording import count, french_datetime
+
+if TYPE_CHECKING:
+    from indexer.web.harvest import SyncReport
 
 logger = logging.getLogger(__name__)
 
@@ -211,33 +214,50 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _sync(settings: Settings, args: argparse.Namespace) -> int:
-    """Harvest the sources, print one line each (or the JSON report), then update the index."""
+    """Harvest the sources, print one line each (or the JSON report), then update the index.
+
+    The sources' lines come first: an update that cannot run (the index locked) does not hide what was fetched.
+    """
     from indexer.web.sources import SOURCES_NAME, SourcesFile, load_sources, source_from_url
-    from indexer.web.sync import SyncOptions, summary_line, sync_sources
+    from indexer.web.sync import SyncOptions, sync_sources
 
     if args.urls:
         sources = SourcesFile(tuple(source_from_url(url) for url in args.urls))
     else:
         sources = load_sources(Path(args.sources) if args.sources else settings.corpus / SOURCES_NAME)
     reports = sync_sources(settings.corpus, sources.sources, SyncOptions.from_settings(settings, sources.contact))
-    summary = None
+    if not args.json:
+        _print_sync_reports(reports)
+    summary, failure = None, None
     if not args.no_update and any(not r.fatal for r in reports):
         from indexer.update import update_index
 
-        summary = update_index(settings, wait=args.wait).summary()
+        try:
+            summary = update_index(settings, wait=args.wait).summary()
+        except IndexerError as exc:
+            failure = exc
     if args.json:
-        out = {"sources": [r.as_dict() for r in reports], "index": summary}
+        out = {"sources": [r.as_dict() for r in reports], "index": summary, "index_error": failure and str(failure)}
         print(json.dumps(out, ensure_ascii=False, indent=2))
-    else:
-        for report in reports:
-            print(summary_line(report))
-            for error in report.errors[:20]:
-                print(f"  erreur : {error['url']} — {error['reason']}")
-            if len(report.errors) > 20:
-                print(f"  … et {len(report.errors) - 20} autre(s) erreur(s) (détail avec --json)")
-        if summary:
-            _print_report(summary)
+    elif summary:
+        _print_report(summary)
+    if failure is not None:
+        raise failure
     return 1 if any(r.fatal for r in reports) else 0
+
+
+def _print_sync_reports(reports: list[SyncReport]) -> None:
+    from indexer.web.sync import summary_line
+
+    for report in reports:
+        print(summary_line(report))
+        for note in report.notes:
+            print(f"  remarque : {note}")
+        for error in report.errors[:20]:
+            print(f"  erreur : {error['url']} — {error['reason']}")
+        if len(report.errors) > 20:
+            print(f"  … et {len(report.errors) - 20} autre(s) erreur(s) (détail avec --json)")
+    sys.stdout.flush()  # before the index update, and before its error in a log that takes both streams
 
 
 def _print_report(summary: dict[str, Any]) -> None:

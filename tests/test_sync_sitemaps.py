@@ -281,7 +281,8 @@ def test_cli_sync_prints_one_line_per_source_and_updates(tmp_path, spip, capsys)
     assert main(["sync", spip.base + "/", "--corpus", str(corpus), "--index", str(index)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("127.0.0.1 (sitemaps) : 3 ajouté(s), 0 modifié(s), 0 supprimé(s)")
-    assert out[1].startswith("Construction terminée")
+    assert out[1] == "  remarque : page d’accueil : page introuvable (404)"  # the notes under their source
+    assert out[2].startswith("Construction terminée")
     assert main(["sync", spip.base + "/", "--corpus", str(corpus), "--index", str(index), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["sources"][0]["unchanged"] == 2 and report["index"]["mode"] == "update"
