@@ -40,3 +40,21 @@ def test_new_post_of_the_demo_site_reaches_the_search(tmp_path):
     assert top["year"] == 2021
     live = f"{site.base}/wp-content/uploads/2021/06/emancipation-au-feminin-synthese.pdf#page={top['page']}"
     assert top["source_url"] == live  # the live address, at the right page
+
+
+def test_demo_article_pages_are_served_whatever_the_zone_of_their_date(tmp_path):
+    """A post dated with its zone (« …T10:00:00+02:00 » in the corpus) is served with a GMT Last-Modified."""
+    import httpx
+
+    page = ROOT / "corpus" / "site" / "2019" / "mediation-sante-2019.html"
+    (tmp_path / "site").mkdir()
+    shutil.copy(page, tmp_path / "site" / page.name)
+    site = demo_site.from_corpus(tmp_path)
+    [item] = site.items.values()
+    assert item.modified.utcoffset()  # the post's date keeps its zone
+    site.start()
+    try:
+        answer = httpx.get(site.link(item), timeout=10)
+    finally:
+        site.stop()
+    assert answer.status_code == 200 and answer.headers["last-modified"].endswith(" GMT")

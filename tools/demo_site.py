@@ -137,7 +137,7 @@ class BaseSite:
 def conditional(request: Request, body: bytes, content_type: str, modified: datetime) -> Response:
     """A 200 with ETag and Last-Modified, or a 304 when the client's validators match."""
     etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-    last_modified = format_datetime(modified, usegmt=True)
+    last_modified = format_datetime(modified.astimezone(UTC), usegmt=True)  # a post's date may carry its zone
     headers = {"ETag": etag, "Last-Modified": last_modified}
     if request.headers.get("If-None-Match") == etag or (
         "If-None-Match" not in request.headers and request.headers.get("If-Modified-Since") == last_modified
