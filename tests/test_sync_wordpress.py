@@ -288,7 +288,10 @@ def test_closed_api_falls_back_to_the_sitemap(tmp_path, site):
 def test_robots_txt_in_error_means_no_crawl_for_now(tmp_path, site):
     site.fault("/robots.txt", *[("status", 503)] * 3)
     [report] = sync(sync_settings(tmp_path, sync_retries=2), site.base + "/")
-    assert report.fatal and "robots.txt illisible" in report.fatal
+    assert report.fatal == (
+        f"{site.base}/ : robots.txt illisible : erreur du serveur (503), même après plusieurs essais ; "
+        "le site n’est pas parcouru pour l’instant"
+    )
     assert {path for path, _ in site.log} == {"/robots.txt"}  # nothing else asked
 
 
