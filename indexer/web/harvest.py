@@ -84,6 +84,7 @@ class Harvest:
     done: dict[str, str | None] = field(default_factory=dict)  # files already fetched in this run → path
     # The download threads change the state, the report and the mirror: one at a time (saving the state walks it).
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _others: dict[str, dict[str, set[str]]] = field(default_factory=dict)  # see `_held_by_others`
 
     def allowed(self, url: str) -> bool:
         """Whether `url` is on a host the source allows (other links are not followed)."""
@@ -167,12 +168,24 @@ class Harvest:
         keeps the PDFs the old one linked (an attached PDF the served page does not link) until it is rewritten.
         """
         item = self.state.items[key]
-        wanted = set(urls)
-        for other in [k for k in self.others(method) if {k, self.state.items[k].get("url")} & wanted]:
-            entry = self.state.items.pop(other)
+        held = self._held_by_others(method)
+        for other in {k for url in urls for k in held.get(url, ())}:
+            entry = self.state.items.pop(other, None)  # None: removed meanwhile (the keys of two methods differ)
+            if entry is None:
+                continue
             item["links"] = list(dict.fromkeys([*item["links"], *entry.get("links", [])]))
             if entry["path"] != item["path"] and remove_file(self.corpus, entry["path"]):
                 self.report.removed += 1
+
+    def _held_by_others(self, method: str) -> dict[str, set[str]]:
+        """Address → keys of the items another method gave, found once per run (a first sync writes thousands)."""
+        if method not in self._others:
+            held: dict[str, set[str]] = {}
+            for key in self.others(method):
+                for address in {key, self.state.items[key].get("url")}:
+                    held.setdefault(address, set()).add(key)
+            self._others[method] = held
+        return self._others[method]
 
     def note_kept(self, method: str) -> None:
         """Say how many items another listing method gave are kept as they are."""
