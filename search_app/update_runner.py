@@ -73,7 +73,7 @@ def run_sync(settings: Settings) -> dict[str, Any]:
         check=False,
     )
     try:
-        return json.loads(child.stdout)
+        report: dict[str, Any] = json.loads(child.stdout)
     except ValueError:
         lines = [line for line in child.stderr.splitlines() if line.startswith("Erreur")]
         raise IndexerError(
@@ -81,6 +81,9 @@ def run_sync(settings: Settings) -> dict[str, Any]:
             if lines
             else f"La synchronisation s’est arrêtée (code {child.returncode})."
         ) from None
+    if report.get("index_error"):  # the sites were synced (their reports are kept), the index not updated
+        raise IndexerError(report["index_error"])
+    return report
 
 
 def _child_env(settings: Settings) -> dict[str, str]:

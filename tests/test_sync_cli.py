@@ -55,3 +55,20 @@ def test_cli_sync_prints_why_the_source_failed_and_its_notes(tmp_path, site, cap
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("127.0.0.1 (sitemaps)")
     assert out[1] == "  remarque : API WordPress fermée : accès refusé (401) ; lecture par les sitemaps"
+
+
+def test_admin_sync_with_the_index_locked_says_so(tmp_path, site):
+    """/admin runs `sync --json`: the sources are synced, and the lock is its error, as before the report came first."""
+    from sync_sites import mirrored, sync_settings
+
+    from indexer.errors import IndexerError
+    from search_app.update_runner import run_sync
+
+    settings = sync_settings(tmp_path)
+    settings.corpus.mkdir(parents=True)
+    (settings.corpus / "sources.toml").write_text(
+        f'[[source]]\nname = "vt"\nlabel = "VT"\nurl = "{site.base}/"\n', encoding="utf-8"
+    )
+    with index_lock(settings.index), pytest.raises(IndexerError, match=r"^Une autre construction"):
+        run_sync(settings)
+    assert len(mirrored(settings, ".html")) == 4  # fetched all the same, indexed by the next update
