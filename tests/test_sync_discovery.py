@@ -100,6 +100,21 @@ def test_site_without_wordpress_asks_the_api_index_once(tmp_path):
     assert [path for path, _ in site.requests_to("/wp-json/")] == ["/wp-json/"]
 
 
+def test_a_sitemap_in_error_is_named_in_the_failure(tmp_path):
+    site = demo_site.SitemapSite()
+    site.put("/", b"<html><body>Accueil</body></html>")
+    site.fault("/sitemap.xml", *[("status", 500)] * 3)
+    site.start()
+    try:
+        [report] = sync(sync_settings(tmp_path, sync_retries=2), site.base + "/")
+    finally:
+        site.stop()
+    assert report.fatal == (
+        f"{site.base}/ : ni API WordPress ni sitemap lisible (robots.txt, /sitemap.xml) ; {site.base}/sitemap.xml : "
+        "erreur du serveur (500), même après plusieurs essais"
+    )
+
+
 def _partial_sitemap(site: demo_site.WordPressSite, *slugs: str) -> None:
     """robots.txt now announces a sitemap that lists only these posts (as a sitemap plugin may)."""
     urls = "".join(f"<url><loc>{site.base}/{slug}/</loc></url>" for slug in slugs)

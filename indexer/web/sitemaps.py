@@ -40,7 +40,7 @@ def sitemap_urls(h: Harvest) -> dict[str, str]:
     pages: dict[str, str] = {}
     seen: set[str] = set()
     queue = [(url, 0) for url in roots]
-    read_any = False
+    read_any, failed = False, ""
     while queue:
         url, depth = queue.pop(0)
         if url in seen or depth > _MAX_DEPTH or not h.allowed(url):
@@ -50,7 +50,9 @@ def sitemap_urls(h: Harvest) -> dict[str, str]:
             answer = h.fetcher.get(url, max_bytes=_MAX_SITEMAP_BYTES)
             kind, entries = parse_sitemap(answer.body)
         except (FetchError, ValueError) as error:
-            h.report.error(url, getattr(error, "reason", str(error)))
+            reason = getattr(error, "reason", str(error))
+            h.report.error(url, reason)
+            failed = failed or f" ; {url} : {reason}"
             continue
         read_any = True
         if kind == "index":
@@ -58,7 +60,7 @@ def sitemap_urls(h: Harvest) -> dict[str, str]:
         else:
             pages.update((loc, lastmod) for loc, lastmod in entries if loc not in pages)
     if not read_any:
-        raise NoSitemap("ni API WordPress ni sitemap lisible (robots.txt, /sitemap.xml)")
+        raise NoSitemap(f"ni API WordPress ni sitemap lisible (robots.txt, /sitemap.xml){failed}")
     return pages
 
 
