@@ -35,10 +35,12 @@ def suggest(searcher: Any, parsed: ParsedQuery, typed: str) -> str | None:
         # Fuzzy matching is the costly part: a few words per query, of a plausible length.
         if known or not MIN_FUZZY_CHARS <= len(clause.text) <= MAX_FUZZY_CHARS or attempts >= MAX_FUZZY_WORDS:
             continue
+        where = _word_span(typed, clause)
+        if where is None:
+            continue
         attempts += 1
         replacement = _correct_word(searcher, clause.text)
-        where = _word_span(typed, clause)
-        if replacement and where:
+        if replacement:
             replacements.append((*where, _same_case(clause.text, replacement)))
     return _replaced(typed, sorted(replacements)) if replacements else None
 
