@@ -115,6 +115,32 @@ def test_a_sitemap_in_error_is_named_in_the_failure(tmp_path):
     )
 
 
+def test_a_sitemap_that_fails_removes_nothing(tmp_path):
+    """Two sitemaps; one fails for a sync: its pages are not taken for removed from the site."""
+    site = demo_site.SitemapSite()
+    site.put("/article-1.html", b"<html><head><title>Premier</title></head><body>Un.</body></html>")
+    other = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/article-2.html</loc></url></urlset>'
+    site.resources["/article-2.html"] = demo_site.Resource(b"<html><body>Deux.</body></html>", "text/html")
+    site.start()
+    site.resources["/autre.xml"] = demo_site.Resource(other.replace(b"{base}", site.base.encode()), "application/xml")
+    site.robots = f"User-agent: *\nSitemap: {site.base}/sitemap.xml\nSitemap: {site.base}/autre.xml\n"
+    try:
+        settings = sync_settings(tmp_path, sync_retries=2)
+        [first] = sync(settings, site.base + "/")
+        site.fault("/autre.xml", *[("status", 500)] * 3)
+        [second] = sync(settings, site.base + "/")
+        site.resources.pop("/autre.xml")  # now a clear answer: the sitemap and its page are gone
+        [third] = sync(settings, site.base + "/")
+    finally:
+        site.stop()
+    assert first.added == 2 and second.removed == 0 and len(second.errors) == 1
+    assert second.notes[-1:] == [
+        f"un sitemap illisible, rien n’est retiré cette fois — {site.base}/autre.xml : erreur du serveur (500), "
+        "même après plusieurs essais"
+    ]
+    assert third.removed == 0 and len(mirrored(settings, ".html")) == 2  # a 404 sitemap: incomplete too
+
+
 def _partial_sitemap(site: demo_site.WordPressSite, *slugs: str) -> None:
     """robots.txt now announces a sitemap that lists only these posts (as a sitemap plugin may)."""
     urls = "".join(f"<url><loc>{site.base}/{slug}/</loc></url>" for slug in slugs)

@@ -4,7 +4,8 @@ The sitemaps are those robots.txt lists (`Sitemap:` lines), else `/sitemap.xml`;
 levels at most), gzipped files read within the size limit. Sitemaps are untrusted input: they are parsed with
 defusedxml (no entities, no external references). Each page is stored as served, and the PDFs it links to on the
 allowed hosts are downloaded. A page whose `lastmod` has not changed since the last sync is not requested again;
-one that left the sitemaps, or answers 404/410, is removed with the PDFs nothing else links to. Items the
+one that left the sitemaps, or answers 404/410, is removed with the PDFs nothing else links to, unless one of
+the sitemaps could not be read (an incomplete listing removes nothing). Items the
 WordPress API gave (a site whose API is away) are never removed here: a page read at the same address replaces
 one, the others stay until the API lists them again or not (`Harvest.take_over`).
 """
@@ -34,8 +35,9 @@ class NoSitemap(Exception):
     """The site lists no sitemap, and has none at `/sitemap.xml`."""
 
 
-def sitemap_urls(h: Harvest) -> dict[str, str]:
-    """Page URL → `lastmod` ("" when absent) from the site's sitemaps, in order."""
+def sitemap_urls(h: Harvest) -> tuple[dict[str, str], str]:
+    """Page URL → `lastmod` ("" when absent) from the site's sitemaps, in order, and why the listing is
+    incomplete ("" when every sitemap was read)."""
     roots = h.fetcher.sitemaps(h.source.url) or [urljoin(h.source.url, "/sitemap.xml")]
     pages: dict[str, str] = {}
     seen: set[str] = set()
@@ -61,7 +63,7 @@ def sitemap_urls(h: Harvest) -> dict[str, str]:
             pages.update((loc, lastmod) for loc, lastmod in entries if loc not in pages)
     if not read_any:
         raise NoSitemap(f"ni API WordPress ni sitemap lisible (robots.txt, /sitemap.xml){failed}")
-    return pages
+    return pages, failed.removeprefix(" ; ")
 
 
 def parse_sitemap(data: bytes) -> tuple[str, list[tuple[str, str]]]:
@@ -102,12 +104,16 @@ def _gunzip(data: bytes) -> bytes:
 
 def harvest_sitemaps(h: Harvest) -> None:
     """Bring the mirror of a sitemap source up to date."""
-    listed = {u: m for u, m in sitemap_urls(h).items() if h.allowed(u) and h.source.wants(u)}
+    pages, incomplete = sitemap_urls(h)
+    listed = {u: m for u, m in pages.items() if h.allowed(u) and h.source.wants(u)}
     if len(listed) > h.source.max_documents:
         h.report.notes.append(f"limite de {h.source.max_documents} documents atteinte : le reste est ignoré")
         listed = dict(list(listed.items())[: h.source.max_documents])
-    for key in [k for k in h.state.items if listed_by(k) == "sitemap" and k not in listed]:
-        h.drop_item(key)
+    if incomplete:  # the pages of the sitemap that failed would be taken for removed from the site
+        h.report.notes.append(f"un sitemap illisible, rien n’est retiré cette fois — {incomplete}")
+    else:
+        for key in [k for k in h.state.items if listed_by(k) == "sitemap" and k not in listed]:
+            h.drop_item(key)
     for url, lastmod in tqdm(listed.items(), desc=h.source.name, unit=" page", disable=None, leave=False):
         if urlsplit(url).path.lower().endswith(".pdf"):
             _harvest_pdf(h, url, lastmod)
