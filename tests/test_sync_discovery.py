@@ -138,7 +138,7 @@ def test_a_sitemap_that_fails_removes_nothing(tmp_path):
         f"un sitemap illisible, rien n’est retiré cette fois — {site.base}/autre.xml : erreur du serveur (500), "
         "même après plusieurs essais"
     ]
-    assert third.removed == 0 and len(mirrored(settings, ".html")) == 2  # a 404 sitemap: incomplete too
+    assert third.removed == 1 and len(mirrored(settings, ".html")) == 1
 
 
 def _partial_sitemap(site: demo_site.WordPressSite, *slugs: str) -> None:

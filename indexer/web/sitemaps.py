@@ -5,7 +5,8 @@ levels at most), gzipped files read within the size limit. Sitemaps are untruste
 defusedxml (no entities, no external references). Each page is stored as served, and the PDFs it links to on the
 allowed hosts are downloaded. A page whose `lastmod` has not changed since the last sync is not requested again;
 one that left the sitemaps, or answers 404/410, is removed with the PDFs nothing else links to, unless one of
-the sitemaps could not be read (an incomplete listing removes nothing). Items the
+the sitemaps could not be read (a server error, a time-out, not a sitemap: an incomplete listing removes
+nothing; a sitemap that answers 404 or 410 is gone, its pages with it). Items the
 WordPress API gave (a site whose API is away) are never removed here: a page read at the same address replaces
 one, the others stay until the API lists them again or not (`Harvest.take_over`).
 """
@@ -37,12 +38,12 @@ class NoSitemap(Exception):
 
 def sitemap_urls(h: Harvest) -> tuple[dict[str, str], str]:
     """Page URL → `lastmod` ("" when absent) from the site's sitemaps, in order, and why the listing is
-    incomplete ("" when every sitemap was read)."""
+    incomplete ("" when every sitemap was read, or answered that it is gone)."""
     roots = h.fetcher.sitemaps(h.source.url) or [urljoin(h.source.url, "/sitemap.xml")]
     pages: dict[str, str] = {}
     seen: set[str] = set()
     queue = [(url, 0) for url in roots]
-    read_any, failed = False, ""
+    read_any, failed, incomplete = False, "", ""
     while queue:
         url, depth = queue.pop(0)
         if url in seen or depth > _MAX_DEPTH or not h.allowed(url):
@@ -55,6 +56,8 @@ def sitemap_urls(h: Harvest) -> tuple[dict[str, str], str]:
             reason = getattr(error, "reason", str(error))
             h.report.error(url, reason)
             failed = failed or f" ; {url} : {reason}"
+            if getattr(error, "status", None) not in GONE:  # a sitemap gone (404, 410) is a clear answer
+                incomplete = incomplete or f"{url} : {reason}"
             continue
         read_any = True
         if kind == "index":
@@ -63,7 +66,7 @@ def sitemap_urls(h: Harvest) -> tuple[dict[str, str], str]:
             pages.update((loc, lastmod) for loc, lastmod in entries if loc not in pages)
     if not read_any:
         raise NoSitemap(f"ni API WordPress ni sitemap lisible (robots.txt, /sitemap.xml){failed}")
-    return pages, failed.removeprefix(" ; ")
+    return pages, incomplete
 
 
 def parse_sitemap(data: bytes) -> tuple[str, list[tuple[str, str]]]:
