@@ -55,9 +55,9 @@ def test_server_error_on_the_home_page_stops_the_source_and_removes_nothing(tmp_
 
 
 def test_a_site_gone_quiet_on_the_home_page_is_not_read_another_way(tmp_path, site):
-    settings = sync_settings(tmp_path, sync_timeout=0.2, sync_retries=1)
-    sync(settings, site.base + "/")
+    sync(sync_settings(tmp_path), site.base + "/")
     site.fault("/", ("stall", 30), ("stall", 30))
+    settings = sync_settings(tmp_path, sync_timeout=0.2, sync_retries=1)
     [report] = sync(settings, site.base + "/")
     assert report.fatal and "ne répond pas" in report.fatal and report.removed == 0
     assert site.requests_to("/wp-sitemap.xml") == []
