@@ -179,7 +179,10 @@ def _check_catalogue(settings: Settings, as_json: bool) -> None:
 
     files, _ = scan_corpus(settings.corpus)
     catalogue = read_catalogue(settings.corpus, files.keys())
-    issues = [{"line": i.line, "path": i.path, "reason": i.reason, "ignored": i.ignored} for i in catalogue.issues]
+    issues = [
+        {"line": i.line, "path": i.path, "reason": i.reason, "effect": i.effect, "ignored": i.ignored}
+        for i in catalogue.issues
+    ]
     if as_json:
         report = {"file": str(catalogue.file or ""), "rows": catalogue.rows, "issues": issues}
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -192,12 +195,18 @@ def _check_catalogue(settings: Settings, as_json: bool) -> None:
         f"Catalogue : {catalogue.file} — séparateur « {sep} » ({DELIMITER_NAMES[catalogue.delimiter]}), "
         f"encodage {catalogue.encoding} ; {count(catalogue.rows, 'ligne', 'lignes')}."
     )
-    if not catalogue.issues:
+    to_fix = [i for i in catalogue.issues if i.to_fix]
+    corrected = [i for i in catalogue.issues if not i.to_fix]
+    if to_fix:
+        print(f"Colonnes ou lignes ignorées, lignes appliquées en partie ({len(to_fix)}) :")
+        for issue in to_fix:
+            print(f"  {issue.describe()}")
+    else:
         print("Toutes les lignes sont appliquées.")
-        return
-    print(f"Lignes ignorées ou appliquées en partie ({len(catalogue.issues)}) :")
-    for issue in catalogue.issues:
-        print(f"  {issue.describe()}")
+    if corrected:
+        print(f"Lignes appliquées après correction ({len(corrected)}) :")
+        for issue in corrected:
+            print(f"  {issue.describe()}")
 
 
 def _configure_logging(verbose: bool) -> None:
