@@ -180,6 +180,15 @@ def test_a_page_beyond_the_last_shows_the_last_page(web):
     assert soup.find("a", rel="prev")["href"] == "?per_page=2&page=2" and not soup.find("a", rel="next")
 
 
+def test_previous_and_next_keep_the_number_of_results_per_page(web):
+    # « page=1 » was replaced inside « per_page=1… »: the links changed how many results a page holds.
+    soup = BeautifulSoup(web.get("/?per_page=1&page=3").data, "html.parser")
+    assert soup.find("a", rel="prev")["href"] == "?per_page=1&page=2"
+    assert soup.find("a", rel="next")["href"] == "?per_page=1&page=4"
+    soup = BeautifulSoup(web.get("/?per_page=1").data, "html.parser")
+    assert not soup.find("a", rel="prev") and soup.find("a", rel="next")["href"] == "?per_page=1&page=2"
+
+
 def test_the_json_link_and_the_document_links_keep_the_results_page(web):
     soup = BeautifulSoup(web.get("/?q=clauses&per_page=2&page=2").data, "html.parser")
     assert soup.find("a", string="Ces résultats en JSON")["href"] == "/api/search?q=clauses&per_page=2&page=2"
