@@ -170,12 +170,11 @@ def _column_issues(header: list[str], columns: list[str | None], used: set[int])
         key = _column_key(name)
         earlier = COLUMNS.get(key) or COLUMNS.get(key.removesuffix("s"))
         if not name:
-            what = f"colonne {i + 1} sans nom"
+            what = f"colonne {i + 1}, sans nom"
         elif earlier is not None:
-            first = header[columns.index(earlier)].strip()
-            what = f"colonne « {name} » : même contenu que la colonne « {first} », déjà lue"
+            what = f"« {name} » : même contenu que la colonne « {header[columns.index(earlier)].strip()} », déjà lue"
         else:
-            what = f"colonne « {name} » non reconnue"
+            what = f"« {name} » : nom de colonne non reconnu"
         reason = f"{what} ; ses cellules ne sont appliquées à aucune ligne (colonnes comprises : {COLUMNS_HELP})"
         issues.append(CatalogueIssue(1, "", reason, COLUMN_IGNORED))
     return issues

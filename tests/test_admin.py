@@ -160,7 +160,7 @@ def test_the_catalogue_section_names_ignored_columns_and_the_nearest_path(web, a
         ["2", "site/2016/clauses-social.html", "ignorée"],
         ["3", "site/2019/sante-mentale.html", "appliquée"],
     ]
-    assert rows[0][3].startswith("colonne « Public visé » non reconnue")
+    assert rows[0][3].startswith("« Public visé » : nom de colonne non reconnu ;")
     assert rows[1][3] == "fichier introuvable dans le corpus (vouliez-vous dire « site/2016/clauses-sociales.html » ?)"
 
 

@@ -90,14 +90,14 @@ def test_an_unknown_column_is_named_and_header_variants_are_read(mini_copy, caps
     out = check(mini_copy, capsys)
     assert "Toutes les lignes sont appliquées." not in out
     assert (
-        "ligne 1 (en-tête) : colonne ignorée — colonne « Public visé » non reconnue ; ses cellules ne sont "
+        "ligne 1 (en-tête) : colonne ignorée — « Public visé » : nom de colonne non reconnu ; ses cellules ne sont "
         "appliquées à aucune ligne (colonnes comprises : path ou chemin, title ou titre, year ou année, themes ou "
         "thèmes, type)"
     ) in out
     assert "type de document" not in out  # read as `type`
     with caplog.at_level(logging.WARNING):
         update_index(mini_copy)
-    assert "colonne « Public visé » non reconnue" in caplog.text
+    assert "« Public visé » : nom de colonne non reconnu" in caplog.text
     assert docs_by_path(mini_copy)[POST]["type"].split("\n") == ["html", "guide"]
 
 
@@ -119,8 +119,8 @@ def test_a_repeated_or_unnamed_column_that_holds_something_is_named(mini_copy, c
         f"chemin;année;date;\n{POST};2015;2014;à revoir\n", encoding="utf-8"
     )
     out = check(mini_copy, capsys)
-    assert "colonne « date » : même contenu que la colonne « année », déjà lue" in out
-    assert "colonne 4 sans nom" in out
+    assert "colonne ignorée — « date » : même contenu que la colonne « année », déjà lue" in out
+    assert "colonne ignorée — colonne 4, sans nom ; ses cellules" in out
 
 
 def test_a_file_named_in_decomposed_unicode_takes_its_row(mini_copy, capsys):
