@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from indexer.corpus import scan_corpus
 from indexer.dates import valid_year
 from indexer.enrich import CatalogueEntry, themes_from_labels, type_from_text
 from indexer.errors import IndexerError
@@ -191,8 +192,6 @@ class _PathFinder:
     def paths(self) -> list[str]:
         """The indexable files of the corpus (scanned once, only when a path is not found as written)."""
         if self._paths is None:
-            from indexer.corpus import scan_corpus
-
             return list(scan_corpus(self.corpus)[0])
         return list(self._paths)
 
