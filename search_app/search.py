@@ -59,7 +59,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         shown.pages = shown_pdf_pages(searcher, best, documents, phrases, page_ranker.page_records)
         shown.terms = snippet_terms(page_ranker.query, phrases)
         shown.phrases = expansion_phrases(page_ranker.query)
-    suggestion = suggest(searcher, parsed) if searching else None
+    suggestion = suggest(searcher, parsed, params.q) if searching else None
     if suggestion and not _improves(suggestion, params, found, handle, evaluator):
         suggestion = None
     items = params.query_items()

@@ -87,6 +87,10 @@ def test_page_chips_and_clear_filters(web):
     chips = [a.get_text(" ", strip=True) for a in soup.select(".chips .chip")]
     assert "Année : 2016 ×" in chips and "Type de document : Dossier PDF ×" in chips
     assert soup.select_one(".chips .clear")["href"] == "?q=clauses"
+    soup = BeautifulSoup(web.get("/?q=clauses&year_from=2015&year_to=2015").data, "html.parser")
+    assert [a.get_text(" ", strip=True) for a in soup.select(".chips .chip")] == ["Année : 2015 ×"]
+    soup = BeautifulSoup(web.get("/?q=clauses&year_from=2015").data, "html.parser")
+    assert [a.get_text(" ", strip=True) for a in soup.select(".chips .chip")] == ["Années : 2015 – … ×"]
 
 
 def test_empty_state_and_suggestion(web):
@@ -169,6 +173,13 @@ def test_opensearch_description(web):
     assert "{searchTerms}" in response.get_data(as_text=True)
     page = BeautifulSoup(web.get("/").data, "html.parser")
     assert page.find("link", rel="search")["href"] == "/opensearch.xml"
+
+
+def test_every_page_has_an_icon(web):
+    # Without one, browsers asked for /favicon.ico and logged a 404 on every page.
+    icon = BeautifulSoup(web.get("/").data, "html.parser").find("link", rel="icon")["href"]
+    with web.get(icon) as response:
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
 
 
 def test_a_page_beyond_the_last_shows_the_last_page(web):
