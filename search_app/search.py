@@ -118,7 +118,10 @@ def _find(params: SearchParams, parsed: ParsedQuery | None, handle: IndexHandle,
     scored = evaluator.documents(build_query(parsed, reader, "all", proximity=False))
     facets, final = filtered(scored.ids)
     found = Found([Tier(final, scored)], final, facets, "all")
-    if len(final) >= tuning.TUNING.partial_below or len(parsed.groups) < 2:
+    # Whether the partial tier follows is decided before the filters, by the query alone: a filter then only
+    # narrows the documents listed, and a facet value's count is what clicking it lists (deciding on the
+    # filtered count added the partial tier under a filter that left fewer than 10 documents with every word).
+    if len(scored.ids) >= tuning.TUNING.partial_below or len(parsed.groups) < 2:
         return found
     scored_any = evaluator.documents(build_query(parsed, reader, "any", proximity=False))
     facets_any, final_any = filtered(scored_any.ids)
