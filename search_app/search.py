@@ -21,9 +21,10 @@ from search_app import tuning
 from search_app.evaluate import Evaluator
 from search_app.facets import active_filters, compute_facets_masked, label_sources, year_range_docs
 from search_app.index_handle import IndexHandle
+from search_app.marks import snippet_marks
 from search_app.pages import quoted_phrases, shown_pdf_pages
 from search_app.params import SearchParams
-from search_app.present import Shown, as_typed, expansion_phrases, results, snippet_terms
+from search_app.present import Shown, as_typed, results
 from search_app.query import ParsedQuery, build_query, clause_query, parse
 from search_app.rank import DateOrder, PageRecordRanker, Ranker, Tier, TierOrder, coverage, results_page
 from search_app.suggest import suggest
@@ -57,8 +58,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         phrases = quoted_phrases(parsed)
         best = page_ranker.best_pages(docs, tuning.TUNING.pdf_page_candidates)
         shown.pages = shown_pdf_pages(searcher, best, documents, phrases, page_ranker.page_records)
-        shown.terms = snippet_terms(page_ranker.query, phrases)
-        shown.phrases = expansion_phrases(page_ranker.query)
+        shown.marks = snippet_marks(page_ranker.query, parsed)
     suggestion = suggest(searcher, parsed) if searching else None
     if suggestion and not _improves(suggestion, params, found, handle, evaluator):
         suggestion = None
