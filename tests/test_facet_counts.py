@@ -28,6 +28,8 @@ def test_clicking_a_theme_lists_as_many_documents_as_it_announced(client):
     assert after["total"] == 3 and after["match"] == "all"
     assert not any(r["partial"] for r in after["results"])
     assert {e["value"]: e["count"] for e in after["facets"]["theme"]} == counts
+    page = client.get("/", query_string=[("q", "conseils citoyens"), ("theme", "sante")]).get_data(as_text=True)
+    assert "3 documents pour « conseils citoyens »" in " ".join(page.split())
 
 
 @pytest.mark.parametrize("q", QUERIES)
