@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 # How much of a page's text opens it (where posts give their date and format).
 OPENING_CHARS = 600
+TAIL_CHARS = 400
+NEWS_TYPE = "veille"  # the type a web page's last lines may give (see `_type_in_text`)
 
 
 @dataclass
@@ -242,6 +244,20 @@ def _enrich_themes(doc: Document, parents: list[ParentInfo], entry: CatalogueEnt
     return _set(doc, "themes", SOURCE_TEXT if doc.themes else SOURCE_NONE)
 
 
+def _type_in_text(doc: Document) -> str | None:
+    """The type a document's own text gives: its title and opening (a PDF's cover) say what it is.
+
+    A web page's last lines count only for a news item (« Lire la suite sur Localtis »): elsewhere they name
+    the documents it points to (« relisez notre synthèse »), not itself.
+    """
+    if doc.format == "pdf":
+        return type_from_text(doc.title + "\n" + (doc.pages[0][:800] if doc.pages else ""))
+    found = type_from_text(doc.title + "\n" + doc.text[:OPENING_CHARS])
+    if found is None and type_from_text(doc.text[-TAIL_CHARS:]) == NEWS_TYPE:
+        return NEWS_TYPE
+    return found
+
+
 def _enrich_type(doc: Document, entry: CatalogueEntry | None) -> None:
     if entry and entry.doc_type:
         doc.doc_type = entry.doc_type
@@ -251,11 +267,7 @@ def _enrich_type(doc: Document, entry: CatalogueEntry | None) -> None:
     if found:
         doc.doc_type = found
         return _set(doc, "type", SOURCE_METADATA)
-    if doc.format == "pdf":
-        telling = doc.title + "\n" + (doc.pages[0][:800] if doc.pages else "")
-    else:
-        telling = doc.title + "\n" + doc.text[:OPENING_CHARS] + "\n" + doc.text[-400:]
-    found = type_from_text(telling)
+    found = _type_in_text(doc)
     if found:
         doc.doc_type = found
         return _set(doc, "type", SOURCE_TEXT)

@@ -302,6 +302,9 @@ def active_filters(params: Any, items: list[tuple[str, str]]) -> list[dict[str, 
                 }
             )
     if params.year_from or params.year_to:
-        label = f"Années : {params.year_from or '…'} – {params.year_to or '…'}"
+        if params.year_from and params.year_from == params.year_to:
+            label = f"Année : {params.year_from}"
+        else:
+            label = f"Années : {params.year_from or '…'} – {params.year_to or '…'}"
         chips.append({"facet": "year_range", "label": label, "remove_query": without(items, "year_from", "year_to")})
     return chips

@@ -124,6 +124,11 @@ class IndexHandle:
             entries = []
         return (self._live_target(), *entries)
 
+    def last_modified(self) -> float:
+        """When the live index was last written (its last commit: a build or an update), as a POSIX time."""
+        ix, _target = self._index()
+        return float(ix.last_modified())
+
     # -----------------------------------------------------------------------------------------------------
     # Computed once per index generation, shared by all threads.
 

@@ -283,17 +283,18 @@ def sisters_of(searcher: Any, docnum: int, candidates: Container[int]) -> list[i
 class Ranker:
     """Relevance order for one request.
 
-    The best `rerank_window` documents of a tier by BM25F (more for a results page beyond it) get the proximity
-    bonus and are sorted again; the best of them (`page_score_window`, or down to the end of the results page
-    asked for) also get page_score_weight × the score of their best PDF page: a dossier of 60 pages that
-    answers the query on one page scores low as a whole (its length dilutes the words), the page that answers
-    scores as high as a short post would. With a partial tier's `factor`, the window is chosen by
-    score × factor and every final score is multiplied by it. Then the post that publishes one of the
-    first few documents, or the PDF that one of them publishes, comes at least close below it
-    (`_lift_sisters`): the web page and the PDF of one text answer together. The one approximation: a document outside a
-    window cannot climb into it through these bonuses alone. Within the window, positions are read only for
-    the documents whose bonus could bring them into the page score window (`bonus_where_it_counts`): the
-    order is the one every bonus would give.
+    The best `rerank_window` documents of a tier by BM25F get the proximity bonus and are sorted again; the
+    best `page_score_window` of them also get page_score_weight × the score of their best PDF page: a dossier
+    of 60 pages that answers the query on one page scores low as a whole (its length dilutes the words), the
+    page that answers scores as high as a short post would. With a partial tier's `factor`, the window is
+    chosen by score × factor and every final score is multiplied by it. Then the post that publishes one of
+    the first few documents, or the PDF that one of them publishes, comes at least close below it
+    (`_lift_sisters`): the web page and the PDF of one text answer together. The documents after the rerank
+    window follow in BM25F order. The windows never depend on the results page asked for, so that the pages
+    of a search are slices of one order; the one approximation: a document outside a window cannot climb
+    into it through these bonuses alone. Within the window, positions are read only for the documents whose
+    bonus could bring them into the page score window or the results page asked for
+    (`bonus_where_it_counts`): the order shown is the one every bonus would give.
     """
 
     def __init__(self, evaluator: Evaluator, parsed: ParsedQuery, pages: PageRecordRanker) -> None:
@@ -302,20 +303,31 @@ class Ranker:
         self.pages = pages
 
     def rank(self, tier: Tier, skip: int, count: int) -> list[int]:
+        order = self._reranked(tier, skip + count)
+        if skip + count > len(order):
+            # Beyond the rerank window, the order of BM25F (× factor): every bonus only raises a document, so
+            # those of the window stay above these, and each results page is a slice of one order.
+            ranked = set(order)
+            order += [d for d in self._best(tier, skip + count) if d not in ranked]
+        return order[skip : skip + count]
+
+    def _reranked(self, tier: Tier, shown: int) -> list[int]:
+        """The `rerank_window` best documents of the tier by BM25F, in their final order down to rank `shown`.
+
+        The windows do not depend on the results page asked for, so that page 2 continues page 1 whatever
+        `per_page`; only how far the order is exact (the proximity bonuses read) follows the page.
+        """
         t = tuning.TUNING
-        scores = self._best(tier, max(t.rerank_window, skip + count))
+        scores = self._best(tier, t.rerank_window)
         factors = dict.fromkeys(scores, 1.0)
         if tier.factor is not None:
             at = np.searchsorted(tier.factor.ids, list(scores))
             factors = dict(zip(scores, tier.factor.scores[at].tolist(), strict=True))
         # Only the documents that may end among these need their exact proximity bonus (see `_add_proximity`).
-        self._add_proximity(
-            scores, factors, max(t.page_score_window, skip + count) if t.page_score_weight else skip + count
-        )
+        self._add_proximity(scores, factors, max(t.page_score_window, shown))
         if t.page_score_weight and len(scores) > 1:
             # The window is chosen as the final order will be: by score × factor in a partial tier.
-            window = max(t.page_score_window, skip + count)
-            best = sorted(scores, key=lambda d: (-scores[d] * factors[d], d))[:window]
+            best = sorted(scores, key=lambda d: (-scores[d] * factors[d], d))[: t.page_score_window]
             for docnum, value in self.pages.best_page_scores(best).items():
                 scores[docnum] += t.page_score_weight * value
             if t.spread_weight:
@@ -324,8 +336,7 @@ class Ranker:
         scores = {d: value * factors[d] for d, value in scores.items()}
         if t.sister_weight:
             self._lift_sisters(scores)
-        order = sorted(scores, key=lambda d: (-scores[d], d))
-        return order[skip : skip + count]
+        return sorted(scores, key=lambda d: (-scores[d], d))
 
     def _lift_sisters(self, scores: dict[int, float]) -> None:
         """Each sister (`sisters_of`) of the `sister_window` best documents raised to at least sister_weight ×

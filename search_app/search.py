@@ -59,7 +59,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         best = page_ranker.best_pages(docs, tuning.TUNING.pdf_page_candidates)
         shown.pages = shown_pdf_pages(searcher, best, documents, phrases, page_ranker.page_records)
         shown.marks = snippet_marks(page_ranker.query, parsed)
-    suggestion = suggest(searcher, parsed) if searching else None
+    suggestion = suggest(searcher, parsed, params.q) if searching else None
     if suggestion and not _improves(suggestion, params, found, handle, evaluator):
         suggestion = None
     items = params.query_items()

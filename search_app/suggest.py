@@ -10,38 +10,64 @@ from whoosh import query as wq
 from indexer.analysis import analyse
 from indexer.records import KIND_PAGE
 from indexer.words import fold
-from search_app.query import ParsedQuery
+from search_app.query import Clause, ParsedQuery
 
 MIN_FUZZY_CHARS = 4  # shorter unknown words get no correction
 MAX_FUZZY_CHARS = 30  # nor longer ones (the cost of a fuzzy lookup grows with the word's length)
 MAX_FUZZY_WORDS = 6  # words corrected per query at most
 
 
-def suggest(searcher: Any, parsed: ParsedQuery) -> str | None:
-    """A corrected query from the corpus's own vocabulary, when some typed words are unknown."""
+def suggest(searcher: Any, parsed: ParsedQuery, typed: str) -> str | None:
+    """The query `typed` (whose parse is `parsed`) with its unknown words corrected from the corpus's own
+    vocabulary, or None when no word is corrected.
+
+    Only the corrected words change: everything else stays as typed (`OU`, quotes, exclusions, prefixes, stop
+    words, spacing), so that the suggestion means what the user meant. Only plain words are corrected.
+    """
     reader = searcher.reader()
-    changed = False
     attempts = 0
-    words: list[str] = []
-    for clause in [c for g in parsed.groups for c in g]:
+    replacements: list[tuple[int, int, str]] = []
+    for clause in parsed.positive:
         if clause.kind != "word":
-            words.append(f'"{clause.text}"' if clause.kind == "phrase" else clause.text + "*")
             continue
-        replacement = None
         terms = analyse(clause.text, mode="query")
         known = all(reader.doc_frequency("body", t) or reader.doc_frequency("title", t) for t in terms)
         # Fuzzy matching is the costly part: a few words per query, of a plausible length.
-        if not known and MIN_FUZZY_CHARS <= len(clause.text) <= MAX_FUZZY_CHARS and attempts < MAX_FUZZY_WORDS:
-            attempts += 1
-            replacement = _correct_word(searcher, clause.text)
+        if known or not MIN_FUZZY_CHARS <= len(clause.text) <= MAX_FUZZY_CHARS or attempts >= MAX_FUZZY_WORDS:
+            continue
+        where = _word_span(typed, clause)
+        if where is None:
+            continue
+        attempts += 1
+        replacement = _correct_word(searcher, clause.text)
         if replacement:
-            changed = True
-            words.append(replacement)
-        else:
-            words.append(clause.text)
-    for clause in parsed.excluded:
-        words.append("-" + clause.text)
-    return " ".join(words) if changed else None
+            replacements.append((*where, _same_case(clause.text, replacement)))
+    return _replaced(typed, sorted(replacements)) if replacements else None
+
+
+def _word_span(typed: str, clause: Clause) -> tuple[int, int] | None:
+    """Where a word clause's text stands in the query typed (its token may carry punctuation around it), or
+    None when the parser changed it (a `*` or `"` inside a word)."""
+    start, end = clause.span
+    at = typed.find(clause.text, start, end)
+    return (at, at + len(clause.text)) if at >= 0 else None
+
+
+def _same_case(typed_word: str, replacement: str) -> str:
+    """The correction written in the typed word's case (« Politque » → « Politique », « SANTE MENTALLE » →
+    « SANTE MENTALE »)."""
+    if typed_word.isupper():
+        return replacement.upper()
+    return replacement[:1].upper() + replacement[1:] if typed_word[:1].isupper() else replacement
+
+
+def _replaced(typed: str, replacements: list[tuple[int, int, str]]) -> str:
+    """`typed` with each span (start, end) replaced by its text (spans in order, not overlapping)."""
+    out, last = [], 0
+    for start, end, text in replacements:
+        out += [typed[last:start], text]
+        last = end
+    return "".join([*out, typed[last:]])
 
 
 def _correct_word(searcher: Any, word: str) -> str | None:

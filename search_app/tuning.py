@@ -60,7 +60,7 @@ class Tuning:
     sister_weight: float = 0.7
     sister_window: int = 3
     page_all_words_boost: float = 0.0  # choosing a PDF's best pages: extra weight for pages with every word
-    rerank_window: int = 100  # documents that get the proximity bonus (more for a results page beyond it)
+    rerank_window: int = 100  # documents that get the proximity bonus; those after it follow in BM25F order
     # Documents that also get their best page's score: larger than a results page, or a long dossier whose
     # passage would lift it into the first ten could never get there.
     page_score_window: int = 20

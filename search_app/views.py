@@ -76,20 +76,27 @@ def _back_to_search() -> str:
     return url_for("views.index") + _with_page(urlencode(params.query_items()), params.page)
 
 
-def _pagination(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Page links around the current page (with the query string of the current search)."""
+def _pagination(result: dict[str, Any]) -> dict[str, Any]:
+    """Page links around the current page, and the previous and next pages' links (None at either end), each
+    with the query string of the current search."""
     current, last = result["page"], result["page_count"]
-    base = result["query_string"]
+
+    def link(n: int) -> str:
+        return "?" + (result["query_string"] + "&" if result["query_string"] else "") + f"page={n}"
+
     numbers = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
-    out: list[dict[str, Any]] = []
+    pages: list[dict[str, Any]] = []
     previous = 0
     for n in numbers:
         if n - previous > 1:
-            out.append({"gap": True})
-        qs = (base + "&" if base else "") + f"page={n}"
-        out.append({"number": n, "query": "?" + qs, "current": n == current})
+            pages.append({"gap": True})
+        pages.append({"number": n, "query": link(n), "current": n == current})
         previous = n
-    return out
+    return {
+        "pages": pages,
+        "previous": link(current - 1) if current > 1 else None,
+        "next": link(current + 1) if current < last else None,
+    }
 
 
 def corpus_file(path: str) -> Path | None:

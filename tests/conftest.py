@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,16 @@ def write_mini_corpus(root: Path) -> Path:
     (root / "dossiers" / "2016" / "achats.pdf").write_bytes(pdf_fixtures.dossier_pdf())
     (root / "dossiers" / "exemples-defectueux" / "tronque.pdf").write_bytes(pdf_fixtures.truncated_pdf())
     return root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_temp_folder(tmp_path_factory: pytest.TempPathFactory):
+    """Temporary files of this run in a folder of its own: Whoosh's in-memory indexes spill to a fixed
+    `<tmp>/MAIN.tmp` folder, which a second test run on the same machine would remove under this one."""
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path_factory.mktemp("temp"))
+    yield
+    tempfile.tempdir = previous
 
 
 @pytest.fixture(scope="session")

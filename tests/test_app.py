@@ -87,6 +87,10 @@ def test_page_chips_and_clear_filters(web):
     chips = [a.get_text(" ", strip=True) for a in soup.select(".chips .chip")]
     assert "Année : 2016 ×" in chips and "Type de document : Dossier PDF ×" in chips
     assert soup.select_one(".chips .clear")["href"] == "?q=clauses"
+    soup = BeautifulSoup(web.get("/?q=clauses&year_from=2015&year_to=2015").data, "html.parser")
+    assert [a.get_text(" ", strip=True) for a in soup.select(".chips .chip")] == ["Année : 2015 ×"]
+    soup = BeautifulSoup(web.get("/?q=clauses&year_from=2015").data, "html.parser")
+    assert [a.get_text(" ", strip=True) for a in soup.select(".chips .chip")] == ["Années : 2015 – … ×"]
 
 
 def test_empty_state_and_suggestion(web):
@@ -171,6 +175,13 @@ def test_opensearch_description(web):
     assert page.find("link", rel="search")["href"] == "/opensearch.xml"
 
 
+def test_every_page_has_an_icon(web):
+    # Without one, browsers asked for /favicon.ico and logged a 404 on every page.
+    icon = BeautifulSoup(web.get("/").data, "html.parser").find("link", rel="icon")["href"]
+    with web.get(icon) as response:
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+
+
 def test_a_page_beyond_the_last_shows_the_last_page(web):
     api = web.get("/api/search?per_page=2&page=99").get_json()
     assert (api["page"], api["page_count"], len(api["results"])) == (3, 3, 2)  # 6 documents, 2 a page
@@ -178,6 +189,15 @@ def test_a_page_beyond_the_last_shows_the_last_page(web):
     assert "page 3 sur 3" in soup.find(attrs={"role": "status"}).get_text()
     assert len(soup.select(".hit-title a")) == 2
     assert soup.find("a", rel="prev")["href"] == "?per_page=2&page=2" and not soup.find("a", rel="next")
+
+
+def test_previous_and_next_keep_the_number_of_results_per_page(web):
+    # « page=1 » was replaced inside « per_page=1… »: the links changed how many results a page holds.
+    soup = BeautifulSoup(web.get("/?per_page=1&page=3").data, "html.parser")
+    assert soup.find("a", rel="prev")["href"] == "?per_page=1&page=2"
+    assert soup.find("a", rel="next")["href"] == "?per_page=1&page=4"
+    soup = BeautifulSoup(web.get("/?per_page=1").data, "html.parser")
+    assert not soup.find("a", rel="prev") and soup.find("a", rel="next")["href"] == "?per_page=1&page=2"
 
 
 def test_the_json_link_and_the_document_links_keep_the_results_page(web):

@@ -104,6 +104,16 @@ def test_types():
     assert (doc.doc_type, doc.sources["type"]) == ("pdf", "format")
 
 
+def test_the_last_lines_of_a_web_page_name_other_documents_not_itself():
+    # An open call ended « relisez notre synthèse du cycle… »: it was typed « Synthèse ».
+    opening = "Les candidatures au concours Talents des cités sont ouvertes jusqu’au 30 juin. " * 12
+    ending = "Pour en savoir plus, relisez notre synthèse du cycle de qualification. Lire la synthèse"
+    doc = enrich(_html(title="Talents des cités 2020 : à vos candidatures", text=opening + ending))
+    assert (doc.doc_type, doc.sources["type"]) == ("html", "format")
+    doc = enrich(_html(title="Appel à projets", text=opening + "Lire la suite sur www.banquedesterritoires.fr"))
+    assert (doc.doc_type, doc.sources["type"]) == ("veille", "text")  # a news item's link to the full story
+
+
 def test_links_resolve_relative_and_by_file_name():
     post = _html(
         links=[

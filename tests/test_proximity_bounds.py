@@ -28,23 +28,26 @@ def handle(sample_settings):
 
 
 def _every_bonus_order(ranker: Ranker, tier: Tier, skip: int, count: int) -> list[int]:
-    """The results page with the bonus of every document of the window read (the plain computation)."""
+    """The results page with the bonus of every document of the window read (the plain computation); the
+    documents after the rerank window follow in BM25F order."""
     t = tuning.TUNING
-    scores = ranker._best(tier, max(t.rerank_window, skip + count))
+    scores = ranker._best(tier, t.rerank_window)
     words = proximity_words(ranker.parsed)
     if words and len(scores) > 1:
         candidates = np.array(sorted(scores), dtype=np.int64)
         for docnum, bonus in proximity_bonus(ranker.evaluator, words, candidates).items():
             scores[docnum] += bonus
     if t.page_score_weight and len(scores) > 1:
-        best = sorted(scores, key=lambda d: (-scores[d], d))[: max(t.page_score_window, skip + count)]
+        best = sorted(scores, key=lambda d: (-scores[d], d))[: t.page_score_window]
         for docnum, value in ranker.pages.best_page_scores(best).items():
             scores[docnum] += t.page_score_weight * value
         for docnum, pages in ranker.pages.spread(best).items():
             scores[docnum] += t.spread_weight * math.log1p(pages)
     if t.sister_weight:
         ranker._lift_sisters(scores)
-    return sorted(scores, key=lambda d: (-scores[d], d))[skip : skip + count]
+    order = sorted(scores, key=lambda d: (-scores[d], d))
+    order += [d for d in ranker._best(tier, skip + count) if d not in scores]
+    return order[skip : skip + count]
 
 
 def test_results_pages_are_those_of_every_bonus_read(handle):
@@ -57,7 +60,7 @@ def test_results_pages_are_those_of_every_bonus_read(handle):
             continue
         scored = evaluator.documents(build_query(parsed, searcher.reader(), "any", proximity=False))
         tier = Tier(frozenset(scored.ids.tolist()), scored)
-        for skip, count in ((0, 10), (0, 3), (10, 10), (20, 10)):
+        for skip, count in ((0, 10), (0, 3), (10, 10), (20, 10), (95, 10)):
             ranker = Ranker(evaluator, parsed, PageRecordRanker(evaluator, parsed, handle.page_records(searcher)))
             with records_read(evaluator) as read:
                 got = ranker.rank(tier, skip, count)

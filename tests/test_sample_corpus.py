@@ -171,3 +171,22 @@ def test_a_long_web_page_reads_whole_on_its_document_page(client):
     first, last = sections[0].split("\n\n")[1], sections[-1].split("\n\n")[-1]
     assert html.escape(first, quote=False) in page and html.escape(last, quote=False) in page
     assert "#page=" not in page
+
+
+def _walk(search, q: str, per_page: int) -> list[str]:
+    """Every result of `q`, page after page."""
+    first = search(q, per_page=str(per_page))
+    paths = [r["path"] for r in first["results"]]
+    for page in range(2, first["page_count"] + 1):
+        paths += [r["path"] for r in search(q, per_page=str(per_page), page=str(page))["results"]]
+    assert len(paths) == first["total"]
+    return paths
+
+
+@pytest.mark.parametrize("q", ["QPV", "contrat de ville", "conseils citoyens", "santé"])
+def test_the_pages_of_a_search_are_slices_of_one_order(search, q):
+    # Page 3 once ranked more documents than page 1 with its bonuses: some came twice, others never.
+    whole = _walk(search, q, 50)
+    assert len(set(whole)) == len(whole)
+    assert _walk(search, q, 10) == whole
+    assert _walk(search, q, 7) == whole
