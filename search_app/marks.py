@@ -42,14 +42,19 @@ def _quoted_key(text: str) -> NodeKey:
 
 class _QueryMarks:
     """The terms and runs of terms of a page query, but for the nodes of quoted phrases (`skip`: each left
-    out once; two equal nodes give equal marks, whichever is left out)."""
+    out once; two equal nodes give equal marks, whichever is left out). A node met again (the page query
+    may hold its group parts twice: any of them, and all of them with a bonus) is read once."""
 
     def __init__(self, skip: Counter[NodeKey]) -> None:
         self.skip = skip
         self.terms: set[str] = set()
         self.phrases: list[tuple[str, ...]] = []
+        self._seen: set[int] = set()
 
     def visit(self, q: wq.Query) -> None:
+        if id(q) in self._seen:
+            return
+        self._seen.add(id(q))
         if isinstance(q, wq.Term):
             self._term(q.text if isinstance(q.text, str) else q.text.decode("utf-8"))
         elif isinstance(q, wq.Phrase):

@@ -3,8 +3,11 @@ phrase, an acronym's written-out form, a widened term of several words) only whe
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from indexer.analysis import acronym_expansions
 from indexer.vocab import default_vocabulary
+from search_app import tuning
 from search_app.marks import snippet_marks
 from search_app.query import analyse_text, build_page_query, parse
 from search_app.snippets import Marks, make_snippet
@@ -56,3 +59,12 @@ def test_typed_words_are_marked_one_by_one_as_before():
         "renouvellement",
         "urbain",
     ]
+
+
+def test_a_quoted_phrase_held_twice_by_the_page_query_is_still_marked_only_whole(monkeypatch):
+    # With a bonus for pages that hold every part, the page query holds each part twice.
+    monkeypatch.setattr(tuning, "TUNING", replace(tuning.TUNING, page_all_words_boost=2.0))
+    assert "AND" in str(build_page_query(parse('"conseil citoyen" habitants'), None, proximity=False))
+    marks = _marks('"conseil citoyen" habitants')
+    assert marks.phrases == () and marks.exact == (("conseil", "citoyen"),) and "conseil" not in marks.terms
+    assert _marks('"Habiter avec" habiter').terms == _marks("habiter").terms  # the typed word, marked alone
