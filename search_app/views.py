@@ -57,6 +57,7 @@ def index():  # type: ignore[no-untyped-def]
         json_url=url_for("api.api_search") + here,
         here=here,
         facet_titles=[(f.name, f.title) for f in FACETS],
+        any_facet=any(result["facets"].get(f.name) for f in FACETS),  # else no « Affiner » column at all
         feed_url=url_for("feeds.feed") + ("?" + result["query_string"] if result["query_string"] else ""),
     )
 

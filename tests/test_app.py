@@ -100,6 +100,13 @@ def test_empty_state_and_suggestion(web):
     assert soup.select_one(".empty")
 
 
+def test_no_filters_to_offer_no_filters_column(web):
+    soup = BeautifulSoup(web.get("/?q=zygomatiquerie").data, "html.parser")
+    assert not soup.select("aside.facets") and not soup.select("a.to-facets")  # once a lone « Appliquer » button
+    soup = BeautifulSoup(web.get("/?q=clauses").data, "html.parser")
+    assert soup.select("aside.facets fieldset") and soup.select("a.to-facets")
+
+
 def test_page_says_which_results_have_only_some_words(web):
     soup = BeautifulSoup(web.get("/?q=quartier+g%C3%A9ographie").data, "html.parser")
     notice = soup.select_one(".notice").get_text(" ", strip=True)
