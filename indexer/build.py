@@ -83,7 +83,7 @@ def build_index(settings: Settings, wait: float = 0.0) -> RunReport:
     with index_lock(index_root, wait):
         files, skipped = scan_corpus(settings.corpus)
         report.skipped = [asdict(s) for s in skipped]
-        catalogue = load_catalogue(settings.corpus)
+        catalogue = load_catalogue(settings.corpus, files.keys())
         t1 = time.perf_counter()
         if (index_root / CURRENT).exists():
             remove_stale_generations(index_root)

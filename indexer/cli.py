@@ -19,7 +19,7 @@ from indexer.cli_parser import FrenchArgumentParser
 from indexer.config import Settings
 from indexer.errors import IndexerError
 from indexer.vocab import NO_YEAR, NO_YEAR_LABEL
-from indexer.wording import count, french_datetime
+from indexer.wording import count, decimal, french_datetime, page_list
 
 if TYPE_CHECKING:
     from indexer.web.harvest import SyncReport
@@ -182,7 +182,10 @@ def _check_catalogue(settings: Settings, as_json: bool) -> None:
 
     files, _ = scan_corpus(settings.corpus)
     catalogue = read_catalogue(settings.corpus, files.keys())
-    issues = [{"line": i.line, "path": i.path, "reason": i.reason, "ignored": i.ignored} for i in catalogue.issues]
+    issues = [
+        {"line": i.line, "path": i.path, "reason": i.reason, "effect": i.effect, "ignored": i.ignored}
+        for i in catalogue.issues
+    ]
     if as_json:
         report = {"file": str(catalogue.file or ""), "rows": catalogue.rows, "issues": issues}
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -195,12 +198,18 @@ def _check_catalogue(settings: Settings, as_json: bool) -> None:
         f"Catalogue : {catalogue.file} — séparateur « {sep} » ({DELIMITER_NAMES[catalogue.delimiter]}), "
         f"encodage {catalogue.encoding} ; {count(catalogue.rows, 'ligne', 'lignes')}."
     )
-    if not catalogue.issues:
+    to_fix = [i for i in catalogue.issues if i.to_fix]
+    corrected = [i for i in catalogue.issues if not i.to_fix]
+    if to_fix:
+        print(f"Colonnes ou lignes ignorées, lignes appliquées en partie ({len(to_fix)}) :")
+        for issue in to_fix:
+            print(f"  {issue.describe()}")
+    else:
         print("Toutes les lignes sont appliquées.")
-        return
-    print(f"Lignes ignorées ou appliquées en partie ({len(catalogue.issues)}) :")
-    for issue in catalogue.issues:
-        print(f"  {issue.describe()}")
+    if corrected:
+        print(f"Lignes appliquées après correction ({len(corrected)}) :")
+        for issue in corrected:
+            print(f"  {issue.describe()}")
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -263,7 +272,7 @@ def _print_sync_reports(reports: list[SyncReport]) -> None:
 def _print_report(summary: dict[str, Any]) -> None:
     verb = "Construction" if summary["mode"] == "build" else "Mise à jour"
     print(
-        f"{verb} terminée en {summary['duration_s']:.2f} s : {summary['added']} ajouté(s), "
+        f"{verb} terminée en {decimal(summary['duration_s'])} s : {summary['added']} ajouté(s), "
         f"{summary['updated']} modifié(s), {summary['removed']} supprimé(s), "
         f"{summary['failed']} en échec, {summary['unchanged']} inchangé(s)."
     )
@@ -296,7 +305,30 @@ def _print_status(status: dict[str, Any]) -> None:
         print(f"Fichiers sans texte ({len(status['empty'])}) :")
         for f in status["empty"]:
             print(f"  {f['path']} — {f['reason']}")
+    _print_ocr(status.get("ocr") or {})
     if status.get("skipped"):
         print(f"Fichiers ignorés ({len(status['skipped'])}) :")
         for f in status["skipped"]:
             print(f"  {f['path']} — {f['reason']}")
+
+
+# At most this many files per list of `status` in text form (all of them with --json).
+STATUS_LIST_LIMIT = 20
+
+
+def _print_ocr(ocr: dict[str, Any]) -> None:
+    """The documents read by OCR and the pages it left unread, with their reason (as /admin gives them)."""
+    documents, pages = ocr.get("documents", 0), ocr.get("pages", 0)
+    read = f"{count(documents, 'document', 'documents')}, {count(pages, 'page', 'pages')}" if documents else "aucun"
+    print(f"Lus par OCR : {read}")
+    _print_bounded([f"{d['path']} — {page_list(d['pages'])}" for d in ocr.get("list", [])])
+    if ocr.get("unread"):
+        print(f"Pages scannées non lues : {count(ocr.get('unread_pages', 0), 'page', 'pages')}")
+        _print_bounded([f"{d['path']} — {page_list(d['pages'])} : {d['reason']}" for d in ocr["unread"]])
+
+
+def _print_bounded(lines: list[str]) -> None:
+    for line in lines[:STATUS_LIST_LIMIT]:
+        print(f"  {line}")
+    if len(lines) > STATUS_LIST_LIMIT:
+        print(f"  … et {len(lines) - STATUS_LIST_LIMIT} autre(s) (liste complète avec --json)")

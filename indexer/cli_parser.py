@@ -16,16 +16,14 @@ from typing import IO, NoReturn
 _ERRORS = (
     (r"the following arguments are required: (.*)", r"arguments obligatoires manquants : \1"),
     (r"unrecognized arguments: (.*)", r"arguments non reconnus : \1"),
-    (
-        r"argument (\S+): invalid choice: '(.*)' \(choose from (.*)\)",
-        r"argument \1 : choix « \2 » inconnu (possibles : \3)",
-    ),
     (r"argument (\S+): invalid \w+ value: '(.*)'", r"argument \1 : valeur « \2 » invalide"),
     (r"argument (\S+): expected one argument", r"argument \1 : une valeur est attendue"),
     (r"argument (\S+): not allowed with argument (\S+)", r"argument \1 : incompatible avec \2"),
     (r"ambiguous option: (\S+) could match (.*)", r"option ambiguë : \1 peut désigner \2"),
     (r"argument (\S+): (.*)", r"argument \1 : \2"),
 )
+# Its possible values are quoted 'build' (Python 3.11, 3.12) or bare (3.13): both are given in French quotes.
+_INVALID_CHOICE = re.compile(r"argument (\S+): invalid choice: '(.*)' \(choose from (.*)\)", flags=re.DOTALL)
 _HEADINGS = (
     ("usage: ", "utilisation : "),
     ("\npositional arguments:\n", "\narguments :\n"),
@@ -35,6 +33,11 @@ _HEADINGS = (
 
 def french_error(message: str) -> str:
     """argparse's English error `message` in French (our own messages are French already)."""
+    choice = _INVALID_CHOICE.fullmatch(message)
+    if choice:
+        argument, value, choices = choice.groups()
+        possible = ", ".join(f"« {name.strip().strip(chr(39))} »" for name in choices.split(", "))
+        return f"argument {argument} : choix « {value} » inconnu (possibles : {possible})"
     for pattern, replacement in _ERRORS:
         if re.fullmatch(pattern, message, flags=re.DOTALL):
             return re.sub(pattern, replacement, message, flags=re.DOTALL)

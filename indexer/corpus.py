@@ -17,8 +17,10 @@ from indexer.config import Settings
 from indexer.errors import CorpusNotFoundError
 from indexer.vocab import VOCABULARY_NAME
 
-# Files at the corpus root that the documentalist writes for the engine (not documents).
-DOCUMENTALIST_TABLES = ("catalogue.csv", VOCABULARY_NAME)
+# Files at the corpus root that the documentalist writes for the engine (not documents): the catalogue, the
+# vocabulary, and the sites `sync` follows (`indexer.web.sources.SOURCES_NAME`, not imported here: it would load
+# the HTTP client into every scan). The sync's own state is in `.sync/`, hidden like every dot folder.
+DOCUMENTALIST_TABLES = ("catalogue.csv", VOCABULARY_NAME, "sources.toml")
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,8 @@ def scan_corpus(corpus: Path) -> tuple[dict[str, FileInfo], list[Skipped]]:
     """Every indexable file under `corpus`, recursively, by corpus-relative POSIX path; and what was skipped.
 
     Extensions are matched case-insensitively. Hidden files and folders are ignored silently. Reported as
-    skipped, with a French reason: unsupported formats (except the documentalist's
-    tables, `catalogue.csv` and `vocabulaire.tsv`), symbolic links leading
+    skipped, with a French reason: unsupported formats (except the corpus's own files at its root,
+    `catalogue.csv`, `vocabulaire.tsv` and `sources.toml`), symbolic links leading
     outside the corpus (files and folders), links to folders inside it (not followed: a loop or a second
     copy of the same files), names that are not valid UTF-8, special files (pipes, devices) and files
     that cannot be examined. A file's path is its name exactly as on disk (no Unicode normalisation).

@@ -190,7 +190,7 @@ def _update_locked(settings: Settings, ix: Any, report: RunReport) -> None:
     t2 = time.perf_counter()
     resolver = LinkResolver(files.keys())
     resolver.resolve(docs.values())
-    inputs = UpdateInputs(files, indexed, docs, failures, old_catalogue, load_catalogue(settings.corpus))
+    inputs = UpdateInputs(files, indexed, docs, failures, old_catalogue, load_catalogue(settings.corpus, files.keys()))
     plan = plan_update(inputs)
     _Enrichment(settings, ix, inputs, resolver).run(plan)
     t3 = time.perf_counter()

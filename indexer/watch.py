@@ -1,9 +1,11 @@
 """``python -m indexer update --watch``: update the index when corpus files appear, change or disappear.
 
 Polling, no extra dependency: every `interval` seconds the corpus is scanned (paths, sizes, modification
-times). A change is not acted on at once: the update waits until the corpus has not changed for `debounce`
-seconds, so that a folder being copied (or a large PDF being written) is indexed once, whole. The first scan
-counts as a change, so the watch starts by bringing the index up to date.
+times), with the documentalist's `catalogue.csv`, which an update applies like a changed file. (The corpus's
+`vocabulaire.tsv` is read by the search app at query time and `sources.toml` by `sync`: neither changes the
+index, so neither is watched.) A change is not acted on at once: the update waits until the corpus has not
+changed for `debounce` seconds, so that a folder being copied (or a large PDF being written) is indexed once,
+whole. The first scan counts as a change, so the watch starts by bringing the index up to date.
 
 An update that cannot run (index locked by another build or update, corpus missing) is retried at the next
 change of the corpus, or after `retry` seconds without one. Ctrl-C (or SIGTERM) stops the watch cleanly; a build
@@ -21,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from indexer.config import Settings
@@ -147,13 +150,26 @@ def run_watch(
     return updates
 
 
+def corpus_snapshot(corpus: Path) -> dict[str, Any]:
+    """What the watch compares between scans: every indexable file, and the catalogue (size, modification)."""
+    from indexer.catalogue import CATALOGUE_NAME
+    from indexer.corpus import scan_corpus
+
+    snapshot: dict[str, Any] = dict(scan_corpus(corpus)[0])
+    try:
+        st = (corpus / CATALOGUE_NAME).stat()
+    except FileNotFoundError:
+        return snapshot
+    snapshot[CATALOGUE_NAME] = (st.st_size, st.st_mtime_ns)
+    return snapshot
+
+
 def watch(settings: Settings, interval: float = 2.0, debounce: float = 5.0, wait: float = 0.0) -> int:
     """Watch `settings.corpus` and update `settings.index` after changes (the CLI's ``update --watch``)."""
-    from indexer.corpus import scan_corpus
     from indexer.update import update_index
 
     def scan() -> Snapshot:
-        return scan_corpus(settings.corpus)[0]
+        return corpus_snapshot(settings.corpus)
 
     def update() -> dict[str, Any]:
         return update_index(settings, wait=wait).summary()

@@ -33,3 +33,19 @@ def french_date(iso: str | None) -> str:
         month = f"{MONTH_NAMES[int(parts[1]) - 1]} {parts[0]}"
         return f"{int(parts[2])}\u00a0{month}" if len(parts) == 3 and parts[2].isdigit() else month
     return parts[0]
+
+
+def page_list(pages: list[int]) -> str:
+    """« page 2 », « pages 1 à 3 », « pages 1, 4 et 6 »."""
+    if not pages:
+        return ""
+    if len(pages) == 1:
+        return f"page {pages[0]}"
+    if pages == list(range(pages[0], pages[-1] + 1)):
+        return f"pages {pages[0]} à {pages[-1]}"
+    return "pages " + ", ".join(str(p) for p in pages[:-1]) + f" et {pages[-1]}"
+
+
+def decimal(value: float, places: int = 2) -> str:
+    """« 0,48 » : a number with `places` decimals, a French decimal comma and a thin space every 3 digits."""
+    return f"{value:,.{places}f}".replace(",", "\u202f").replace(".", ",")

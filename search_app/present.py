@@ -10,16 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from whoosh import query as wq
-
-from indexer.analysis import EXPANSION_MARK, acronym_expansions
 from indexer.page_roles import is_reference_page
 from indexer.records import StoredDoc, page_uid
 from indexer.vocab import type_labels
 from search_app.facets import facet_label
 from search_app.pages import PdfPage
 from search_app.query import Clause
-from search_app.snippets import Marker
+from search_app.snippets import Marker, Marks
 
 MIN_PROSE_CHARS = 300  # a PDF page with less text is a cover, a title page or a blank page
 OPENING_PAGES = 12  # pages looked at for a PDF's opening (a cover, then a table of contents: 7 pages for the actes)
@@ -28,14 +25,13 @@ OPENING_PAGES = 12  # pages looked at for a PDF's opening (a cover, then a table
 @dataclass
 class Shown:
     """What the earlier stages found for the results page: documents (record numbers, in order), those from
-    a partial tier and the words each lacks, each document's best PDF pages, and the terms to highlight."""
+    a partial tier and the words each lacks, each document's best PDF pages, and what to highlight."""
 
     docs: list[int]
     partial: set[int] = field(default_factory=set)
     missing: dict[int, list[str]] = field(default_factory=dict)
     pages: dict[str, list[PdfPage]] = field(default_factory=dict)
-    terms: frozenset[str] = frozenset()
-    phrases: tuple[tuple[str, ...], ...] = ()  # marked only where written whole (acronym expansions)
+    marks: Marks = field(default_factory=Marks)  # what snippets mark (`search_app.marks`)
     stored: dict[int, dict[str, Any]] = field(default_factory=dict)  # documents' stored fields already read
 
 
@@ -50,36 +46,6 @@ def document_url(path: str) -> str:
     return "/document/" + quote(path, safe="/")
 
 
-def highlight_terms(q: wq.Query) -> frozenset[str]:
-    """The index terms a query looks for (to mark them in snippets), acronym expansions apart."""
-    terms: set[str] = set()
-    for _fieldname, text in q.iter_all_terms():
-        term = text.decode("utf-8") if isinstance(text, bytes) else text
-        if not term.startswith(EXPANSION_MARK):
-            terms.add(term)
-    return frozenset(terms)
-
-
-def expansion_phrases(q: wq.Query) -> tuple[tuple[str, ...], ...]:
-    """The written-out forms of the acronyms a query looks for, as term sequences: marked in snippets only
-    where the whole form is written (« QPV » marked « Villes » of « Villes et Territoires » when its words were
-    marked one by one)."""
-    found = []
-    for _fieldname, text in q.iter_all_terms():
-        term = text.decode("utf-8") if isinstance(text, bytes) else text
-        if term.startswith(EXPANSION_MARK):
-            phrase = acronym_expansions().get(term[len(EXPANSION_MARK) :], ())
-            if phrase and phrase not in found:
-                found.append(phrase)
-    return tuple(found)
-
-
-def snippet_terms(page_query: Any, phrases: list[list[str]]) -> frozenset[str]:
-    """The terms marked in snippets: the page query's, and every word of a quoted phrase (« avec » in
-    « "Habiter avec" », a stop word the query does not look for)."""
-    return highlight_terms(page_query) | {word for phrase in phrases for word in phrase}
-
-
 def as_typed(clause: Clause) -> str:
     """A clause as the user typed it (a phrase in French quotes, a prefix with its star)."""
     if clause.kind == "phrase":
@@ -90,7 +56,7 @@ def as_typed(clause: Clause) -> str:
 def results(searcher: Any, shown: Shown) -> list[dict[str, Any]]:
     """The result dicts of the documents shown, in order."""
     out = []
-    marker = Marker(shown.terms, shown.phrases)
+    marker = Marker(shown.marks.terms, shown.marks.phrases, shown.marks.exact)
     for docnum in shown.docs:
         fields = shown.stored.get(docnum)
         entry = result(searcher, dict(fields if fields is not None else searcher.stored_fields(docnum)), shown, marker)

@@ -21,9 +21,10 @@ from search_app import tuning
 from search_app.evaluate import Evaluator
 from search_app.facets import active_filters, compute_facets_masked, label_sources, year_range_docs
 from search_app.index_handle import IndexHandle
+from search_app.marks import snippet_marks
 from search_app.pages import quoted_phrases, shown_pdf_pages
 from search_app.params import SearchParams
-from search_app.present import Shown, as_typed, expansion_phrases, results, snippet_terms
+from search_app.present import Shown, as_typed, results
 from search_app.query import ParsedQuery, build_query, clause_query, parse
 from search_app.rank import DateOrder, PageRecordRanker, Ranker, Tier, TierOrder, coverage, results_page
 from search_app.suggest import suggest
@@ -57,8 +58,7 @@ def run_search(params: SearchParams, handle: IndexHandle) -> dict[str, Any]:
         phrases = quoted_phrases(parsed)
         best = page_ranker.best_pages(docs, tuning.TUNING.pdf_page_candidates)
         shown.pages = shown_pdf_pages(searcher, best, documents, phrases, page_ranker.page_records)
-        shown.terms = snippet_terms(page_ranker.query, phrases)
-        shown.phrases = expansion_phrases(page_ranker.query)
+        shown.marks = snippet_marks(page_ranker.query, parsed)
     suggestion = suggest(searcher, parsed, params.q) if searching else None
     if suggestion and not _improves(suggestion, params, found, handle, evaluator):
         suggestion = None
@@ -118,7 +118,10 @@ def _find(params: SearchParams, parsed: ParsedQuery | None, handle: IndexHandle,
     scored = evaluator.documents(build_query(parsed, reader, "all", proximity=False))
     facets, final = filtered(scored.ids)
     found = Found([Tier(final, scored)], final, facets, "all")
-    if len(final) >= tuning.TUNING.partial_below or len(parsed.groups) < 2:
+    # Whether the partial tier follows is decided before the filters, by the query alone: a filter then only
+    # narrows the documents listed, and a facet value's count is what clicking it lists (deciding on the
+    # filtered count added the partial tier under a filter that left fewer than 10 documents with every word).
+    if len(scored.ids) >= tuning.TUNING.partial_below or len(parsed.groups) < 2:
         return found
     scored_any = evaluator.documents(build_query(parsed, reader, "any", proximity=False))
     facets_any, final_any = filtered(scored_any.ids)

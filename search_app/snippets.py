@@ -2,7 +2,10 @@
 
 A page's words are matched against the query's index terms through the analyser's own per-word function
 (`indexer.words.word_analysis`: lowercase, elisions, compounds, stemming and accent folding, cached per word),
-which is much cheaper than running the whole Whoosh highlighter over every page shown.
+which is much cheaper than running the whole Whoosh highlighter over every page shown. What a request marks
+(`Marks`): single terms wherever a word gives one, and runs of words only where the whole run stands: an
+acronym's written-out form or a widened term of several words (analysed terms, stop words between them
+skipped), a quoted phrase (its words as the exact field has them, stop words included).
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ import html
 import re
 from bisect import bisect_left
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, takewhile
 from operator import not_
 
 import numpy as np
 
-from indexer.words import TOKEN_END, TOKEN_JOINERS, WORD_PATTERN, fold, without_elision, word_analysis
+from indexer.words import TOKEN_END, TOKEN_JOINERS, WORD_PATTERN, exact_word, fold, without_elision, word_analysis
 
 SNIPPET_CHARS = 240
 CONTEXT_BEFORE = 70
@@ -42,6 +46,17 @@ def word_terms(word: str) -> frozenset[str]:
 Phrases = tuple[tuple[str, ...], ...]
 
 
+@dataclass(frozen=True)
+class Marks:
+    """What one request's snippets mark: `terms` wherever a word gives one; `phrases` (analysed terms: an
+    acronym's written-out form, a widened term of several words) and `exact` (exact-field words: a quoted
+    phrase) only where the whole run is written."""
+
+    terms: frozenset[str] = frozenset()
+    phrases: Phrases = ()
+    exact: Phrases = ()
+
+
 def _producing(
     words: list[str], analyse: Callable[[str], frozenset[str]], terms: frozenset[str]
 ) -> dict[str, frozenset[str]]:
@@ -55,13 +70,16 @@ class Marker:
     """The words of one request's snippets: the query's `terms` and whole `phrases`. What each distinct word of
     the pages shown produces is worked out once per request, however many pages it appears on."""
 
-    def __init__(self, terms: frozenset[str], phrases: Phrases = ()) -> None:
+    def __init__(self, terms: frozenset[str], phrases: Phrases = (), exact: Phrases = ()) -> None:
         self.terms = terms
         self.phrases = phrases
+        self.exact = tuple(filter(None, exact))
         self._phrase_terms = frozenset(t for phrase in phrases for t in phrase)
+        self._exact_words = frozenset(w for phrase in self.exact for w in phrase)
         self._seen: set[str] = set()  # every word looked at
         self._matching: dict[str, frozenset[str]] = {}  # word → the terms it produces (those that produce one)
         self._in_phrases: dict[str, frozenset[str]] = {}  # word → the phrase terms its analysis gives (if any)
+        self._in_exact: dict[str, frozenset[str]] = {}  # word → its exact form, when a quoted phrase has it
 
     def _learn(self, distinct: set[str]) -> None:
         """What each word not seen yet produces, kept for those that produce a term (or a phrase's term). The
@@ -70,6 +88,8 @@ class Marker:
         self._matching.update(_producing(new, word_terms, self.terms))
         if self._phrase_terms:
             self._in_phrases.update(_producing(new, analysed_terms, self._phrase_terms))
+        if self._exact_words:
+            self._in_exact.update(_producing(new, _exact_form, self._exact_words))
         self._seen |= distinct
 
     def find(self, text: str) -> list[tuple[int, int, frozenset[str]]]:
@@ -81,9 +101,12 @@ class Marker:
         distinct = set(_WORD.findall(text))
         self._learn(distinct)
         matching = {word: self._matching[word] for word in distinct.intersection(self._matching)}
-        if self.phrases and self._may_hold(distinct):
+        analysed, exact = self._may_hold(distinct)
+        if analysed or exact:
             words = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
-            in_phrase = _phrase_words(words, self.phrases)
+            in_phrase = _phrase_words(words, analysed)
+            for i, terms in _exact_phrase_words(words, exact).items():
+                in_phrase[i] = in_phrase.get(i, frozenset()) | terms
             out = []
             for i, (start, end, word) in enumerate(words):
                 matched = matching.get(word, frozenset()) | in_phrase.get(i, frozenset())
@@ -94,15 +117,19 @@ class Marker:
             return []
         return _tokens_among(text, matching)
 
-    def _may_hold(self, distinct: set[str]) -> bool:
-        """Whether the text's words produce every term of one of the phrases at all (else no run can hold it)."""
-        produced = frozenset().union(*(self._in_phrases[w] for w in distinct.intersection(self._in_phrases)))
-        return any(produced.issuperset(phrase) for phrase in self.phrases)
+    def _may_hold(self, distinct: set[str]) -> tuple[Phrases, Phrases]:
+        """The phrases and the quoted phrases whose every word the text's words give at all (no run can hold
+        the others)."""
+        out = []
+        for phrases, given in ((self.phrases, self._in_phrases), (self.exact, self._in_exact)):
+            produced = frozenset().union(*(given[w] for w in distinct.intersection(given))) if phrases else frozenset()
+            out.append(tuple(phrase for phrase in phrases if produced.issuperset(phrase)))
+        return out[0], out[1]
 
     def snippet(self, text: str) -> str:
         """The best passages of `text` (escaped HTML with <mark>), or the opening of the text."""
         text = " ".join(text.split())  # str.split and the pattern \s take the same characters for white space
-        matches = self.find(text) if self.terms or self.phrases else []
+        matches = self.find(text) if self.terms or self.phrases or self.exact else []
         if not matches:
             return opening(text)
         parts = []
@@ -112,9 +139,17 @@ class Marker:
         return " ".join(parts).replace("… …", "…")
 
 
-def find_matches(text: str, terms: frozenset[str], phrases: Phrases = ()) -> list[tuple[int, int, frozenset[str]]]:
+def find_matches(
+    text: str, terms: frozenset[str], phrases: Phrases = (), exact: Phrases = ()
+) -> list[tuple[int, int, frozenset[str]]]:
     """`Marker.find` for one text."""
-    return Marker(terms, phrases).find(text)
+    return Marker(terms, phrases, exact).find(text)
+
+
+@lru_cache(maxsize=200_000)
+def _exact_form(word: str) -> frozenset[str]:
+    """The exact field's term of a word of the text (`indexer.words.exact_word`), as a set."""
+    return frozenset((exact_word(word),))
 
 
 # Whether a token may start here (no word character before, nor one and a connector, which would join them),
@@ -141,6 +176,8 @@ def _tokens_among(text: str, matching: dict[str, frozenset[str]]) -> list[tuple[
 
 def _phrase_words(words: list[tuple[int, int, str]], phrases: Phrases) -> dict[int, frozenset[str]]:
     """Index of each word inside a whole occurrence of a phrase → that phrase's terms."""
+    if not phrases:
+        return {}
     analysed = [(i, produced) for i, produced in enumerate(map(analysed_terms, [w for _, _, w in words])) if produced]
     content = [produced for _, produced in analysed]  # stop words do not break a phrase
     out: dict[int, frozenset[str]] = {}
@@ -150,6 +187,22 @@ def _phrase_words(words: list[tuple[int, int, str]], phrases: Phrases) -> dict[i
             if first in content[k] and all(phrase[j] in content[k + j] for j in range(1, n)):
                 for j in range(n):
                     i = analysed[k + j][0]
+                    out[i] = out.get(i, frozenset()) | terms
+    return out
+
+
+def _exact_phrase_words(words: list[tuple[int, int, str]], phrases: Phrases) -> dict[int, frozenset[str]]:
+    """Index of each word inside an occurrence of a quoted phrase (exact-field words, one after another, stop
+    words included: as the exact field finds it) → that phrase's words."""
+    if not phrases:
+        return {}
+    forms = [exact_word(w) for _, _, w in words]
+    out: dict[int, frozenset[str]] = {}
+    for phrase in phrases:
+        n, terms = len(phrase), frozenset(phrase)
+        for k in range(len(forms) - n + 1):
+            if forms[k] == phrase[0] and tuple(forms[k : k + n]) == phrase:
+                for i in range(k, k + n):
                     out[i] = out.get(i, frozenset()) | terms
     return out
 
@@ -244,10 +297,10 @@ def _window(text: str, anchor: int) -> tuple[int, int]:
     return start, end
 
 
-def make_snippet(text: str, terms: frozenset[str], phrases: Phrases = ()) -> str:
-    """The best passages of `text` for `terms` and whole `phrases` (escaped HTML with <mark>), or the opening
-    of the text (`Marker.snippet` for one text)."""
-    return Marker(terms, phrases).snippet(text)
+def make_snippet(text: str, terms: frozenset[str], phrases: Phrases = (), exact: Phrases = ()) -> str:
+    """The best passages of `text` for `terms` and whole `phrases` and `exact` phrases (escaped HTML with
+    <mark>), or the opening of the text (`Marker.snippet` for one text)."""
+    return Marker(terms, phrases, exact).snippet(text)
 
 
 def opening(text: str, chars: int = SNIPPET_CHARS) -> str:

@@ -64,7 +64,8 @@ class Tuning:
     # Documents that also get their best page's score: larger than a results page, or a long dossier whose
     # passage would lift it into the first ten could never get there.
     page_score_window: int = 20
-    # When fewer documents than this have every word, those with only some of them follow (a partial tier).
+    # When fewer documents than this have every word, those with only some of them follow (a partial tier);
+    # counted before the filters, so that a filter only narrows the list (`search._find`).
     partial_below: int = 10
     # Partial tier: scores × (the share of the query's weight a document has) ** this. Higher, a rare word that
     # happens to be there (a town's name) lifts a document above those about the topic.

@@ -146,6 +146,24 @@ def test_the_catalogue_rows_not_applied_are_listed(web, admin_settings):
     assert rows[0][3].startswith("thème inconnu « Astronomie » (thèmes")
 
 
+def test_the_catalogue_section_names_ignored_columns_and_the_nearest_path(web, admin_settings):
+    (admin_settings.corpus / "catalogue.csv").write_text(
+        "path;title;Public visé\n"
+        "site/2016/clauses-social.html;Titre;élus\n"
+        "corpus/site/2019/sante-mentale.html;Titre;\n",
+        encoding="utf-8",
+    )
+    section = soup_of(web.get("/admin", auth=AUTH)).find(id="catalogue").find_parent("section")
+    rows = [[cell.get_text(" ", strip=True) for cell in tr(["th", "td"])] for tr in section.tbody("tr")]
+    assert [row[:3] for row in rows] == [
+        ["1", "", "colonne ignorée"],
+        ["2", "site/2016/clauses-social.html", "ignorée"],
+        ["3", "site/2019/sante-mentale.html", "appliquée"],
+    ]
+    assert rows[0][3].startswith("« Public visé » : nom de colonne non reconnu ;")
+    assert rows[1][3] == "fichier introuvable dans le corpus (vouliez-vous dire « site/2016/clauses-sociales.html » ?)"
+
+
 def test_page_lists_the_bad_lines_of_the_corpus_vocabulary(web, admin_settings):
     def section() -> str:
         page = soup_of(web.get("/admin", auth=AUTH))

@@ -261,6 +261,51 @@ def test_an_acronym_marks_its_written_out_form_only_where_it_is_written_whole(cl
         )
 
 
+def _snippets(client, q: str) -> dict[str, list[str]]:
+    api = client.get("/api/search", query_string={"q": q, "per_page": 50}).get_json()
+    return {h["path"]: [h["snippet"], *(p["snippet"] for p in h["pages"])] for h in api["results"]}
+
+
+def test_a_quoted_phrase_is_marked_only_where_it_is_written_whole(client):
+    import re
+
+    found = _snippets(client, '"conseil citoyen"')
+    marked = [m.lower() for snippets in found.values() for s in snippets for m in re.findall(r"<mark>(.*?)</mark>", s)]
+    assert marked.count("conseil") >= 20 and set(marked) == {"conseil", "citoyen"}  # not « conseils », « citoyens »
+    for snippet in (s.lower() for snippets in found.values() for s in snippets):
+        pairs = re.sub(r"<mark>conseil</mark>\W+<mark>citoyen</mark>", "", snippet)
+        assert "<mark>" not in pairs, snippet  # « conseil » or « citoyen » marked alone
+    # A word typed besides the phrase is still marked alone.
+    both = _snippets(client, '"conseil citoyen" habitants')
+    assert any("<mark>habitants</mark>" in s for snippets in both.values() for s in snippets)
+
+
+def test_a_widened_term_of_several_words_is_marked_only_where_it_is_written_whole(client):
+    import re
+
+    # « QPV » is widened to « zone de redynamisation urbaine », « territoires entrepreneurs », and to ZUS and ZFU
+    # whose written-out forms are « zones urbaines sensibles », « zones franches urbaines »: their words were
+    # marked one by one (« contrats urbains de cohésion sociale », « renouvellement urbain »).
+    found = _snippets(client, "QPV")
+    lamy = found["site/2014/loi-lamy-nouveaux-contrats-de-ville-2014.html"][0]
+    assert "contrats urbains de cohésion" in lamy and "renouvellement <mark>" not in lamy
+    assert "<mark>zones</mark> de <mark>redynamisation</mark> <mark>urbaine</mark>" in lamy
+    whole = [
+        r"<mark>zones?</mark>\W+de\W+<mark>redynamisation</mark>\W+<mark>urbaines?</mark>",
+        r"<mark>zones?</mark>\W+<mark>urbaines?</mark>\W+<mark>sensibles?</mark>",
+        r"<mark>zones?</mark>\W+<mark>franches</mark>\W+<mark>urbaines?</mark>",
+        r"<mark>territoires</mark>\W+<mark>entrepreneurs</mark>",
+    ]
+    words = r"<mark>(zones?|urbaine?s?|urbains?|sensibles?|redynamisation|franches|territoires|entrepreneurs)</mark>"
+    checked = 0
+    for snippet in (s.lower() for snippets in found.values() for s in snippets):
+        checked += bool(re.search(words, snippet))
+        for run in whole:
+            snippet = re.sub(run, "", snippet)
+        assert not re.search(words, snippet), snippet
+    assert checked >= 5
+
+
 def test_a_pdf_without_a_matching_page_opens_on_its_first_page_of_prose_not_its_cover(client):
     api = client.get("/api/search?type=pdf&per_page=50").get_json()  # browsing: no page matches
     covers = [h["path"] for h in api["results"] if h["snippet"].startswith("Villes et Territoires Languedoc")]

@@ -10,9 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import scan_fixtures as sx
 
-from indexer.cli import main
+from indexer.cli import _print_status, main
+from indexer.cli_parser import french_error
 from indexer.store import index_lock
+from indexer.web.sources import SOURCES_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,6 +50,47 @@ def test_build_update_status_round_trip(mini_copy, capsys):
     assert re.search(r"Dernière exécution : mise à jour, le \d+\xa0\w+ 20\d\d à \d+\xa0h\xa0\d\d — 0 ajouté", text)
 
 
+def test_status_text_gives_the_ocr_pages_and_no_control_file_as_ignored(tmp_path, capsys):
+    sx.require_tesseract()
+    corpus = tmp_path / "corpus"
+    (corpus / "dossiers").mkdir(parents=True)
+    (corpus / "dossiers" / "mixte.pdf").write_bytes(sx.mixed_pdf())  # page 2 is a scan
+    (corpus / "dossiers" / "scan.pdf").write_bytes(sx.english_scan_pdf())
+    for name in ("catalogue.csv", "vocabulaire.tsv", SOURCES_NAME):  # the corpus's own control files
+        (corpus / name).write_text("", encoding="utf-8")
+    (corpus / "notes.toml").write_text("", encoding="utf-8")
+    index = tmp_path / "index"
+    out = run_cli("build", "--corpus", str(corpus), "--index", str(index)).stdout
+    assert re.search(r"Construction terminée en \d+,\d\d s", out)  # a French decimal comma
+    assert main(["status", "--index", str(index)]) == 0
+    text = capsys.readouterr().out
+    assert (
+        "Lus par OCR : 2\xa0documents, 2\xa0pages\n  dossiers/mixte.pdf — page 2\n  dossiers/scan.pdf — page 1\n"
+        in text
+    )
+    assert "Fichiers ignorés (1) :\n  notes.toml — " in text  # neither sources.toml nor the tables
+
+
+def test_status_text_lists_the_pages_left_unread_within_bounds(capsys):
+    status = {
+        "index": "index", "documents": 30, "pages": 40, "by_format": {"html": 0, "pdf": 30},
+        "by_year": {}, "by_theme": {}, "by_type_label": {}, "failures": [], "empty": [],
+        "ocr": {
+            "documents": 0, "pages": 0, "list": [], "unread_pages": 50,
+            "unread": [
+                {"path": f"dossiers/scan-{n:02d}.pdf", "pages": [1, 2], "reason": "OCR indisponible : Tesseract"}
+                for n in range(25)
+            ],
+        },
+    }  # fmt: skip
+    _print_status(status)
+    text = capsys.readouterr().out
+    assert "Lus par OCR : aucun\nPages scannées non lues : 50\xa0pages\n" in text
+    assert "  dossiers/scan-00.pdf — pages 1 à 2 : OCR indisponible : Tesseract\n" in text
+    assert "scan-19.pdf" in text and "scan-20.pdf" not in text
+    assert "  … et 5 autre(s) (liste complète avec --json)" in text
+
+
 def test_environment_gives_the_defaults(mini_copy, capsys, monkeypatch):
     monkeypatch.setenv("CRPV_INDEX", str(mini_copy.index))
     assert main(["status", "--json"]) == 0
@@ -79,7 +123,11 @@ def test_argument_errors_are_in_french():
     assert "utilisation : python -m indexer" in result.stderr
     assert "erreur : arguments non reconnus : --bogus" in result.stderr
     result = run_cli("compile")
-    assert "choix « compile » inconnu (possibles : 'build', 'update', 'sync', 'status', 'catalogue')" in result.stderr
+    expected = "choix « compile » inconnu (possibles : « build », « update », « sync », « status », « catalogue »)"
+    assert expected in result.stderr
+    # Python 3.13 writes the choices bare: French quotes all the same.
+    bare = french_error("argument COMMANDE: invalid choice: 'x' (choose from build, update)")
+    assert bare == "argument COMMANDE : choix « x » inconnu (possibles : « build », « update »)"
     result = run_cli("update", "--interval", "vite")
     assert "argument --interval : nombre de secondes attendu : « vite »" in result.stderr
     assert not re.search(r"\b(usage|error|required|invalid|arguments:)\b", result.stderr + run_cli("--help").stdout)

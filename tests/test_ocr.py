@@ -120,7 +120,8 @@ def test_a_second_build_reads_the_scans_from_the_cache(tmp_path: Path) -> None:
 
 def test_ocr_turned_off_leaves_the_scan_unread_and_uncached() -> None:
     off = extract_pdf(sx.english_scan_pdf(), "dossiers/scan.pdf", Settings(ocr_command="off"))
-    assert off.unread_pages == [1] and off.unread_reason == "OCR désactivé (CRPV_OCR_COMMAND=off)"
+    assert off.unread_pages == [1] and off.unread_reason == "OCR désactivé par CRPV_OCR_COMMAND=off"
+    assert off.empty_reason == "sans texte (OCR désactivé par CRPV_OCR_COMMAND=off)"  # no parentheses nested
     assert not cacheable(off)
     missing = extract_pdf(sx.english_scan_pdf(), "dossiers/scan.pdf", Settings(ocr_command="/nulle/part/tesseract"))
     assert missing.unread_reason == "OCR indisponible : Tesseract n’est pas installé" and not cacheable(missing)

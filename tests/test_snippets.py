@@ -6,7 +6,7 @@ import html
 import random
 import re
 
-from indexer.words import WORD_PATTERN, word_analysis
+from indexer.words import WORD_PATTERN, exact_word, word_analysis
 from search_app.snippets import (
     CONTEXT_BEFORE,
     MAX_FRAGMENTS,
@@ -160,3 +160,39 @@ def test_words_are_located_where_the_tokeniser_cuts_them_whatever_stands_around(
         assert find_matches(text, terms) == _reference(text, terms), text
         located += bool(_reference(text, terms))
     assert located > 100
+
+
+def _reference_exact(text: str, terms: frozenset[str], exact: tuple[tuple[str, ...], ...]) -> list:
+    """The tokens that give a term, and those inside a run of tokens whose exact words are a quoted phrase."""
+    tokens = list(re.finditer(WORD_PATTERN, text))
+    forms = [exact_word(m.group(0)) for m in tokens]
+    marked: dict[int, frozenset[str]] = {}
+    for i, m in enumerate(tokens):
+        if word_terms(m.group(0)) & terms:
+            marked[i] = word_terms(m.group(0)) & terms
+    for phrase in exact:
+        for k in range(len(tokens) - len(phrase) + 1):
+            if tuple(forms[k : k + len(phrase)]) == phrase:
+                for i in range(k, k + len(phrase)):
+                    marked[i] = marked.get(i, frozenset()) | frozenset(phrase)
+    return [(tokens[i].start(), tokens[i].end(), marked[i]) for i in sorted(marked)]
+
+
+def test_quoted_phrases_are_marked_where_their_exact_words_follow_one_another():
+    exact = (("conseil", "citoyen"), ("habiter", "avec"))
+    text = "Un Conseil citoyen, des conseils citoyens ; le conseil-citoyen, un conseil de citoyens ; habiter avec."
+    spans = [text[s:e] for s, e, _ in find_matches(text, frozenset(), (), exact)]
+    assert spans == ["Conseil", "citoyen", "habiter", "avec"]
+    rng = random.Random(13)
+    pieces = ["conseil", "Conseil", "conseils", "citoyen", "CITOYEN", "citoyens", "de", "habiter", "avec", "l'avec"]
+    glue = [" ", " ", ", ", " ; ", "-", "'", "’", "_", "\u00a0", " (", ") "]
+    terms = _terms("habitants", "citoyens")
+    located = 0
+    marker = Marker(terms, (), exact)
+    for _ in range(400):
+        text = "".join(rng.choice(pieces) + rng.choice(glue) for _ in range(rng.randint(1, 14)))
+        expected = _reference_exact(text, terms, exact)
+        assert find_matches(text, terms, (), exact) == expected, text
+        assert marker.find(text) == expected, text
+        located += any(len(m[2]) > 1 for m in expected)
+    assert located > 30  # runs of a quoted phrase were found, not only single terms

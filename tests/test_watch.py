@@ -9,7 +9,7 @@ from indexer.cli import _parser
 from indexer.corpus import scan_corpus
 from indexer.errors import CorpusNotFoundError, IndexLockedError
 from indexer.update import update_index
-from indexer.watch import Watcher, run_watch
+from indexer.watch import Watcher, corpus_snapshot, run_watch
 
 
 class FakeCorpus:
@@ -147,6 +147,22 @@ def test_watch_over_a_real_corpus(mini_copy):
     assert events(watcher, [7, 9]) == ["changed", "idle"]
     result = watcher.step(12)
     assert result.event == "updated" and "1 ajouté(s)" in result.message
+
+
+def test_a_catalogue_correction_alone_triggers_an_update(mini_copy):
+    watcher = Watcher(lambda: corpus_snapshot(mini_copy.corpus), lambda: update_index(mini_copy).summary(), debounce=5)
+    assert events(watcher, [0, 5]) == ["changed", "updated"]
+    catalogue = mini_copy.corpus / "catalogue.csv"
+    catalogue.write_text("path,title\nsite/2016/clauses-sociales.html,Titre corrigé\n", encoding="utf-8")
+    assert events(watcher, [7, 9]) == ["changed", "idle"]
+    result = watcher.step(12)
+    assert result.event == "updated" and "1 modifié(s)" in result.message
+    with catalogue.open("a", encoding="utf-8") as handle:  # a second correction appended
+        handle.write("site/2019/sante-mentale.html,Autre titre\n")
+    assert events(watcher, [14, 20]) == ["changed", "updated"]
+    catalogue.unlink()  # the corrections withdrawn
+    assert events(watcher, [22, 28]) == ["changed", "updated"]
+    assert events(watcher, [30, 40]) == ["idle", "idle"]
 
 
 def test_cli_options():

@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 OCR_UNAVAILABLE_PREFIX = "OCR indisponible"
 OCR_UNAVAILABLE = f"{OCR_UNAVAILABLE_PREFIX} : Tesseract n’est pas installé"
-OCR_DISABLED = "OCR désactivé (CRPV_OCR_COMMAND=off)"
+OCR_DISABLED = "OCR désactivé par CRPV_OCR_COMMAND=off"
 # Reasons of pages left unread because OCR did not run at all: such an extraction is not cached.
 OCR_NOT_RUN = (OCR_UNAVAILABLE_PREFIX, OCR_DISABLED)
 # Below this many letters, a page that holds a large image has no usable text layer.
