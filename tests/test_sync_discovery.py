@@ -13,8 +13,8 @@ import pytest
 from sync_sites import demo_site, mirrored, small_site, stored_docs, sync, sync_settings
 
 from indexer.update import update_index
-from indexer.web.fetch import transport_reason
 from indexer.web.state import SourceState
+from indexer.web.transport_errors import transport_reason
 
 
 @pytest.fixture
