@@ -25,7 +25,7 @@ from indexer.analysis import (
     expansion_acronyms,
     surface_words,
 )
-from indexer.words import exact_words, fold, index_forms
+from indexer.words import WORD_PATTERN, exact_words, fold, index_forms
 from search_app import tuning
 from search_app.widening import Target, Widening
 
@@ -37,6 +37,7 @@ MAX_PREFIX_TERMS = 64  # a prefix expands to at most this many terms per field
 MAX_PREFIX_CLAUSES = 4  # prefixes beyond this many are searched as plain words (bounds a query's expansion)
 
 _TOKEN = re.compile(r'(-?)(?:"([^"]*)"|«\s*([^»]*?)\s*»|(\S+))')
+_ONE_WORD = re.compile(WORD_PATTERN)
 _OR_WORDS = {"OU", "OR", "|"}
 _AND_WORDS = {"ET", "AND", "&"}
 _NOT_WORDS = {"SAUF", "NOT"}
@@ -98,7 +99,7 @@ def parse(text: str) -> ParsedQuery:
                 clause = Clause("prefix", word.rstrip("*"))
             else:
                 clause = Clause("word", word.replace("*", " ").replace('"', " "))
-        if not clause.text.strip() or not analyse_text(clause.text):
+        if not _searchable(clause):
             pending_or = False
             continue
         count += 1
@@ -116,6 +117,14 @@ def parse(text: str) -> ParsedQuery:
             parsed.groups.append([clause])
         pending_or = False
     return parsed
+
+
+def _searchable(clause: Clause) -> bool:
+    """Whether a clause searches something: a word or a phrase that is not only stop words, a prefix that has
+    a letter or a digit (« ma* » is applied, though « ma » alone is a stop word)."""
+    if clause.kind == "prefix":
+        return bool(_ONE_WORD.search(clause.text))
+    return bool(clause.text.strip()) and bool(analyse_text(clause.text))
 
 
 def analyse_text(text: str) -> list[str]:

@@ -1,0 +1,29 @@
+"""Prefixes of short words and words of digits and letters, through the JSON API over the sample corpus's index:
+a prefix is applied even when it is a stop word; digits and letters typed together are found written apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def api(app):  # type: ignore[no-untyped-def]
+    web = app.test_client()
+
+    def get(q: str) -> dict[str, Any]:
+        response = web.get("/api/search", query_string={"q": q})
+        assert response.status_code == 200
+        return response.get_json()
+
+    return get
+
+
+@pytest.mark.parametrize("prefix", ["ma*", "sa*", "ce*", "de*"])
+def test_a_prefix_of_a_stop_word_is_applied(api, prefix):
+    # « ma* » once listed every document by date while saying they were found for it.
+    everything = api("")["total"]
+    result = api(prefix)
+    assert result["match"] == "all" and result["sort"] == "relevance"
+    assert 0 < result["total"] < everything
