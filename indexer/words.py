@@ -105,6 +105,19 @@ def ordinal(word: str) -> str | None:
     return f"{number}e" if number else None
 
 
+# A word of digits then letters (« 3EVA », « 100km »), which a text may also write apart (« 3.EVA », « 3 EVA »).
+_DIGITS_LETTERS = re.compile(r"(\d+)([^\W\d_]{2,})")
+
+
+def digits_and_letters(word: str) -> tuple[str, str] | None:
+    """A lowercase word of digits then two letters or more, not an ordinal number (« 3eva », not « 4eme »), cut
+    in two; or None."""
+    found = _DIGITS_LETTERS.fullmatch(word)
+    if found is None or ordinal(word):
+        return None
+    return found.group(1), found.group(2)
+
+
 @lru_cache(maxsize=300_000)
 def stem(word: str) -> str:
     """Snowball French stem of a lowercase word; acronyms of the vocabulary are left whole, ordinal numbers

@@ -25,7 +25,7 @@ from indexer.analysis import (
     expansion_acronyms,
     surface_words,
 )
-from indexer.words import WORD_PATTERN, exact_words, fold, index_forms
+from indexer.words import WORD_PATTERN, digits_and_letters, exact_words, fold, index_forms
 from search_app import tuning
 from search_app.widening import Target, Widening
 
@@ -234,7 +234,7 @@ def clause_query(clause: Clause, reader: Any, boosts: Mapping[str, float] | None
     if len(terms) != 1:
         return _phrase_query(terms, boosts)
     forms = _word_terms(clause.text)
-    q = _term_query(forms, boosts)
+    q = _apart(clause.text, _term_query(forms, boosts), boosts)
     derived = [t for t in derived_terms().get(forms[0], ()) if t not in forms] if forms else []
     if derived and tuning.TUNING.derived_weight:
         q = wq.Or(
@@ -249,6 +249,21 @@ def clause_query(clause: Clause, reader: Any, boosts: Mapping[str, float] | None
     elif expansion:
         q = wq.Or([q, _phrase_query(list(expansion), boosts, tuning.TUNING.acronym_weight)])
     return q
+
+
+def _apart(word: str, q: wq.Query, boosts: Mapping[str, float]) -> wq.Query:
+    """The query `q` of a typed word of digits then letters (« 3EVA »), or, in the documents it does not find, its
+    digits and its letters in sequence, as a text may write them (« 3.EVA », « 3 EVA »)."""
+    split = digits_and_letters(word.lower())
+    terms = analyse_text(" ".join(split)) if split else []
+    if len(terms) != 2:
+        return q
+    return _or_else(q, _phrase_query(terms, boosts))
+
+
+def _or_else(q: wq.Query, alternative: wq.Query) -> wq.Query:
+    """`q`, and `alternative` in the documents `q` does not match: those keep the score `q` gives them alone."""
+    return wq.Or([q, wq.AndNot(alternative, q)])
 
 
 def _group_queries(parsed: ParsedQuery, reader: Any, boosts: Mapping[str, float] | None) -> list[wq.Query]:

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from indexer.words import digits_and_letters
+
 
 @pytest.fixture(scope="module")
 def api(app):  # type: ignore[no-untyped-def]
@@ -18,6 +20,16 @@ def api(app):  # type: ignore[no-untyped-def]
         return response.get_json()
 
     return get
+
+
+def test_digits_and_letters_typed_together_find_them_written_apart(api):
+    # « 3EVA » found nothing: the text writes « 3.EVA ».
+    result = api("3EVA")
+    assert result["total"] == api("3.EVA")["total"] > 0
+    assert "3.EVA" in result["results"][0]["title"] and result["results"][0]["missing"] == []
+    # Not an ordinal: « 4ème » stays the one term « 4e ».
+    assert digits_and_letters("3eva") == ("3", "eva") and digits_and_letters("4eme") is None
+    assert digits_and_letters("4g") is None and digits_and_letters("eva3") is None
 
 
 @pytest.mark.parametrize("prefix", ["ma*", "sa*", "ce*", "de*"])
