@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("admin", __name__)
 
-REALM = "Administration de l'index CRPV"
+REALM = "Administration du moteur CRPV"  # ASCII only: a header value, where ’ cannot be written
 SECRET_FILE = "secret_key"
 SECRET_ENV = "CRPV_SECRET_KEY"
 CSRF_KEY = "admin_csrf"

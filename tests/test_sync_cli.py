@@ -9,6 +9,8 @@ import pytest
 from sync_sites import small_site
 
 from indexer.store import index_lock
+from indexer.web.harvest import SyncReport
+from indexer.web.sync import summary_line
 
 
 @pytest.fixture
@@ -72,3 +74,10 @@ def test_admin_sync_with_the_index_locked_says_so(tmp_path, site):
     with index_lock(settings.index), pytest.raises(IndexerError, match=r"^Une autre construction"):
         run_sync(settings)
     assert len(mirrored(settings, ".html")) == 4  # fetched all the same, indexed by the next update
+
+
+def test_the_sources_line_writes_numbers_the_french_way():
+    report = SyncReport("vt", "Villes et Territoires", "https://vt.example/", kind="wordpress", added=3,
+                        requests=12, bytes=3_279_872, duration_s=4.25)  # fmt: skip
+    # « 3203 Ko reçus en 4,2 s »: no space between thousands.
+    assert summary_line(report).endswith("12 requête(s), 3\u202f203 Ko reçus en 4,2 s")

@@ -19,6 +19,7 @@ from indexer.web.sitemaps import NoSitemap, harvest_sitemaps
 from indexer.web.sources import Source
 from indexer.web.state import SourceState, save_report
 from indexer.web.wordpress import ApiClosed, harvest_wordpress
+from indexer.wording import decimal
 
 logger = logging.getLogger(__name__)
 
@@ -92,9 +93,8 @@ def summary_line(report: SyncReport) -> str:
         return f"{report.label} : échec — {report.fatal}"
     kind = {"wordpress": "API WordPress", "sitemap": "sitemaps"}.get(report.kind, report.kind)
     errors = f", {len(report.errors)} erreur(s)" if report.errors else ""
-    seconds = f"{report.duration_s:.1f}".replace(".", ",")
     return (
         f"{report.label} ({kind}) : {report.added} ajouté(s), {report.changed} modifié(s), "
         f"{report.removed} supprimé(s), {report.unchanged} inchangé(s){errors} — {report.requests} requête(s), "
-        f"{report.bytes / 1024:.0f} Ko reçus en {seconds} s"
+        f"{decimal(report.bytes / 1024, 0)} Ko reçus en {decimal(report.duration_s, 1)} s"
     )
