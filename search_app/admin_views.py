@@ -9,8 +9,7 @@ from indexer.catalogue import CatalogueError, CatalogueIssue, read_catalogue
 from indexer.vocab import NO_YEAR, NO_YEAR_LABEL
 from indexer.web.sources import SOURCES_NAME
 from indexer.web.state import load_reports
-from indexer.wording import count, french_datetime
-from search_app.text_origin import page_list_label
+from indexer.wording import count, french_datetime, page_list
 
 
 def _seconds(value: float) -> str:
@@ -97,10 +96,9 @@ def _ocr_view(ocr: dict[str, Any]) -> dict[str, Any]:
     return {
         "summary": f"{count(ocr.get('documents', 0), 'document', 'documents')}, "
         f"{count(ocr.get('pages', 0), 'page', 'pages')}",
-        "documents": [{"path": d["path"], "pages": page_list_label(d["pages"])} for d in ocr.get("list", [])],
+        "documents": [{"path": d["path"], "pages": page_list(d["pages"])} for d in ocr.get("list", [])],
         "unread": [
-            {"path": d["path"], "pages": page_list_label(d["pages"]), "reason": d["reason"]}
-            for d in ocr.get("unread", [])
+            {"path": d["path"], "pages": page_list(d["pages"]), "reason": d["reason"]} for d in ocr.get("unread", [])
         ],
     }
 

@@ -9,22 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from indexer.records import StoredDoc
+from indexer.wording import page_list
 
-__all__ = ["OCR_NOTE", "page_list_label", "text_origin"]
+__all__ = ["OCR_NOTE", "text_origin"]
 
 OCR_NOTE = "texte reconnu automatiquement"
 _LIBRARIES = {"pdfium": "PDFium", "pypdf": "pypdf", "pdfium+pypdf": "PDFium et pypdf", "html": "BeautifulSoup"}
-
-
-def page_list_label(pages: list[int]) -> str:
-    """« page 2 », « pages 1 à 3 », « pages 1, 4 et 6 »."""
-    if not pages:
-        return ""
-    if len(pages) == 1:
-        return f"page {pages[0]}"
-    if pages == list(range(pages[0], pages[-1] + 1)):
-        return f"pages {pages[0]} à {pages[-1]}"
-    return "pages " + ", ".join(str(p) for p in pages[:-1]) + f" et {pages[-1]}"
 
 
 def text_origin(doc: StoredDoc) -> dict[str, Any]:
@@ -32,8 +22,8 @@ def text_origin(doc: StoredDoc) -> dict[str, Any]:
     library = doc.text_extractor
     return {
         "library": _LIBRARIES.get(library, library),
-        "ocr": page_list_label(doc.ocr_pages),
+        "ocr": page_list(doc.ocr_pages),
         "all_ocr": bool(doc.ocr_pages) and len(doc.ocr_pages) == doc.page_count,
-        "unread": page_list_label(doc.unread_pages),
+        "unread": page_list(doc.unread_pages),
         "unread_reason": doc.unread_reason,
     }

@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 from bs4 import BeautifulSoup
 
+from indexer.wording import page_list
 from search_app import create_app
-from search_app.text_origin import page_list_label
 
 SCAN = "dossiers/exemples-defectueux/exemple-pdf-scanne-sans-texte.pdf"
 CONVENTION = "dossiers/2017/convention-partenariat-conseil-citoyen-lunel-scan.pdf"
@@ -56,4 +56,4 @@ def test_admin_lists_the_documents_read_by_ocr(sample_settings) -> None:
     [([2], "page 2"), ([1, 2, 3], "pages 1 à 3"), ([1, 4, 6], "pages 1, 4 et 6"), ([], "")],
 )
 def test_page_lists_in_french(pages: list[int], label: str) -> None:
-    assert page_list_label(pages) == label
+    assert page_list(pages) == label
