@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -51,6 +53,19 @@ def _pdfs() -> tuple[bytes, bytes]:
     )
     sante = pdf_fixtures.pages_pdf("Santé mentale", [["Conseil local de santé mentale", "Synthèse de la journée"]])
     return achats, sante
+
+
+@contextlib.contextmanager
+def served_small_site() -> Iterator[demo_site.WordPressSite]:
+    """`small_site`, served on loopback while the block runs, its robots.txt announcing its sitemap as
+    WordPress 5.5 and later do."""
+    site = small_site()
+    site.start()
+    site.robots = f"User-agent: *\nDisallow: /wp-admin/\nSitemap: {site.base}/wp-sitemap.xml\n"
+    try:
+        yield site
+    finally:
+        site.stop()
 
 
 def small_site() -> demo_site.WordPressSite:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sync_sites import small_site
+from sync_sites import served_small_site
 
 from indexer.store import index_lock
 from indexer.web.harvest import SyncReport
@@ -15,11 +15,8 @@ from indexer.web.sync import summary_line
 
 @pytest.fixture
 def site():
-    site = small_site()
-    site.start()
-    site.robots = f"User-agent: *\nDisallow: /wp-admin/\nSitemap: {site.base}/wp-sitemap.xml\n"
-    yield site
-    site.stop()
+    with served_small_site() as site:
+        yield site
 
 
 def test_cli_sync_with_the_index_locked_prints_the_sources_first(tmp_path, site, capsys):

@@ -10,7 +10,7 @@ import threading
 
 import httpx
 import pytest
-from sync_sites import demo_site, mirrored, small_site, stored_docs, sync, sync_settings
+from sync_sites import demo_site, mirrored, served_small_site, stored_docs, sync, sync_settings
 
 from indexer.update import update_index
 from indexer.web.state import SourceState
@@ -19,12 +19,8 @@ from indexer.web.transport_errors import transport_reason
 
 @pytest.fixture
 def site():
-    site = small_site()
-    site.start()
-    # As WordPress 5.5 and later do: robots.txt announces the site's sitemap.
-    site.robots = f"User-agent: *\nDisallow: /wp-admin/\nSitemap: {site.base}/wp-sitemap.xml\n"
-    yield site
-    site.stop()
+    with served_small_site() as site:
+        yield site
 
 
 def _state(settings, site) -> SourceState:
